@@ -1,0 +1,251 @@
+locals {
+  arches_needing_ami = toset([for p in var.pools : p.arch if !contains(keys(var.ami_ids), p.arch)])
+  ami_ssm_parameter = {
+    x86_64 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    arm64  = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+  }
+  ami_ids = merge({ for a, p in data.aws_ssm_parameter.ami : a => nonsensitive(p.value) }, var.ami_ids)
+
+  user_data_template = coalesce(var.user_data_template_path, "${path.module}/templates/user-data.sh.tftpl")
+  data_device_name   = "/dev/xvdb"
+
+  # Agents out before runners in the morning; in after runners in the evening (runner-pools orders them).
+  agent_schedules = {
+    for pair in setproduct(keys(var.pools), ["agents_out", "agents_in"]) : "${pair[0]}/${pair[1]}" => {
+      pool  = pair[0]
+      event = pair[1]
+      size  = pair[1] == "agents_out" ? var.pools[pair[0]].max_agents : var.pools[pair[0]].min_agents
+    }
+  }
+}
+
+data "aws_ssm_parameter" "ami" {
+  for_each = local.arches_needing_ami
+  name     = local.ami_ssm_parameter[each.key]
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = var.cluster_name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+
+  tags = merge(var.tags, { Cluster = var.cluster_name })
+}
+
+# --- Agent identity --------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "agent_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "agent" {
+  name               = "${var.name_prefix}-ecs-agent"
+  description        = "ECS container agents of ${var.cluster_name}"
+  assume_role_policy = data.aws_iam_policy_document.agent_trust.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "agent" {
+  for_each = toset([
+    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+  ])
+  role       = aws_iam_role.agent.name
+  policy_arn = each.value
+}
+
+resource "aws_iam_instance_profile" "agent" {
+  name = "${var.name_prefix}-ecs-agent"
+  role = aws_iam_role.agent.name
+  tags = var.tags
+}
+
+resource "aws_security_group" "agent" {
+  name        = "${var.name_prefix}-ecs-agents"
+  description = "ECS agents: no inbound, outbound to AWS APIs, GitHub and the registry mirror"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name_prefix}-ecs-agents" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "agent_all" {
+  security_group_id = aws_security_group.agent.id
+  description       = "Everything out (ECS, ECR, GitHub, registry mirror)"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+  tags              = var.tags
+}
+
+# --- One launch template, auto scaling group and capacity provider per pool --------------------
+
+resource "aws_launch_template" "agent" {
+  for_each = var.pools
+
+  name                   = "${var.name_prefix}-${each.key}"
+  description            = "ECS agent of pool ${each.key} (${each.value.arch}, ${each.value.capacity})"
+  image_id               = local.ami_ids[each.value.arch]
+  instance_type          = each.value.instance_type
+  update_default_version = true
+  vpc_security_group_ids = [aws_security_group.agent.id]
+  ebs_optimized          = true
+
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.agent.arn
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1 # runner tasks (awsvpc) cannot reach the agent's credentials
+  }
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size           = var.root_volume_gib
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
+
+  # The shared XFS volume of the agent's runner tasks (dind data roots, work folders).
+  block_device_mappings {
+    device_name = local.data_device_name
+    ebs {
+      volume_size           = each.value.data_volume_gib
+      volume_type           = "gp3"
+      encrypted             = true
+      delete_on_termination = true
+    }
+  }
+
+  dynamic "instance_market_options" {
+    for_each = each.value.spot ? [1] : []
+    content {
+      market_type = "spot"
+      spot_options {
+        instance_interruption_behavior = "terminate"
+      }
+    }
+  }
+
+  user_data = base64encode(templatefile(local.user_data_template, {
+    cluster_name           = aws_ecs_cluster.this.name
+    pool_name              = each.key
+    arch                   = each.value.arch
+    spot                   = each.value.spot
+    registry_mirror_url    = var.registry_mirror_url
+    data_device_name       = local.data_device_name
+    data_mount_path        = var.data_mount_path
+    container_stop_timeout = var.container_stop_timeout
+    tasks_per_instance     = each.value.tasks_per_instance
+  }))
+
+  tag_specifications {
+    resource_type = "instance"
+    tags          = merge(var.tags, { Name = "${var.name_prefix}-${each.key}", Pool = each.key })
+  }
+
+  tag_specifications {
+    resource_type = "volume"
+    tags          = merge(var.tags, { Pool = each.key })
+  }
+
+  tags = merge(var.tags, { Pool = each.key })
+}
+
+resource "aws_autoscaling_group" "agent" {
+  for_each = var.pools
+
+  name                  = "${var.name_prefix}-${each.key}"
+  vpc_zone_identifier   = var.subnet_ids
+  min_size              = each.value.min_agents
+  max_size              = each.value.max_agents
+  desired_capacity      = each.value.min_agents
+  capacity_rebalance    = each.value.spot
+  protect_from_scale_in = true # the capacity provider's managed termination protection releases idle agents
+  health_check_type     = "EC2"
+  default_cooldown      = 60
+
+  launch_template {
+    id      = aws_launch_template.agent[each.key].id
+    version = "$Latest"
+  }
+
+  instance_refresh {
+    strategy = "Rolling"
+    preferences {
+      min_healthy_percentage = 50
+    }
+  }
+
+  tag {
+    key                 = "AmazonECSManaged"
+    value               = "true"
+    propagate_at_launch = true
+  }
+
+  dynamic "tag" {
+    for_each = merge(var.tags, { Pool = each.key })
+    content {
+      key                 = tag.key
+      value               = tag.value
+      propagate_at_launch = true
+    }
+  }
+
+  lifecycle {
+    # Scheduled actions and the capacity provider move these.
+    ignore_changes = [desired_capacity, min_size, max_size]
+  }
+}
+
+resource "aws_ecs_capacity_provider" "agent" {
+  for_each = var.pools
+
+  name = "${var.name_prefix}-${each.key}"
+
+  auto_scaling_group_provider {
+    auto_scaling_group_arn         = aws_autoscaling_group.agent[each.key].arn
+    managed_termination_protection = "ENABLED"
+    managed_draining               = "ENABLED"
+
+    managed_scaling {
+      status                    = "ENABLED"
+      target_capacity           = 100
+      minimum_scaling_step_size = 1
+      maximum_scaling_step_size = max(1, each.value.max_agents)
+    }
+  }
+
+  tags = merge(var.tags, { Pool = each.key })
+}
+
+resource "aws_ecs_cluster_capacity_providers" "this" {
+  count = var.emulator_unsupported_off ? 0 : 1
+
+  cluster_name       = aws_ecs_cluster.this.name
+  capacity_providers = [for cp in aws_ecs_capacity_provider.agent : cp.name]
+}
+
+# Office hours: the agents scale out before the runners and in after them (Monday to Friday).
+resource "aws_autoscaling_schedule" "agent" {
+  for_each = local.agent_schedules
+
+  scheduled_action_name  = "${each.value.event}-${replace(var.schedules[each.value.event].local_time, ":", "")}"
+  autoscaling_group_name = aws_autoscaling_group.agent[each.value.pool].name
+  recurrence             = var.schedules[each.value.event].asg_recurrence
+  time_zone              = var.time_zone
+  min_size               = each.value.size
+  max_size               = each.value.size
+  desired_capacity       = each.value.size
+}

@@ -1,0 +1,113 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{}" }
+  }
+  mock_data "aws_ssm_parameter" {
+    defaults = { value = "ami-0123456789abcdef0" }
+  }
+  mock_resource "aws_autoscaling_group" {
+    defaults = { arn = "arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/x" }
+  }
+  mock_resource "aws_launch_template" {
+    defaults = { id = "lt-0123456789abcdef0" }
+  }
+  mock_resource "aws_iam_instance_profile" {
+    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/agent" }
+  }
+}
+
+# The real pool map and schedule, from the runner-pools module's defaults.
+run "pools" {
+  command = plan
+  module {
+    source = "../runner-pools"
+  }
+}
+
+variables {
+  cluster_name        = "runners-ecs"
+  vpc_id              = "vpc-1"
+  subnet_ids          = ["subnet-a", "subnet-b"]
+  registry_mirror_url = "http://mirror.internal:5000"
+}
+
+run "four_pools_give_four_agent_groups_and_capacity_providers" {
+  command = apply
+  variables {
+    pools     = run.pools.ecs_pools
+    schedules = run.pools.schedules
+    time_zone = run.pools.time_zone
+  }
+
+  assert {
+    condition     = length(aws_launch_template.agent) == 4 && length(aws_autoscaling_group.agent) == 4 && length(aws_ecs_capacity_provider.agent) == 4
+    error_message = "One launch template, auto scaling group and capacity provider per ECS pool."
+  }
+  assert {
+    condition     = aws_launch_template.agent["ecs-x64-spot"].instance_type == "t3.2xlarge" && aws_launch_template.agent["ecs-arm64-ondemand"].instance_type == "t4g.2xlarge"
+    error_message = "Instance types follow the pools' architecture."
+  }
+  assert {
+    condition     = length(aws_launch_template.agent["ecs-arm64-spot"].instance_market_options) == 1 && length(aws_launch_template.agent["ecs-arm64-ondemand"].instance_market_options) == 0
+    error_message = "Spot pools request spot instances; on-demand pools do not."
+  }
+  assert {
+    condition     = alltrue([for lt in aws_launch_template.agent : anytrue([for b in lt.block_device_mappings : b.device_name == "/dev/xvdb" && one(b.ebs).volume_size == 120])])
+    error_message = "Every agent gets the extra 120 GB volume."
+  }
+  assert {
+    condition     = alltrue([for lt in aws_launch_template.agent : one(lt.metadata_options).http_tokens == "required" && one(lt.metadata_options).http_put_response_hop_limit == 1])
+    error_message = "IMDSv2 only, unreachable from the tasks."
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.agent["ecs-x64-spot"].user_data), "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true") && strcontains(base64decode(aws_launch_template.agent["ecs-x64-spot"].user_data), "http://mirror.internal:5000")
+    error_message = "User data drains spot agents and names the registry mirror."
+  }
+  assert {
+    condition     = alltrue([for cp in aws_ecs_capacity_provider.agent : one(cp.auto_scaling_group_provider).managed_termination_protection == "ENABLED"])
+    error_message = "Agents running tasks are protected from scale-in."
+  }
+  assert {
+    condition     = toset(aws_ecs_cluster_capacity_providers.this[0].capacity_providers) == toset([for cp in aws_ecs_capacity_provider.agent : cp.name])
+    error_message = "The cluster offers every pool's capacity provider."
+  }
+}
+
+run "agents_scale_out_before_and_in_after_the_runners_on_weekdays" {
+  command = plan
+  variables {
+    pools     = run.pools.ecs_pools
+    schedules = run.pools.schedules
+    time_zone = run.pools.time_zone
+  }
+
+  assert {
+    condition     = length(aws_autoscaling_schedule.agent) == 8
+    error_message = "Two schedules (out, in) per ECS pool."
+  }
+  assert {
+    condition = (aws_autoscaling_schedule.agent["ecs-x64-spot/agents_out"].recurrence == "45 7 * * 1-5"
+    && aws_autoscaling_schedule.agent["ecs-x64-spot/agents_in"].recurrence == "15 19 * * 1-5")
+    error_message = "Agents out at 07:45 (before runners at 08:00), in at 19:15 (after runners at 19:00), Monday to Friday."
+  }
+  assert {
+    condition = (aws_autoscaling_schedule.agent["ecs-x64-spot/agents_out"].desired_capacity == 15
+    && aws_autoscaling_schedule.agent["ecs-x64-spot/agents_in"].desired_capacity == 3)
+    error_message = "30 runners / 2 per agent = 15 agents in office hours; 6 / 2 = 3 outside."
+  }
+  assert {
+    condition     = alltrue([for s in aws_autoscaling_schedule.agent : s.time_zone == "Europe/Berlin"])
+    error_message = "Schedules use the configured time zone."
+  }
+}
+
+run "rejects_a_reserved_name_prefix" {
+  command = plan
+  variables {
+    name_prefix = "ecs-runners"
+    pools       = run.pools.ecs_pools
+    schedules   = run.pools.schedules
+    time_zone   = run.pools.time_zone
+  }
+  expect_failures = [var.name_prefix]
+}

@@ -1,0 +1,99 @@
+variable "name_prefix" {
+  description = "Prefix of resource names (launch templates, auto scaling groups, capacity providers, IAM), e.g. dazn-runners. Must not start with aws, ecs or fargate (capacity provider rule)."
+  type        = string
+  default     = "dazn-runners"
+
+  validation {
+    condition     = !can(regex("^(aws|ecs|fargate)", lower(var.name_prefix)))
+    error_message = "name_prefix must not start with aws, ecs or fargate: capacity provider names may not."
+  }
+}
+
+variable "cluster_name" {
+  description = "Name of the ECS on EC2 cluster to create."
+  type        = string
+}
+
+variable "pools" {
+  description = "ECS on EC2 pools, as normalised by the runner-pools module (its ecs_pools output): arch, capacity, instance_type, data_volume_gib, spot, max_agents, min_agents, tasks_per_instance."
+  type = map(object({
+    arch               = string
+    capacity           = string
+    instance_type      = string
+    data_volume_gib    = number
+    spot               = bool
+    max_agents         = number
+    min_agents         = number
+    tasks_per_instance = number
+  }))
+}
+
+variable "schedules" {
+  description = "Office hours events from the runner-pools module (schedules output); agents use agents_out and agents_in (asg_recurrence)."
+  type = map(object({
+    asg_recurrence = string
+    local_time     = string
+  }))
+}
+
+variable "time_zone" {
+  description = "IANA time zone of the schedules."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the agents."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets of the agents (several availability zones, so that spot capacity is found)."
+  type        = list(string)
+}
+
+variable "ami_ids" {
+  description = "AMI per architecture (x86_64, arm64); a missing one is read from the public SSM parameter of the ECS-optimized Amazon Linux 2023 AMI."
+  type        = map(string)
+  default     = {}
+}
+
+variable "user_data_template_path" {
+  description = "Path of the agents' user data template (infra/images/agent-host/user-data.sh.tftpl); null = this module's minimal template."
+  type        = string
+  default     = null
+}
+
+variable "registry_mirror_url" {
+  description = "URL of the Docker Hub pull-through cache (registry-mirror module) that agents and dind use."
+  type        = string
+}
+
+variable "data_mount_path" {
+  description = "Where the agents mount their extra XFS volume (shared by the runner tasks' dind containers)."
+  type        = string
+  default     = "/data"
+}
+
+variable "root_volume_gib" {
+  description = "Size of the agents' root volume in GiB."
+  type        = number
+  default     = 40
+}
+
+variable "container_stop_timeout" {
+  description = "Seconds the ECS agent waits after SIGTERM before killing a container (ECS_CONTAINER_STOP_TIMEOUT); the runner task definitions set the same per container."
+  type        = number
+  default     = 120
+}
+
+variable "emulator_unsupported_off" {
+  description = "TESTS ONLY: true switches off what the local AWS emulator (moto) cannot do (see infra/terraform/README.md). Never true in a real account."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags merged into every resource's tags."
+  type        = map(string)
+  default     = {}
+}
