@@ -3,6 +3,9 @@
  * fake OIDC endpoint (test/support/oidc.ts), checked with a tiny action built on @actions/core.
  */
 import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { startCacheEnv, TEST_ROLE_ARN } from '../support/cache-env';
 import { startOidc } from '../support/oidc';
 import {
   expectExit,
@@ -78,6 +81,62 @@ describe('end-to-end harness', () => {
     } finally {
       job.cleanup();
       await oidc.stop();
+    }
+  }, 60_000);
+
+  it('records STS credentials and conditional writes through the proxy in front of moto', async () => {
+    const env = await startCacheEnv();
+    try {
+      const answer = await fetch(`${env.oidc.requestUrl}&audience=sts.amazonaws.com`, {
+        headers: { authorization: `Bearer ${env.oidc.requestToken}` },
+      });
+      const { value: token } = (await answer.json()) as { value: string };
+      const sts = new STSClient({ region: env.region, endpoint: env.proxy.endpoint });
+      const assumed = await sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: TEST_ROLE_ARN,
+          RoleSessionName: 'harness',
+          WebIdentityToken: token,
+        }),
+      );
+      sts.destroy();
+      const creds = assumed.Credentials;
+      expect(env.proxy.assumeRoleCalls).toEqual([
+        expect.objectContaining({
+          roleArn: TEST_ROLE_ARN,
+          webIdentityToken: token,
+          accessKeyId: creds?.AccessKeyId,
+          secretAccessKey: creds?.SecretAccessKey,
+          sessionToken: creds?.SessionToken,
+        }),
+      ]);
+      expect(env.secrets()).toEqual(
+        expect.arrayContaining([token, creds?.SecretAccessKey, creds?.SessionToken]),
+      );
+
+      const s3 = new S3Client({
+        region: env.region,
+        endpoint: env.proxy.endpoint,
+        forcePathStyle: true,
+        credentials: {
+          accessKeyId: creds?.AccessKeyId ?? '',
+          secretAccessKey: creds?.SecretAccessKey ?? '',
+          sessionToken: creds?.SessionToken,
+        },
+      });
+      const put = (body: string) =>
+        s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: 'p/once', Body: body, IfNoneMatch: '*' }));
+      await put('first');
+      await expect(put('second')).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      s3.destroy();
+      const writes = env.proxy.requests.filter((r) => r.method === 'PUT');
+      expect(writes.map((r) => [r.ifNoneMatch, r.status])).toEqual([
+        ['*', 200],
+        ['*', 412],
+      ]);
+      expect((await env.getBytes('p/once')).body.toString()).toBe('first');
+    } finally {
+      await env.stop();
     }
   }, 60_000);
 });

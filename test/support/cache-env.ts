@@ -1,6 +1,6 @@
 /**
  * The world an end-to-end test of the cache action runs in: moto_server (S3 and STS) with a bucket,
- * the fake runner OIDC endpoint, and a recording proxy in front of STS. One per test file.
+ * the fake runner OIDC endpoint, and a recording proxy in front of moto. One per test file.
  * `settings(prefix)` gives the DAZN_CACHE_* environment that points the action at them with
  * role-to-assume set, so every step goes through GitHub OIDC → AssumeRoleWithWebIdentity → S3.
  */
@@ -15,7 +15,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { MotoServer, startMoto, TEST_AWS_ENV } from './moto';
 import { FakeOidc, startOidc } from './oidc';
-import { startStsRecorder, StsRecorder } from './sts-recorder';
+import { RecordingProxy, startRecordingProxy } from './recording-proxy';
 
 export const TEST_ROLE_ARN = 'arn:aws:iam::123456789012:role/dazn-cache-e2e';
 export const TEST_DEFAULT_BRANCH_ROLE_ARN = 'arn:aws:iam::123456789012:role/dazn-cache-e2e-default-branch';
@@ -29,7 +29,8 @@ export interface StoredObject {
 export interface CacheEnv {
   moto: MotoServer;
   oidc: FakeOidc;
-  sts: StsRecorder;
+  /** Recording proxy in front of moto: the action reaches S3 and STS only through it. */
+  proxy: RecordingProxy;
   bucket: string;
   region: string;
   s3: S3Client;
@@ -55,8 +56,8 @@ export async function startCacheEnv(): Promise<CacheEnv> {
   try {
     const oidc = await startOidc();
     started.push(oidc);
-    const sts = await startStsRecorder(moto.endpoint);
-    started.push(sts);
+    const proxy = await startRecordingProxy(moto.endpoint);
+    started.push(proxy);
     const region = 'eu-central-1';
     const bucket = `dazn-cache-e2e-${randomBytes(4).toString('hex')}`;
     const s3 = new S3Client({
@@ -75,14 +76,15 @@ export async function startCacheEnv(): Promise<CacheEnv> {
 
     const getBytes = async (key: string) => {
       const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const body = Buffer.from(await answer.Body!.transformToByteArray());
+      if (!answer.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+      const body = Buffer.from(await answer.Body.transformToByteArray());
       return { body, metadata: answer.Metadata ?? {}, contentType: answer.ContentType };
     };
 
     return {
       moto,
       oidc,
-      sts,
+      proxy,
       bucket,
       region,
       s3,
@@ -90,8 +92,8 @@ export async function startCacheEnv(): Promise<CacheEnv> {
       settings: (prefix) => ({
         DAZN_CACHE_BUCKET: bucket,
         DAZN_CACHE_REGION: region,
-        DAZN_CACHE_ENDPOINT: moto.endpoint,
-        DAZN_CACHE_STS_ENDPOINT: sts.endpoint,
+        DAZN_CACHE_ENDPOINT: proxy.endpoint,
+        DAZN_CACHE_STS_ENDPOINT: proxy.endpoint,
         DAZN_CACHE_ROLE_ARN: TEST_ROLE_ARN,
         DAZN_CACHE_PREFIX: prefix,
         ...oidc.env(),
@@ -127,7 +129,7 @@ export async function startCacheEnv(): Promise<CacheEnv> {
           }),
         );
       },
-      secrets: () => [...new Set([...oidc.tokens(), ...sts.secrets()])],
+      secrets: () => [...new Set([...oidc.tokens(), ...proxy.secrets()])],
       stop: async () => {
         s3.destroy();
         await Promise.all(started.map((s) => s.stop()));

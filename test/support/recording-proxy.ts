@@ -1,11 +1,23 @@
 /**
- * A recording reverse proxy in front of moto's STS on loopback: the action's `sts-endpoint` points
- * here, every request is forwarded unchanged, and the AssumeRoleWithWebIdentity calls (role ARN,
- * session name, web identity token) and the credentials moto hands back are recorded, so a test can
- * check which role was assumed and that none of those secrets leaks into logs, state or outputs.
+ * A recording reverse proxy in front of moto on loopback. The action's `endpoint` and `sts-endpoint`
+ * point here; every request is forwarded unchanged and recorded (method, path, the headers that matter
+ * to the contract, status), and the AssumeRoleWithWebIdentity calls (role ARN, session name, web
+ * identity token) and the credentials moto hands back are kept, so a test can check which role was
+ * assumed, which writes a step made, and that none of those secrets leaks into logs, state or outputs.
  */
 import { createServer, request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query string, e.g. `/bucket/key?uploadId=1`. */
+  url: string;
+  status: number;
+  ifNoneMatch: string | undefined;
+  range: string | undefined;
+  /** For STS: the API action (AssumeRoleWithWebIdentity, ...); empty for S3. */
+  stsAction: string;
+}
 
 export interface AssumeRoleCall {
   action: string;
@@ -18,10 +30,11 @@ export interface AssumeRoleCall {
   sessionToken: string;
 }
 
-export interface StsRecorder {
+export interface RecordingProxy {
   endpoint: string;
-  calls: AssumeRoleCall[];
-  /** Secrets handed out or received so far: web identity tokens, secret keys, session tokens. */
+  requests: RecordedRequest[];
+  assumeRoleCalls: AssumeRoleCall[];
+  /** Secrets seen so far: web identity tokens, STS secret keys and session tokens. */
   secrets(): string[];
   stop(): Promise<void>;
 }
@@ -33,7 +46,7 @@ function field(body: string, name: string): string {
   return json ? json[1] : '';
 }
 
-function parseRequest(body: string, contentType: string | undefined): Record<string, string> {
+function parseForm(body: string, contentType: string | undefined): Record<string, string> {
   if (contentType?.includes('json')) {
     try {
       const parsed = JSON.parse(body) as Record<string, unknown>;
@@ -42,18 +55,28 @@ function parseRequest(body: string, contentType: string | undefined): Record<str
       return {};
     }
   }
-  return Object.fromEntries(new URLSearchParams(body));
+  if (contentType?.includes('x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
+  return {};
 }
 
-export async function startStsRecorder(target: string): Promise<StsRecorder> {
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
-  const calls: AssumeRoleCall[] = [];
+  const requests: RecordedRequest[] = [];
+  const assumeRoleCalls: AssumeRoleCall[] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const requestBody = Buffer.concat(chunks);
+      const contentType = header(req, 'content-type');
+      const form = parseForm(requestBody.toString('utf8'), contentType);
+      const stsAction = form.Action ?? header(req, 'x-amz-target')?.split('.').pop() ?? '';
       const forward = httpRequest(
         {
           host: upstream.hostname,
@@ -67,29 +90,36 @@ export async function startStsRecorder(target: string): Promise<StsRecorder> {
           answer.on('data', (c: Buffer) => answerChunks.push(c));
           answer.on('end', () => {
             const answerBody = Buffer.concat(answerChunks);
-            const params = parseRequest(requestBody.toString('utf8'), req.headers['content-type']);
-            const target = String(req.headers['x-amz-target'] ?? '');
-            const action = params.Action ?? target.split('.').pop() ?? '';
-            if (action.startsWith('AssumeRole')) {
+            const status = answer.statusCode ?? 502;
+            requests.push({
+              method: req.method ?? '',
+              url: req.url ?? '',
+              status,
+              ifNoneMatch: header(req, 'if-none-match'),
+              range: header(req, 'range'),
+              stsAction,
+            });
+            if (stsAction.startsWith('AssumeRole')) {
               const text = answerBody.toString('utf8');
-              calls.push({
-                action,
-                roleArn: params.RoleArn ?? '',
-                roleSessionName: params.RoleSessionName ?? '',
-                webIdentityToken: params.WebIdentityToken ?? '',
-                status: answer.statusCode ?? 0,
+              assumeRoleCalls.push({
+                action: stsAction,
+                roleArn: form.RoleArn ?? '',
+                roleSessionName: form.RoleSessionName ?? '',
+                webIdentityToken: form.WebIdentityToken ?? '',
+                status,
                 accessKeyId: field(text, 'AccessKeyId'),
                 secretAccessKey: field(text, 'SecretAccessKey'),
                 sessionToken: field(text, 'SessionToken'),
               });
             }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.writeHead(status, answer.headers);
             res.end(answerBody);
           });
         },
       );
       forward.on('error', (error) => {
-        res.writeHead(502).end(String(error));
+        if (!res.headersSent) res.writeHead(502);
+        res.end(String(error));
       });
       forward.end(requestBody);
     });
@@ -103,9 +133,10 @@ export async function startStsRecorder(target: string): Promise<StsRecorder> {
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    calls,
+    requests,
+    assumeRoleCalls,
     secrets: () =>
-      calls
+      assumeRoleCalls
         .flatMap((c) => [c.webIdentityToken, c.secretAccessKey, c.sessionToken])
         .filter((s) => s.length >= 8),
     stop: () =>

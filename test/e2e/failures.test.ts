@@ -1,0 +1,235 @@
+/**
+ * Failure semantics of the built action: bad inputs fail the step; S3, credential and archive
+ * problems become warnings (the job goes on); entries are immutable and concurrent saves are safe.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ActionName, expectExit, runJob, StepResult } from '../support/runner';
+import { noise, text, writeTree } from '../support/tree';
+import { output, postStep, setupWorld, TEST_TIMEOUT_MS } from './world';
+
+const world = setupWorld();
+
+/** A loopback port that refuses connections (nothing listens there). */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function expectWarnedMiss(step: StepResult): void {
+  expectExit(step, 0);
+  expect(output(step, 'cache-hit')).not.toBe('true');
+  expect(step.warnings.length).toBeGreaterThan(0);
+}
+
+describe('invalid inputs fail the step with a message naming the input', () => {
+  const long = 'k'.repeat(513);
+  const elevenKeys = Array.from({ length: 10 }, (_, i) => `rk-${i}-`).join('\n');
+  const cases: [string, ActionName, Record<string, string>, RegExp][] = [
+    ['a key with a comma', 'cache', { path: 'deps', key: 'a,b' }, /\bkey\b/i],
+    ['an empty key', 'cache', { path: 'deps', key: '' }, /\bkey\b/i],
+    ['a key longer than 512 characters', 'cache', { path: 'deps', key: long }, /\bkey\b/i],
+    ['more than 10 keys', 'cache', { path: 'deps', key: 'k', 'restore-keys': elevenKeys }, /restore-keys/i],
+    [
+      'a restore key with a comma',
+      'cache',
+      { path: 'deps', key: 'k', 'restore-keys': 'x,y' },
+      /restore-keys/i,
+    ],
+    ['no path', 'cache', { path: '', key: 'k' }, /\bpath\b/i],
+    ['save/: a key with a comma', 'save', { path: 'deps', key: 'a,b' }, /\bkey\b/i],
+    ['save/: no path', 'save', { path: '', key: 'k' }, /\bpath\b/i],
+  ];
+  it.each(cases)(
+    '%s',
+    async (_name, action, inputs, names) => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix);
+      writeTree(join(job.workspace, 'deps'), { 'x.txt': 'x' });
+      const step = await job.step({ action, with: inputs });
+      expect({ exit: step.exitCode, errors: step.errors }).toEqual({
+        exit: 1,
+        errors: [expect.stringMatching(names)],
+      });
+      expect(await world.env.list(prefix)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('unavailable cache: a warning, never a failed step', () => {
+  it(
+    'S3 unreachable (endpoint on a closed port): restore and save warn, the job succeeds',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix, {
+        env: { DAZN_CACHE_ENDPOINT: `http://127.0.0.1:${await closedPort()}` },
+      });
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'down-1' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'x.txt': 'x' }),
+      });
+      expectWarnedMiss(run.main);
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings.length).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'no id-token permission while role-to-assume is set: a warning naming `id-token: write`',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix, {
+        env: { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined },
+      });
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'perm-1' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'x.txt': 'x' }),
+      });
+      expectWarnedMiss(run.main);
+      expect(run.main.warnings.join('\n')).toContain('id-token: write');
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings.join('\n')).toContain('id-token: write');
+      expect(await world.env.list(prefix)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "no bucket: says it falls back to GitHub's cache service, which (absent here) misses without failing",
+    async () => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix, { env: { DAZN_CACHE_BUCKET: undefined } });
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'fallback-1' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'x.txt': 'x' }),
+      });
+      const said = "S3 is not configured (no bucket): using GitHub's cache service";
+      expectExit(run.main, 0);
+      expect(output(run.main, 'cache-hit')).not.toBe('true');
+      expect(run.main.lines.filter((l) => l.includes(said))).toHaveLength(1);
+      const post = expectExit(postStep(run), 0);
+      expect(post.lines.filter((l) => l.includes(said))).toHaveLength(1);
+      expect(world.env.proxy.requests.filter((r) => r.url.includes(prefix))).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a corrupted or truncated entry is never a hit',
+    async () => {
+      const prefix = world.env.newPrefix();
+      // incompressible data: zstd stores raw blocks, so only the frame checksum can see a flipped byte
+      await world.seed(prefix, 'rot-1', { 'blob.bin': noise(300_000), 'a.txt': text(20_000) });
+      const [entry] = await world.env.list(prefix);
+      const original = (await world.env.getBytes(entry.key)).body;
+
+      const flipped = Buffer.from(original);
+      const middle = Math.floor(flipped.length / 2);
+      flipped[middle] ^= 0xff;
+      await world.env.replaceBytes(entry.key, flipped);
+      expectWarnedMiss(
+        await world.job(prefix).step({ action: 'cache', with: { path: 'deps', key: 'rot-1' } }),
+      );
+
+      await world.env.replaceBytes(entry.key, original.subarray(0, Math.floor(original.length * 0.6)));
+      expectWarnedMiss(
+        await world.job(prefix).step({ action: 'cache', with: { path: 'deps', key: 'rot-1' } }),
+      );
+
+      // the undamaged bytes restore (so the misses above came from the damage)
+      await world.env.replaceBytes(entry.key, original);
+      const job = world.job(prefix);
+      const hit = expectExit(await job.step({ action: 'cache', with: { path: 'deps', key: 'rot-1' } }), 0);
+      expect(output(hit, 'cache-hit')).toBe('true');
+      expect(readFileSync(join(job.workspace, 'deps', 'a.txt'), 'utf8')).toBe(text(20_000));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'paths that match nothing: a warning, nothing saved',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const step = await world
+        .job(prefix)
+        .step({ action: 'save', with: { path: 'nothing-here/*', key: 'empty-1' } });
+      expectExit(step, 0);
+      expect(step.warnings.length).toBeGreaterThan(0);
+      expect(await world.env.list(prefix)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('immutable entries', () => {
+  it(
+    'two concurrent saves of one key leave exactly one complete entry and both succeed',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const contents = ['first', 'second'].map((who) => ({ who, blob: noise(400_000) }));
+      const jobs = contents.map(({ who, blob }) => {
+        const job = world.job(prefix, { runId: who === 'first' ? '101' : '102' });
+        writeTree(join(job.workspace, 'deps'), { 'who.txt': who, 'blob.bin': blob });
+        return job;
+      });
+      const steps = await Promise.all(
+        jobs.map((job) => job.step({ action: 'save', with: { path: 'deps', key: 'race-1' } })),
+      );
+      for (const step of steps) {
+        expectExit(step, 0);
+        expect(step.warnings).toEqual([]);
+        expect(step.errors).toEqual([]);
+      }
+      expect(await world.env.list(prefix)).toHaveLength(1);
+      expect(await world.env.openUploads(prefix)).toBe(0);
+
+      const reader = world.job(prefix);
+      const hit = expectExit(
+        await reader.step({ action: 'cache', with: { path: 'deps', key: 'race-1' } }),
+        0,
+      );
+      expect(output(hit, 'cache-hit')).toBe('true');
+      const who = readFileSync(join(reader.workspace, 'deps', 'who.txt'), 'utf8');
+      const winner = contents.find((c) => c.who === who);
+      expect(winner).toBeDefined();
+      expect(
+        readFileSync(join(reader.workspace, 'deps', 'blob.bin')).equals(winner?.blob ?? Buffer.alloc(0)),
+      ).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'saving an existing key again keeps the first entry, with a conditional write and no warning',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const first = await world.seed(prefix, 'once-1', { 'who.txt': 'first' });
+      expect(first.warnings).toEqual([]);
+      const [before] = await world.env.list(prefix);
+      const requestsBefore = world.env.proxy.requests.length;
+      const again = await world.seed(prefix, 'once-1', { 'who.txt': 'second' });
+      expect(again.warnings).toEqual([]);
+      expect(again.errors).toEqual([]);
+      const conditional = world.env.proxy.requests
+        .slice(requestsBefore)
+        .filter((r) => (r.method === 'PUT' || r.method === 'POST') && r.ifNoneMatch === '*');
+      expect(conditional.length).toBeGreaterThan(0);
+      expect(await world.env.list(prefix)).toEqual([before]);
+
+      const reader = world.job(prefix);
+      expectExit(await reader.step({ action: 'cache', with: { path: 'deps', key: 'once-1' } }), 0);
+      expect(readFileSync(join(reader.workspace, 'deps', 'who.txt'), 'utf8')).toBe('first');
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,206 @@
+/**
+ * What a save and a restore carry over (symlinks, modes, empty folders, non-ASCII names, `~` and `!`
+ * paths), the restore/ and save/ sub-actions, secrets, and the job summary.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectExit, Job, runJob, StepResult } from '../support/runner';
+import { describeTree, noise, text, TreeSpec, writeTree } from '../support/tree';
+import { output, postStep, setupWorld, TEST_TIMEOUT_MS } from './world';
+
+const world = setupWorld();
+
+/** What the harness itself puts into RUNNER_TEMP; anything else was left behind by the action. */
+const HARNESS_TEMP = ['_github_workflow', '_runner_file_commands'];
+
+const TREE: TreeSpec = {
+  'plain.txt': text(30_000),
+  'blob.bin': noise(150_000),
+  'bin/tool': { content: '#!/bin/sh\necho tool\n', mode: 0o755 },
+  'secret.pem': { content: 'not really', mode: 0o600 },
+  'read-only.txt': { content: 'ro', mode: 0o444 },
+  private: { dir: true, mode: 0o700 },
+  'empty/nested-empty': { dir: true },
+  'données/ünïcødé-名前 with space.txt': 'héllo wörld\n',
+  '🙂/emoji.txt': 'smile',
+  '.hidden/.dotfile': 'dot',
+  'links/to-file': { symlink: '../plain.txt' },
+  'links/to-dir': { symlink: '../bin' },
+  'links/dangling': { symlink: 'missing-target' },
+};
+
+describe('a round trip', () => {
+  it(
+    'keeps symlinks, modes, empty folders, non-ASCII names, `~` paths and `!` exclusions, with no archive on disk',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const path = ['deps', '~/.cache/tool', 'out/*', '!out/skip.log'].join('\n');
+      const writer = world.job(prefix);
+      const run = await runJob(writer, {
+        with: { path, key: 'tree-1' },
+        between: () => {
+          writeTree(join(writer.workspace, 'deps'), TREE);
+          writeTree(join(writer.home, '.cache', 'tool'), { 'state.db': noise(20_000), 'cfg/x': 'x' });
+          writeTree(join(writer.workspace, 'out'), { 'a.txt': 'a', 'skip.log': 'skip' });
+        },
+      });
+      expectExit(run.main, 0);
+      expect(readdirSync(writer.runnerTemp).sort()).toEqual(HARNESS_TEMP);
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings).toEqual([]);
+      expect(readdirSync(writer.runnerTemp).sort()).toEqual(HARNESS_TEMP);
+
+      const reader = world.job(prefix);
+      const hit = expectExit(await reader.step({ action: 'cache', with: { path, key: 'tree-1' } }), 0);
+      expect(output(hit, 'cache-hit')).toBe('true');
+      expect(hit.warnings).toEqual([]);
+      expect(readdirSync(reader.runnerTemp).sort()).toEqual(HARNESS_TEMP);
+      expect(describeTree(join(reader.workspace, 'deps'))).toEqual(
+        describeTree(join(writer.workspace, 'deps')),
+      );
+      expect(describeTree(join(reader.home, '.cache', 'tool'))).toEqual(
+        describeTree(join(writer.home, '.cache', 'tool')),
+      );
+      expect(existsSync(join(reader.workspace, 'out', 'a.txt'))).toBe(true);
+      expect(existsSync(join(reader.workspace, 'out', 'skip.log'))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('restore/ and save/ sub-actions', () => {
+  it(
+    'save/ saves under its key input and restore/ sets the three outputs (settings as inputs)',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const env = world.env.settings(prefix);
+      const settingsAsInputs = {
+        bucket: env.DAZN_CACHE_BUCKET,
+        region: env.DAZN_CACHE_REGION,
+        endpoint: env.DAZN_CACHE_ENDPOINT,
+        'sts-endpoint': env.DAZN_CACHE_STS_ENDPOINT,
+        'role-to-assume': env.DAZN_CACHE_ROLE_ARN,
+        prefix,
+      };
+      const noEnvSettings = {
+        DAZN_CACHE_BUCKET: undefined,
+        DAZN_CACHE_REGION: undefined,
+        DAZN_CACHE_ENDPOINT: undefined,
+        DAZN_CACHE_STS_ENDPOINT: undefined,
+        DAZN_CACHE_ROLE_ARN: undefined,
+        DAZN_CACHE_PREFIX: undefined,
+      };
+      const restoreOnly = async (job: Job, key: string): Promise<StepResult> =>
+        expectExit(
+          await job.step({
+            action: 'restore',
+            with: { ...settingsAsInputs, path: 'deps', key, 'restore-keys': 'sub-' },
+            env: noEnvSettings,
+          }),
+          0,
+        );
+
+      const first = world.job(prefix);
+      const miss = await restoreOnly(first, 'sub-1');
+      expect(output(miss, 'cache-hit')).toBe('');
+      expect(output(miss, 'cache-primary-key')).toBe('sub-1');
+      expect(output(miss, 'cache-matched-key')).toBe('');
+
+      writeTree(join(first.workspace, 'deps'), { 'x.txt': 'sub-action' });
+      const saved = expectExit(
+        await first.step({
+          action: 'save',
+          with: { ...settingsAsInputs, path: 'deps', key: 'sub-1' },
+          env: noEnvSettings,
+        }),
+        0,
+      );
+      expect(saved.warnings).toEqual([]);
+      expect(await world.env.list(prefix)).toHaveLength(1);
+
+      const second = world.job(prefix);
+      const hit = await restoreOnly(second, 'sub-1');
+      expect(output(hit, 'cache-hit')).toBe('true');
+      expect(output(hit, 'cache-primary-key')).toBe('sub-1');
+      expect(output(hit, 'cache-matched-key')).toBe('sub-1');
+      expect(describeTree(join(second.workspace, 'deps'))).toEqual(
+        describeTree(join(first.workspace, 'deps')),
+      );
+
+      const third = world.job(prefix);
+      const partial = await restoreOnly(third, 'sub-2');
+      expect(output(partial, 'cache-hit')).toBe('false');
+      expect(output(partial, 'cache-matched-key')).toBe('sub-1');
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('a job that saves and a job that restores, with OIDC', () => {
+  let steps: StepResult[] = [];
+  let prefix = '';
+  beforeAll(async () => {
+    prefix = world.env.newPrefix();
+    const writer = new Job({ env: world.env.settings(prefix) });
+    const reader = new Job({ env: world.env.settings(prefix) });
+    try {
+      const run = await runJob(writer, {
+        with: { path: 'deps', key: 'secret-1' },
+        between: () => writeTree(join(writer.workspace, 'deps'), { 'blob.bin': noise(100_000) }),
+      });
+      const hit = await reader.step({ action: 'cache', with: { path: 'deps', key: 'secret-1' } });
+      steps = [run.main, postStep(run), hit];
+      steps.forEach((step) => expectExit(step, 0));
+    } finally {
+      writer.cleanup();
+      reader.cleanup();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('never prints the OIDC token or the STS credentials, and masks them', () => {
+    const secrets = world.env.secrets();
+    const calls = world.env.proxy.assumeRoleCalls;
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    expect(secrets.length).toBeGreaterThanOrEqual(9);
+    const accessKeys = calls.map((c) => c.accessKeyId).filter((k) => k !== '');
+    for (const step of steps) {
+      const log = step.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n');
+      for (const secret of secrets) {
+        expect(log.includes(secret) ? `stdout has ${secret.slice(0, 6)}…` : 'clean').toBe('clean');
+        expect(step.stderr.includes(secret) ? `stderr has ${secret.slice(0, 6)}…` : 'clean').toBe('clean');
+        expect(step.summary.includes(secret) ? `summary has ${secret.slice(0, 6)}…` : 'clean').toBe('clean');
+      }
+      for (const secret of [...secrets, ...accessKeys]) {
+        expect(step.stateFile.includes(secret) ? `GITHUB_STATE has ${secret.slice(0, 6)}…` : 'clean').toBe(
+          'clean',
+        );
+        expect(step.outputFile.includes(secret) ? `GITHUB_OUTPUT has ${secret.slice(0, 6)}…` : 'clean').toBe(
+          'clean',
+        );
+      }
+    }
+    // each step assumed the role itself and masked what it received
+    const stepCalls = calls.slice(-steps.length);
+    steps.forEach((step, i) => {
+      expect(step.masks).toEqual(
+        expect.arrayContaining([
+          stepCalls[i].webIdentityToken,
+          stepCalls[i].secretAccessKey,
+          stepCalls[i].sessionToken,
+        ]),
+      );
+    });
+  });
+
+  it('writes a job summary line for the save and the restore: key, scope, size, MB/s', () => {
+    const [, save, restore] = steps;
+    for (const step of [save, restore]) {
+      expect(step.summary).toContain('secret-1');
+      expect(step.summary).toMatch(/MB\/s/);
+    }
+    expect(restore.summary).toContain('refs/heads/main');
+  });
+});
