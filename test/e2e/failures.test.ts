@@ -2,27 +2,14 @@
  * Failure semantics of the built action: bad inputs fail the step; S3, credential and archive
  * problems become warnings (the job goes on); entries are immutable and concurrent saves are safe.
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { freePort } from '../support/moto';
 import { ActionName, expectExit, runJob, StepResult } from '../support/runner';
 import { noise, text, writeTree } from '../support/tree';
 import { output, postStep, setupWorld, TEST_TIMEOUT_MS } from './world';
 
 const world = setupWorld();
-
-/** A loopback port that refuses connections (nothing listens there). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function expectWarnedMiss(step: StepResult): void {
   expectExit(step, 0);
@@ -67,11 +54,11 @@ describe('invalid inputs fail the step with a message naming the input', () => {
 
 describe('unavailable cache: a warning, never a failed step', () => {
   it(
-    'S3 unreachable (endpoint on a closed port): restore and save warn, the job succeeds',
+    'S3 unreachable (endpoint on a closed loopback port): restore and save warn, the job succeeds',
     async () => {
       const prefix = world.env.newPrefix();
       const job = world.job(prefix, {
-        env: { DAZN_CACHE_ENDPOINT: `http://127.0.0.1:${await closedPort()}` },
+        env: { DAZN_CACHE_ENDPOINT: `http://127.0.0.1:${await freePort()}` },
       });
       const run = await runJob(job, {
         with: { path: 'deps', key: 'down-1' },
