@@ -1,0 +1,261 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name (services, task families, roles, log groups), e.g. dazn-runners."
+  type        = string
+  default     = "dazn-runners"
+}
+
+variable "name" {
+  description = "Name of this group of services (e.g. ecs-runners, fargate-runners); names the security group."
+  type        = string
+}
+
+variable "pools" {
+  description = "Pools to run, as normalised by the runner-pools module (pools, ecs_pools or fargate_pools output): one task definition, service and schedule each."
+  type = map(object({
+    cluster           = string
+    arch              = string
+    capacity          = string
+    cpu               = number
+    memory            = number
+    runner_group      = string
+    labels            = list(string)
+    min_runners       = number
+    max_runners       = number
+    runtime_sync_push = bool
+  }))
+
+  validation {
+    condition     = alltrue([for p in var.pools : contains(["ecs", "fargate"], p.cluster)])
+    error_message = "pools: cluster must be ecs or fargate (use the runner-pools module's output)."
+  }
+}
+
+variable "clusters" {
+  description = "Clusters by kind: { ecs = { name, arn }, fargate = { name, arn } }; only the kinds used by pools are needed."
+  type        = map(object({ name = string, arn = string }))
+
+  validation {
+    condition     = alltrue([for k, c in var.clusters : contains(["ecs", "fargate"], k)])
+    error_message = "clusters: keys must be ecs and/or fargate."
+  }
+}
+
+variable "capacity_providers" {
+  description = "Capacity provider name per ecs pool (the ecs-ec2-capacity module's capacity_providers output). Fargate pools use FARGATE or FARGATE_SPOT from the pool."
+  type        = map(string)
+  default     = {}
+}
+
+variable "images" {
+  description = "Container images: runner_ecs (runner image, ecs target, with the Docker client), runner_fargate (fargate target), dind, log_router (fluent-bit)."
+  type = object({
+    runner_ecs     = string
+    runner_fargate = string
+    dind           = string
+    log_router     = string
+  })
+}
+
+variable "ecr_repository_arns" {
+  description = "ECR repositories the tasks pull from (execution role permission). Empty = images are not in ECR."
+  type        = list(string)
+  default     = []
+}
+
+variable "subnet_ids" {
+  description = "Private subnets of the runner tasks (awsvpc)."
+  type        = list(string)
+}
+
+variable "security_group_ids" {
+  description = "Extra security groups of the runner tasks, e.g. the runtime EFS client group."
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc_id" {
+  description = "VPC of the runner tasks (for their security group)."
+  type        = string
+}
+
+variable "runtime_file_systems" {
+  description = "Runtime EFS per architecture (runtime-efs module's file_systems output): file_system_id, file_system_arn, access_point_id, access_point_arn."
+  type = map(object({
+    file_system_id   = string
+    file_system_arn  = string
+    access_point_id  = string
+    access_point_arn = string
+  }))
+}
+
+variable "runtime_mount_path" {
+  description = "Where the runner container mounts its architecture's runtime EFS (RUNTIME_SYNC_ROOT)."
+  type        = string
+  default     = "/mnt/runtime-sync"
+}
+
+variable "github_url" {
+  description = "GitHub base URL."
+  type        = string
+  default     = "https://github.com"
+}
+
+variable "github_organization" {
+  description = "Organisation the runners register into."
+  type        = string
+}
+
+variable "runner_secrets" {
+  description = "Secrets of the runner container: environment name => ARN of a Secrets Manager secret or SSM parameter (e.g. { RUNNER_REGISTRATION_SECRET = arn }). ECS injects them; they never appear in the task definition or on a command line."
+  type        = map(string)
+
+  validation {
+    condition     = length(var.runner_secrets) > 0 && alltrue([for arn in values(var.runner_secrets) : can(regex("^arn:aws[a-z-]*:(secretsmanager|ssm):", arn))])
+    error_message = "runner_secrets: at least one entry, each a Secrets Manager secret ARN or SSM parameter ARN."
+  }
+}
+
+variable "runner_environment" {
+  description = "Extra environment of the runner container, e.g. DAZN_CACHE_BUCKET, DAZN_CACHE_ROLE_ARN, DAZN_CACHE_DEFAULT_BRANCH_ROLE_ARN (the runner passes its environment to jobs)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "shared_paths" {
+  description = "Runner folders mounted at the same path in the runner and dind containers (ecs pools), so that container steps and container actions see them: work, temp, externals, tool_cache."
+  type        = map(string)
+  default = {
+    work       = "/home/runner/_work"
+    temp       = "/home/runner/_work/_temp"
+    externals  = "/home/runner/externals"
+    tool_cache = "/opt/hostedtoolcache"
+  }
+
+  validation {
+    condition     = alltrue([for k in ["work", "temp", "externals", "tool_cache"] : contains(keys(var.shared_paths), k)]) && alltrue([for p in values(var.shared_paths) : startswith(p, "/")])
+    error_message = "shared_paths: needs absolute paths for work, temp, externals and tool_cache."
+  }
+}
+
+variable "docker_socket_dir" {
+  description = "Folder (shared volume) holding dind's unix socket docker.sock; the runner's DOCKER_HOST points at it."
+  type        = string
+  default     = "/var/run/dind"
+}
+
+variable "dind_extra_capabilities" {
+  description = "Capabilities the dind container gets beyond SYS_ADMIN and NET_ADMIN: name => reason (only what the agents' kernel and runtime prove necessary; see /work/shared/notes/dind-on-these-machines.md)."
+  type        = map(string)
+  default = {
+    SYS_PTRACE = "user namespace remapping: runc must read the inner container's mount namespace (else 'failed to get container mount namespace: Permission denied')"
+  }
+
+  validation {
+    condition     = alltrue([for c, why in var.dind_extra_capabilities : can(regex("^[A-Z_]+$", c)) && !startswith(c, "CAP_") && c != "ALL" && length(trimspace(why)) > 10])
+    error_message = "dind_extra_capabilities: names without CAP_ prefix (e.g. SYS_PTRACE), never ALL, each with its reason."
+  }
+}
+
+variable "dind_health_port" {
+  description = "Port of dind's TCP socket on 127.0.0.1, used by its health check only."
+  type        = number
+  default     = 2375
+}
+
+variable "dind_health_command" {
+  description = "Health check command of the dind container (ECS ignores the image's HEALTHCHECK)."
+  type        = list(string)
+  default     = ["CMD-SHELL", "docker -H tcp://127.0.0.1:2375 version >/dev/null 2>&1 || exit 1"]
+}
+
+variable "log_syslog_port" {
+  description = "UDP port on 127.0.0.1 where the log sidecar (fluent-bit) receives dind's syslog."
+  type        = number
+  default     = 5140
+}
+
+variable "registry_mirror_url" {
+  description = "Docker Hub pull-through cache URL for dind (REGISTRY_MIRROR_URL)."
+  type        = string
+  default     = ""
+}
+
+variable "data_mount_path" {
+  description = "The agents' XFS volume (ecs-ec2-capacity data_mount_path), bind-mounted into dind for its data-root and exec-root."
+  type        = string
+  default     = "/data"
+}
+
+variable "ec2_memory_headroom_mib" {
+  description = "MiB of a pool's memory left unreserved on EC2 agents, so that tasks_per_instance tasks fit beside the ECS agent (a t3.2xlarge registers about 31 GiB, not 32)."
+  type        = number
+  default     = 1024
+}
+
+variable "stop_timeout" {
+  description = "Seconds between SIGTERM and SIGKILL for the runner containers (ECS maximum 120): the exit trap's runtime-sync push and deregistration must fit."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.stop_timeout <= 120 && var.stop_timeout >= var.runtime_sync_push_budget + 15
+    error_message = "stop_timeout must be at most 120 (ECS limit) and at least runtime_sync_push_budget + 15 seconds (deregistration after the push)."
+  }
+}
+
+variable "runtime_sync_push_budget" {
+  description = "runtime-sync push budget in seconds (RUNTIME_SYNC_TIMEOUT_SECONDS for push, default 90); stop_timeout must leave room for it."
+  type        = number
+  default     = 90
+}
+
+variable "fargate_ephemeral_storage_gib" {
+  description = "Ephemeral storage of Fargate runner tasks (21 to 200 GiB)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.fargate_ephemeral_storage_gib >= 21 && var.fargate_ephemeral_storage_gib <= 200
+    error_message = "fargate_ephemeral_storage_gib must be between 21 and 200."
+  }
+}
+
+variable "job_hooks" {
+  description = "Runner job hooks (ACTIONS_RUNNER_HOOK_JOB_STARTED / _COMPLETED) inside the image, e.g. scripts that set ECS task scale-in protection; null = not set."
+  type = object({
+    started   = optional(string)
+    completed = optional(string)
+  })
+  default = {}
+}
+
+variable "schedules" {
+  description = "Office hours events from the runner-pools module (schedules output); runners use runners_out and runners_in (cron)."
+  type = map(object({
+    cron       = string
+    local_time = string
+  }))
+}
+
+variable "time_zone" {
+  description = "IANA time zone of the schedules."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the runner log groups."
+  type        = number
+  default     = 30
+}
+
+variable "emulator_unsupported_off" {
+  description = "TESTS ONLY: true switches off what the local AWS emulator (moto) cannot do: the service's application auto scaling target and its scheduled actions. Never true in a real account."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags merged into every resource's tags."
+  type        = map(string)
+  default     = {}
+}
