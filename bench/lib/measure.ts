@@ -1,0 +1,99 @@
+/**
+ * Runs one command the way the benchmark measures it: wall time (monotonic clock, process start to
+ * exit), CPU seconds of the process and all its children (user + system, from `/usr/bin/time`, which
+ * reads the kernel's rusage of the waited-for tree), and the peak RSS (VmHWM) of the main process
+ * itself, polled from /proc while it runs (`/usr/bin/time`'s maxrss is also kept: it is the largest
+ * of the process and its children).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Measurement {
+  seconds: number;
+  cpuUser: number;
+  cpuSystem: number;
+  /** Peak RSS of the measured process itself (MiB); 0 when it ended before the first poll. */
+  peakRssMiB: number;
+  /** Largest peak RSS of the process or any child, from /usr/bin/time (MiB). */
+  treeMaxRssMiB: number;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const TIME_BIN = '/usr/bin/time';
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function vmHwmKiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function measure(
+  command: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Measurement> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-time-'));
+  const timeFile = join(dir, 'time');
+  const started = process.hrtime.bigint();
+  const child = spawn(TIME_BIN, ['-f', '%U %S %M', '-o', timeFile, ...command], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout = (stdout + c).slice(-200_000)));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-200_000)));
+  let peakKiB = 0;
+  let target = 0;
+  const poll = (): void => {
+    if (!target && child.pid) target = childrenOf(child.pid)[0] ?? 0;
+    if (target) peakKiB = Math.max(peakKiB, vmHwmKiB(target));
+  };
+  const poller = setInterval(poll, 10);
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        if (target) process.kill(target, 'SIGKILL');
+        child.kill('SIGKILL');
+      }, options.timeoutMs)
+    : undefined;
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code ?? -1));
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(poller);
+  if (timer) clearTimeout(timer);
+  let cpuUser = 0;
+  let cpuSystem = 0;
+  let treeMaxRssMiB = 0;
+  try {
+    const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
+    const [u, s, m] = lines[lines.length - 1].split(' ').map(Number);
+    cpuUser = u;
+    cpuSystem = s;
+    treeMaxRssMiB = m / 1024;
+  } catch {
+    // the time file is missing when the command could not start; exitCode says so
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { seconds, cpuUser, cpuSystem, peakRssMiB: peakKiB / 1024, treeMaxRssMiB, exitCode, stdout, stderr };
+}
