@@ -1,0 +1,1856 @@
+/******/ (() => { // webpackBootstrap
+/******/ 	"use strict";
+/******/ 	var __webpack_modules__ = ({
+
+/***/ 984:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.detectArch = detectArch;
+const errors_1 = __nccwpck_require__(919);
+/** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
+const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
+/** The architecture this machine's binaries are built for, as written into the EFS root. */
+function detectArch(nodeArch = process.arch) {
+    const arch = SUPPORTED[nodeArch];
+    if (!arch) {
+        throw new errors_1.UsageError(`runtime-sync supports x64 and arm64 runners; this machine is '${nodeArch}' (process.arch). ` +
+            'Do not mount a runtime cache volume on it.');
+    }
+    return arch;
+}
+
+
+/***/ }),
+
+/***/ 449:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Budget = void 0;
+/**
+ * The hard time budget of a run (RUNTIME_SYNC_TIMEOUT_SECONDS) plus an abort for SIGTERM/SIGINT. Every
+ * subprocess gets `remainingMs()` as its timeout and `signal` to be stopped early.
+ */
+class Budget {
+    totalMs;
+    now;
+    endMs;
+    controller = new AbortController();
+    timer;
+    abortReason = '';
+    constructor(totalMs, now = Date.now) {
+        this.totalMs = totalMs;
+        this.now = now;
+        this.endMs = now() + totalMs;
+        this.timer = setTimeout(() => this.abort(`the time budget of ${totalMs / 1000} s ran out`), totalMs);
+        this.timer.unref();
+    }
+    get signal() {
+        return this.controller.signal;
+    }
+    /** Why the run was stopped ('' while it is not). */
+    get reason() {
+        return this.abortReason;
+    }
+    remainingMs() {
+        return this.signal.aborted ? 0 : Math.max(0, this.endMs - this.now());
+    }
+    abort(reason) {
+        if (this.signal.aborted)
+            return;
+        this.abortReason = reason;
+        this.controller.abort(new Error(reason));
+    }
+    /** Resolves when the budget is spent or the run is aborted (to race work that may hang in the kernel). */
+    whenStopped() {
+        return new Promise((resolve) => {
+            if (this.signal.aborted)
+                resolve();
+            else
+                this.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+    }
+    dispose() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+}
+exports.Budget = Budget;
+
+
+/***/ }),
+
+/***/ 894:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.refuseForeignRoot = refuseForeignRoot;
+const errors_1 = __nccwpck_require__(919);
+function refuseForeignRoot(scan, ctx) {
+    if (scan.archMismatch) {
+        throw new errors_1.ArchMismatchError(`${ctx.settings.root} holds the tool cache of '${scan.arch ?? '?'}' machines but this machine is ` +
+            `'${ctx.arch}': mount this architecture's EFS volume at RUNTIME_SYNC_ROOT (a wrong mount would mix binaries)`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 613:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.chooseVictims = chooseVictims;
+exports.prune = prune;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const lease_1 = __nccwpck_require__(858);
+const staging_1 = __nccwpck_require__(445);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const context_1 = __nccwpck_require__(894);
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
+function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
+    const byAge = [...versions].sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+    const victims = new Set();
+    if (maxAgeDays !== undefined) {
+        for (const v of byAge)
+            if (nowMs - v.lastUsedMs > maxAgeDays * DAY_MS)
+                victims.add(v);
+    }
+    if (maxSizeBytes !== undefined) {
+        let total = byAge.filter((v) => !victims.has(v)).reduce((n, v) => n + (v.bytes ?? 0), 0);
+        for (const v of byAge) {
+            if (total <= maxSizeBytes)
+                break;
+            if (victims.has(v))
+                continue;
+            victims.add(v);
+            total -= v.bytes ?? 0;
+        }
+    }
+    return byAge.filter((v) => victims.has(v));
+}
+/**
+ * Removes one whole version unless a pull holds a lease on it. The marker goes first (the version stops
+ * being complete, so no new pull picks it), then leases are read again: a pull that saw the marker wrote its
+ * lease before looking, so it shows up now and the marker is put back. Then the folder is renamed into the
+ * trash (one atomic step) and deleted there.
+ */
+async function removeVersion(ctx, v, trash) {
+    const root = ctx.settings.root;
+    const key = (0, names_1.versionKey)(v);
+    if ((await (0, lease_1.readLeases)(root, Date.now())).covers(key))
+        return 'in use';
+    const marker = node_path_1.default.join(root, (0, names_1.markerFile)(v));
+    const markerAside = node_path_1.default.join(trash, `${(0, names_1.keyFileName)(v)}.complete`);
+    try {
+        await node_fs_1.promises.rename(marker, markerAside);
+    }
+    catch (error) {
+        if ((0, errors_1.errnoCode)(error) === 'ENOENT')
+            return 'gone'; // removed by another prune
+        throw error;
+    }
+    if ((await (0, lease_1.readLeases)(root, Date.now())).covers(key)) {
+        await node_fs_1.promises.rename(markerAside, marker);
+        return 'in use';
+    }
+    const folderAside = node_path_1.default.join(trash, (0, names_1.keyFileName)(v));
+    await node_fs_1.promises.rename(node_path_1.default.join(root, (0, names_1.versionDir)(v)), folderAside);
+    await (0, staging_1.removeTree)(trash, ctx.budget.remainingMs(), ctx.budget.signal);
+    await node_fs_1.promises.unlink(node_path_1.default.join(root, names_1.USAGE_DIR, (0, names_1.keyFileName)(v))).catch(() => undefined);
+    for (const dir of [node_path_1.default.join(root, v.tool, v.version), node_path_1.default.join(root, v.tool)]) {
+        await node_fs_1.promises.rmdir(dir).catch(() => undefined); // only when empty
+    }
+    return 'removed';
+}
+/** prune: removes whole versions by age and/or size cap, never one in use by a pull; cleans expired leftovers. */
+async function prune(ctx) {
+    const { settings, budget, log, tally } = ctx;
+    const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch, sizes: true }, budget);
+    (0, context_1.refuseForeignRoot)(remote, ctx);
+    const victims = chooseVictims(remote.versions, Date.now(), settings.maxAgeDays, settings.maxSizeBytes);
+    log.info(`${remote.versions.length} versions on ${settings.root}, ${victims.length} to remove`);
+    let kept = 0;
+    for (const v of victims) {
+        if (budget.remainingMs() <= 0)
+            throw new errors_1.BudgetExceededError(`prune stopped: ${budget.reason}`);
+        const trash = node_path_1.default.join(settings.root, names_1.TRASH_DIR, `${ctx.owner.id}-${victims.indexOf(v)}`);
+        await node_fs_1.promises.mkdir(trash, { recursive: true });
+        const outcome = await removeVersion(ctx, v, trash);
+        if (outcome === 'removed') {
+            tally.versions += 1;
+            tally.files += v.files ?? 0;
+            tally.bytes += v.bytes ?? 0;
+            log.info(`removed ${(0, names_1.versionKey)(v)} (last use ${new Date(v.lastUsedMs).toISOString()})`);
+        }
+        else {
+            await node_fs_1.promises.rmdir(trash).catch(() => undefined);
+            if (outcome === 'in use') {
+                kept += 1;
+                log.info(`kept ${(0, names_1.versionKey)(v)}: in use by a pull`);
+            }
+        }
+    }
+    if (kept > 0)
+        tally.notes.push(`${kept} kept because a pull is using them`);
+    const report = await (0, staging_1.cleanupExpired)(settings.root, settings.lockTtlMs, Date.now(), () => budget.remainingMs());
+    if (report.removed.length > 0)
+        log.info(`removed expired leftovers: ${report.removed.join(', ')}`);
+}
+
+
+/***/ }),
+
+/***/ 42:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pull = pull;
+exports.recordUse = recordUse;
+const fs = __importStar(__nccwpck_require__(24));
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(919);
+const lease_1 = __nccwpck_require__(858);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const context_1 = __nccwpck_require__(894);
+/** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
+const LEASE_MARGIN_MS = 60_000;
+/**
+ * pull: every complete version on the root that the local cache lacks, in one rsync for all folders and
+ * then one for their markers (so a local marker never precedes its folder). A failure is a warning: the
+ * markers of an interrupted copy are not written, which leaves the versions absent for @actions/tool-cache.
+ */
+async function pull(ctx) {
+    const { settings, budget, log, tally } = ctx;
+    const rsync = await ctx.rsync();
+    const lease = (0, lease_1.leasePath)(settings.root, ctx.owner);
+    const expiresAtMs = Date.now() + settings.timeoutMs + LEASE_MARGIN_MS;
+    const remote = await (0, probe_1.probeRoot)({
+        root: settings.root,
+        expectArch: ctx.arch,
+        lease: { path: lease, body: (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, null) },
+    }, budget);
+    (0, context_1.refuseForeignRoot)(remote, ctx);
+    const leased = remote.leaseWritten === true;
+    if (!leased)
+        log.warn(`could not take a lease on ${settings.root} (${remote.leaseError ?? '?'}): prune may race this pull`);
+    try {
+        await node_fs_1.promises.mkdir(settings.toolCache, { recursive: true });
+        const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
+        const have = new Set(local.versions.map(names_1.versionKey));
+        const wanted = remote.versions.filter((v) => !have.has((0, names_1.versionKey)(v)));
+        log.info(`${remote.versions.length} complete versions on ${settings.root}, ${have.size} already local, ` +
+            `${wanted.length} to pull`);
+        if (wanted.length === 0)
+            return;
+        if (leased)
+            await (0, lease_1.rewriteLease)(lease, (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, wanted.map(names_1.versionKey)));
+        const data = await rsync.copy({
+            sourceRoot: settings.root,
+            destRoot: settings.toolCache,
+            paths: wanted.map(names_1.versionDir),
+            timeoutMs: budget.remainingMs(),
+            signal: budget.signal,
+        });
+        tally.files += data.stats.files;
+        tally.bytes += data.stats.bytes;
+        if (!data.ok) {
+            const why = data.stopped ? budget.reason : `rsync exited ${String(data.exitCode)}: ${data.errorTail}`;
+            log.warn(`pull stopped, no version was marked complete: ${why}`);
+            tally.notes.push(`warning: ${why}`);
+            return;
+        }
+        const markers = await rsync.copy({
+            sourceRoot: settings.root,
+            destRoot: settings.toolCache,
+            paths: wanted.map(names_1.markerFile),
+            timeoutMs: budget.remainingMs(),
+            signal: budget.signal,
+        });
+        const pulled = wanted.filter((v) => (0, node_fs_1.existsSync)(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v))));
+        tally.versions += pulled.length;
+        if (!markers.ok) {
+            const why = markers.stopped
+                ? budget.reason
+                : `rsync exited ${String(markers.exitCode)}: ${markers.errorTail}`;
+            log.warn(`${wanted.length - pulled.length} versions were not marked complete: ${why}`);
+            tally.notes.push(`warning: ${why}`);
+        }
+        for (const v of pulled)
+            log.info(`pulled ${(0, names_1.versionKey)(v)}`);
+        if (leased) {
+            await recordUse(settings.root, pulled).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
+        }
+    }
+    finally {
+        if (leased)
+            await node_fs_1.promises.unlink(lease).catch(() => undefined);
+    }
+}
+/** Last use of each version, for prune: `<root>/.usage/<key>` (its mtime). */
+async function recordUse(root, versions) {
+    const now = new Date().toISOString();
+    await node_fs_1.promises.mkdir(node_path_1.default.join(root, names_1.USAGE_DIR), { recursive: true });
+    for (const v of versions)
+        await node_fs_1.promises.writeFile(node_path_1.default.join(root, names_1.USAGE_DIR, (0, names_1.keyFileName)(v)), now);
+}
+
+
+/***/ }),
+
+/***/ 801:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.push = push;
+const fs = __importStar(__nccwpck_require__(24));
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const lock_1 = __nccwpck_require__(161);
+const staging_1 = __nccwpck_require__(445);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const context_1 = __nccwpck_require__(894);
+const pull_1 = __nccwpck_require__(42);
+/** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
+const CLEANUP_RESERVE_MS = 5_000;
+/** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
+async function claimArch(ctx, current) {
+    if (current !== null)
+        return;
+    const file = node_path_1.default.join(ctx.settings.root, names_1.ARCH_FILE);
+    try {
+        await node_fs_1.promises.writeFile(file, `${ctx.arch}\n`, { flag: 'wx' });
+        ctx.log.info(`${ctx.settings.root} now belongs to ${ctx.arch} machines (${names_1.ARCH_FILE})`);
+    }
+    catch (error) {
+        if ((0, errors_1.errnoCode)(error) !== 'EEXIST')
+            throw error;
+        const arch = (await node_fs_1.promises.readFile(file, 'utf8')).trim();
+        (0, context_1.refuseForeignRoot)({ exists: true, arch, archMismatch: arch !== ctx.arch, versions: [], incomplete: [] }, ctx);
+    }
+}
+/**
+ * Places one staged version: the folder by rename (fails when the version exists: left alone), then the
+ * marker by rename. A folder already in place without its marker was renamed there whole by a push that
+ * died before its marker; it gets the marker.
+ */
+async function place(ctx, staging, v) {
+    const root = ctx.settings.root;
+    const target = node_path_1.default.join(root, (0, names_1.versionDir)(v));
+    await node_fs_1.promises.mkdir(node_path_1.default.dirname(target), { recursive: true });
+    try {
+        await node_fs_1.promises.rename(node_path_1.default.join(staging.dir, (0, names_1.versionDir)(v)), target);
+    }
+    catch (error) {
+        const code = (0, errors_1.errnoCode)(error);
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST')
+            throw error;
+        if (fs.existsSync(node_path_1.default.join(root, (0, names_1.markerFile)(v))))
+            return 'present';
+        ctx.log.info(`${(0, names_1.versionKey)(v)}: folder already in place without its marker, completing it`);
+    }
+    await node_fs_1.promises.rename(node_path_1.default.join(staging.dir, (0, names_1.markerFile)(v)), node_path_1.default.join(root, (0, names_1.markerFile)(v)));
+    return 'placed';
+}
+/**
+ * push: every complete local version the root lacks, each under its lock, copied by one rsync into a private
+ * staging folder and renamed into place with its marker last. Never deletes a version on the root.
+ */
+async function push(ctx) {
+    const { settings, budget, log, tally } = ctx;
+    if (!settings.pushEnabled) {
+        log.info('RUNTIME_SYNC_PUSH is false: not writing the shared cache');
+        tally.notes.push('push disabled');
+        return;
+    }
+    const rsync = await ctx.rsync();
+    const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch }, budget);
+    (0, context_1.refuseForeignRoot)(remote, ctx);
+    await claimArch(ctx, remote.arch);
+    const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
+    const onRoot = new Set(remote.versions.map(names_1.versionKey));
+    const candidates = local.versions.filter((v) => !onRoot.has((0, names_1.versionKey)(v)));
+    log.info(`${local.versions.length} complete local versions, ${candidates.length} missing on ${settings.root}`);
+    if (local.incomplete.length > 0)
+        log.info(`not pushed, incomplete: ${local.incomplete.join(', ')}`);
+    const locks = new lock_1.LockSet(node_path_1.default.join(settings.root, names_1.LOCKS_DIR), settings.lockTtlMs, ctx.owner);
+    const staging = new staging_1.Staging(settings.root, ctx.owner);
+    let heartbeat;
+    let stagingCreated = false;
+    try {
+        const mine = [];
+        for (const v of candidates) {
+            if (!(await locks.tryAcquire((0, names_1.keyFileName)(v)))) {
+                log.info(`${(0, names_1.versionKey)(v)}: another runner is pushing it, skipping`);
+                continue;
+            }
+            if (fs.existsSync(node_path_1.default.join(settings.root, (0, names_1.markerFile)(v)))) {
+                log.info(`${(0, names_1.versionKey)(v)}: pushed by another runner meanwhile`);
+                await locks.release((0, names_1.keyFileName)(v));
+                continue;
+            }
+            mine.push(v);
+        }
+        if (mine.length === 0)
+            return;
+        await staging.create(ctx.owner);
+        stagingCreated = true;
+        heartbeat = setInterval(() => {
+            void locks.heartbeat().then((lost) => {
+                for (const name of lost)
+                    log.warn(`lock lost for ${decodeURIComponent(name)} (taken over after expiry)`);
+            });
+            void staging.heartbeat(new Date()).catch(() => undefined);
+        }, Math.max(250, settings.lockTtlMs / 4));
+        heartbeat.unref();
+        const copy = await rsync.copy({
+            sourceRoot: settings.toolCache,
+            destRoot: staging.dir,
+            paths: mine.flatMap((v) => [(0, names_1.versionDir)(v), (0, names_1.markerFile)(v)]),
+            timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
+            signal: budget.signal,
+        });
+        if (!copy.ok) {
+            if (copy.stopped || budget.remainingMs() <= CLEANUP_RESERVE_MS) {
+                throw new errors_1.BudgetExceededError(`push stopped before ${mine.length} versions were copied (${budget.reason || 'time budget ran out'}); ` +
+                    'nothing partial is visible, a later push completes them');
+            }
+            throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
+        }
+        const placed = [];
+        for (const v of mine) {
+            if ((await place(ctx, staging, v)) === 'placed') {
+                placed.push(v);
+                log.info(`pushed ${(0, names_1.versionKey)(v)}`);
+            }
+            else {
+                log.info(`${(0, names_1.versionKey)(v)}: appeared on the root meanwhile, left alone`);
+            }
+        }
+        tally.versions += placed.length;
+        tally.files += copy.stats.files;
+        tally.bytes += copy.stats.bytes;
+        await (0, pull_1.recordUse)(settings.root, placed).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
+    }
+    finally {
+        if (heartbeat)
+            clearInterval(heartbeat);
+        if (stagingCreated)
+            await staging.remove(Math.max(CLEANUP_RESERVE_MS, budget.remainingMs()));
+        await locks.releaseAll();
+        if (budget.remainingMs() > CLEANUP_RESERVE_MS) {
+            try {
+                const report = await (0, staging_1.cleanupExpired)(settings.root, settings.lockTtlMs, Date.now(), () => Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS));
+                if (report.removed.length > 0)
+                    log.info(`removed expired leftovers: ${report.removed.join(', ')}`);
+            }
+            catch (error) {
+                log.warn(`cleaning expired leftovers failed: ${(0, errors_1.errorMessage)(error)}`);
+            }
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 311:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.status = status;
+const fs = __importStar(__nccwpck_require__(24));
+const errors_1 = __nccwpck_require__(919);
+const log_1 = __nccwpck_require__(680);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const names_1 = __nccwpck_require__(273);
+const context_1 = __nccwpck_require__(894);
+function rows(where, scan) {
+    const line = (v) => [
+        where.padEnd(6),
+        (0, names_1.versionKey)(v).padEnd(40),
+        (0, log_1.formatBytes)(v.bytes ?? 0).padStart(10),
+        String(v.files ?? 0).padStart(8),
+        `  ${new Date(v.lastUsedMs).toISOString()}`,
+    ].join(' ');
+    return [
+        ...scan.versions.map(line),
+        ...scan.incomplete.map((key) => `${where.padEnd(6)} ${key.padEnd(40)} (incomplete: no marker, never moved)`),
+    ];
+}
+/** status: versions on the root and locally, with sizes, file counts and last use. */
+async function status(ctx) {
+    const { settings, budget, tally } = ctx;
+    const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch, sizes: true }, budget);
+    (0, context_1.refuseForeignRoot)(remote, ctx);
+    let local;
+    try {
+        local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache, sizes: true }, scan_1.SCAN_NAMES);
+    }
+    catch (error) {
+        ctx.log.warn(`cannot read the local tool cache ${settings.toolCache}: ${(0, errors_1.errorMessage)(error)}`);
+        local = { exists: false, arch: null, archMismatch: false, versions: [], incomplete: [] };
+    }
+    const out = [
+        `root ${settings.root} (${remote.arch ?? 'no architecture yet'}), local ${settings.toolCache}`,
+        `${'where'.padEnd(6)} ${'version'.padEnd(40)} ${'size'.padStart(10)} ${'files'.padStart(8)}   last use`,
+        ...rows('efs', remote),
+        ...rows('local', local),
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    tally.versions = remote.versions.length;
+    tally.files = remote.versions.reduce((n, v) => n + (v.files ?? 0), 0);
+    tally.bytes = remote.versions.reduce((n, v) => n + (v.bytes ?? 0), 0);
+    const localBytes = local.versions.reduce((n, v) => n + (v.bytes ?? 0), 0);
+    tally.notes.push(`on the root; local: ${local.versions.length} versions, ${localBytes} bytes`);
+}
+
+
+/***/ }),
+
+/***/ 782:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.HELP = exports.DEFAULT_LOCK_TTL_SECONDS = exports.DEFAULT_TOOL_CACHE = exports.DEFAULT_TIMEOUT_SECONDS = exports.COMMANDS = void 0;
+exports.parseSize = parseSize;
+exports.parseArgs = parseArgs;
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(919);
+exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
+/** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
+exports.DEFAULT_TIMEOUT_SECONDS = {
+    pull: 300,
+    push: 90,
+    status: 300,
+    prune: 3600,
+};
+exports.DEFAULT_TOOL_CACHE = '/opt/hostedtoolcache';
+/** Lock and staging expiry (seconds): a killed push's lock is taken over, and its staging removed, after this. */
+exports.DEFAULT_LOCK_TTL_SECONDS = 60;
+exports.HELP = `Usage: runtime-sync <command> [flags]
+
+Keeps the runner tool cache (@actions/tool-cache layout) on a shared EFS volume, one per CPU architecture.
+
+Commands:
+  pull     copy every complete tool version from the EFS root to the local tool cache (runner entrypoint)
+  push     copy every complete local version the EFS root lacks to it (entrypoint exit trap)
+  status   list versions on the EFS root and locally, with sizes and last use
+  prune    remove versions unused for N days (--max-age-days) or beyond a size cap (--max-size)
+
+Flags (each overrides its environment variable):
+  --root DIR            RUNTIME_SYNC_ROOT             EFS mount of this architecture (required)
+  --tool-cache DIR      RUNNER_TOOL_CACHE             local tool cache (default ${exports.DEFAULT_TOOL_CACHE})
+  --timeout SECONDS     RUNTIME_SYNC_TIMEOUT_SECONDS  hard budget (default pull 300, push 90, status 300, prune 3600)
+  --push true|false     RUNTIME_SYNC_PUSH             false: push does nothing (default true)
+  --lock-ttl SECONDS    RUNTIME_SYNC_LOCK_TTL_SECONDS lock and staging expiry (default ${exports.DEFAULT_LOCK_TTL_SECONDS})
+  --rsync PATH          RUNTIME_SYNC_RSYNC            rsync program (default rsync from PATH)
+  --max-age-days N      RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS  prune: versions unused for more than N days
+  --max-size SIZE       RUNTIME_SYNC_PRUNE_MAX_SIZE   prune: size cap, bytes or with K/M/G/T (1024-based)
+  -h, --help            this text
+  --version             the program version
+
+Exit codes:
+  0  done; pull also exits 0 after a warning (root missing, unreadable, slow, copy failed)
+  1  unexpected failure (push, status, prune)
+  2  bad command line or setting
+  3  the root belongs to the other CPU architecture (wrong mount)
+  4  rsync is missing or older than 3.0
+  5  push or prune ran out of time or was stopped by SIGTERM/SIGINT
+  6  the root is missing, unreadable or did not answer in time (push, status, prune)
+
+Every run prints one summary line on stdout: versions, files, bytes, seconds.
+`;
+const FLAGS = {
+    '--root': 'RUNTIME_SYNC_ROOT',
+    '--tool-cache': 'RUNNER_TOOL_CACHE',
+    '--timeout': 'RUNTIME_SYNC_TIMEOUT_SECONDS',
+    '--push': 'RUNTIME_SYNC_PUSH',
+    '--lock-ttl': 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
+    '--rsync': 'RUNTIME_SYNC_RSYNC',
+    '--max-age-days': 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
+    '--max-size': 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
+};
+function positiveSeconds(value, name, allowZero = false) {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+        throw new errors_1.UsageError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${value}'`);
+    }
+    return n;
+}
+function bool(value, name) {
+    const v = value.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v))
+        return true;
+    if (['false', '0', 'no', 'off'].includes(v))
+        return false;
+    throw new errors_1.UsageError(`${name} must be true or false, got '${value}'`);
+}
+function parseSize(value, name) {
+    const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(value.trim());
+    if (!match?.[1])
+        throw new errors_1.UsageError(`${name} must be a size such as 500M, 200G or 1T, got '${value}'`);
+    const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').toUpperCase());
+    return Math.floor(Number(match[1]) * 1024 ** power);
+}
+function absoluteDir(value, name, example) {
+    if (!node_path_1.default.isAbsolute(value)) {
+        throw new errors_1.UsageError(`${name} must be an absolute path (e.g. ${example}), got '${value}'`);
+    }
+    return node_path_1.default.resolve(value);
+}
+/** Reads argv (without node and script) and the environment into Settings; bad input is a UsageError. */
+function parseArgs(argv, env) {
+    const values = {};
+    for (const variable of Object.values(FLAGS))
+        values[variable] = env[variable];
+    let command;
+    for (let i = 0; i < argv.length; i += 1) {
+        const arg = argv[i] ?? '';
+        if (arg === '-h' || arg === '--help' || arg === 'help')
+            return { kind: 'help' };
+        if (arg === '--version')
+            return { kind: 'version' };
+        if (arg.startsWith('-')) {
+            const eq = arg.indexOf('=');
+            const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+            const variable = FLAGS[flag];
+            if (!variable)
+                throw new errors_1.UsageError(`unknown flag '${flag}'; see runtime-sync --help`);
+            let value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
+            if (eq < 0)
+                i += 1;
+            if (value === undefined)
+                throw new errors_1.UsageError(`${flag} needs a value; see runtime-sync --help`);
+            if (flag === '--push' && eq < 0 && value.startsWith('-'))
+                throw new errors_1.UsageError(`--push needs true or false`);
+            value = value.trim();
+            values[variable] = value;
+        }
+        else if (command === undefined) {
+            command = arg;
+        }
+        else {
+            throw new errors_1.UsageError(`unexpected argument '${arg}'; see runtime-sync --help`);
+        }
+    }
+    if (command === undefined)
+        throw new errors_1.UsageError(`a command is required (${exports.COMMANDS.join(', ')}); see --help`);
+    if (!exports.COMMANDS.includes(command)) {
+        throw new errors_1.UsageError(`unknown command '${command}': use one of ${exports.COMMANDS.join(', ')}`);
+    }
+    const cmd = command;
+    const rootValue = values.RUNTIME_SYNC_ROOT;
+    if (!rootValue) {
+        throw new errors_1.UsageError('RUNTIME_SYNC_ROOT is not set: set it (or --root) to where this architecture’s EFS volume is mounted');
+    }
+    const settings = {
+        command: cmd,
+        root: absoluteDir(rootValue, 'RUNTIME_SYNC_ROOT (--root)', '/mnt/runtime-cache'),
+        toolCache: absoluteDir(values.RUNNER_TOOL_CACHE || exports.DEFAULT_TOOL_CACHE, 'RUNNER_TOOL_CACHE (--tool-cache)', exports.DEFAULT_TOOL_CACHE),
+        timeoutMs: 1000 *
+            (values.RUNTIME_SYNC_TIMEOUT_SECONDS
+                ? positiveSeconds(values.RUNTIME_SYNC_TIMEOUT_SECONDS, 'RUNTIME_SYNC_TIMEOUT_SECONDS (--timeout)')
+                : exports.DEFAULT_TIMEOUT_SECONDS[cmd]),
+        pushEnabled: values.RUNTIME_SYNC_PUSH
+            ? bool(values.RUNTIME_SYNC_PUSH, 'RUNTIME_SYNC_PUSH (--push)')
+            : true,
+        lockTtlMs: 1000 *
+            (values.RUNTIME_SYNC_LOCK_TTL_SECONDS
+                ? positiveSeconds(values.RUNTIME_SYNC_LOCK_TTL_SECONDS, 'RUNTIME_SYNC_LOCK_TTL_SECONDS (--lock-ttl)')
+                : exports.DEFAULT_LOCK_TTL_SECONDS),
+        rsyncPath: values.RUNTIME_SYNC_RSYNC || 'rsync',
+    };
+    if (values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS) {
+        settings.maxAgeDays = positiveSeconds(values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS, 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS (--max-age-days)', true);
+    }
+    if (values.RUNTIME_SYNC_PRUNE_MAX_SIZE) {
+        settings.maxSizeBytes = parseSize(values.RUNTIME_SYNC_PRUNE_MAX_SIZE, 'RUNTIME_SYNC_PRUNE_MAX_SIZE (--max-size)');
+    }
+    if (cmd === 'prune' && settings.maxAgeDays === undefined && settings.maxSizeBytes === undefined) {
+        throw new errors_1.UsageError('prune needs --max-age-days N or --max-size SIZE (or RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS / _MAX_SIZE)');
+    }
+    const inside = (a, b) => a === b || a.startsWith(`${b}${node_path_1.default.sep}`);
+    if (inside(settings.root, settings.toolCache) || inside(settings.toolCache, settings.root)) {
+        throw new errors_1.UsageError(`RUNTIME_SYNC_ROOT (${settings.root}) and RUNNER_TOOL_CACHE (${settings.toolCache}) must not contain each other`);
+    }
+    return { kind: 'run', settings };
+}
+
+
+/***/ }),
+
+/***/ 858:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.leasePath = leasePath;
+exports.leaseBody = leaseBody;
+exports.rewriteLease = rewriteLease;
+exports.readLeases = readLeases;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const names_1 = __nccwpck_require__(273);
+function leasePath(root, owner) {
+    return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
+}
+function leaseBody(owner, expiresAtMs, versions) {
+    const body = { ...owner, expiresAtMs, versions };
+    return JSON.stringify(body);
+}
+/** Replaces the lease atomically (write aside, rename over). */
+async function rewriteLease(file, body) {
+    const tmp = `${file}.tmp`;
+    await node_fs_1.promises.writeFile(tmp, body);
+    await node_fs_1.promises.rename(tmp, file);
+}
+async function readLeases(root, now) {
+    const dir = node_path_1.default.join(root, names_1.LEASES_DIR);
+    const names = await node_fs_1.promises.readdir(dir).catch(() => []);
+    const live = [];
+    const expiredFiles = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+        const file = node_path_1.default.join(dir, name);
+        try {
+            const body = JSON.parse(await node_fs_1.promises.readFile(file, 'utf8'));
+            if (body.expiresAtMs > now)
+                live.push(body);
+            else
+                expiredFiles.push(file);
+        }
+        catch {
+            // removed meanwhile, or half-written by a writer that renames: ignore
+        }
+    }
+    return {
+        covers: (key) => live.some((l) => l.versions === null || l.versions.includes(key)),
+        expiredFiles,
+    };
+}
+
+
+/***/ }),
+
+/***/ 161:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LockSet = void 0;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(919);
+/**
+ * Per-version push locks that work on NFS, where advisory locks are not reliable.
+ *
+ * - A lock is the file `<dir>/<name>.lock`, created with O_EXCL (open 'wx'), holding its owner as JSON.
+ * - Its expiry is its mtime + ttl; the holder refreshes the mtime (heartbeat) every ttl / 4.
+ * - A stale lock (expired) is taken over by renaming it aside to a name only this owner uses (one rename of
+ *   the same source wins), checking that what was moved is still the stale lock that was seen, and then
+ *   creating a fresh lock with O_EXCL. If a live lock was moved by mistake it is linked back (link fails
+ *   rather than overwrites).
+ * - Correctness does not rest on the lock: a version only becomes visible by an atomic rename that fails
+ *   when it already exists. The lock makes concurrent pushers do the work once.
+ */
+class LockSet {
+    dir;
+    ttlMs;
+    owner;
+    now;
+    held = new Map();
+    constructor(dir, ttlMs, owner, now = Date.now) {
+        this.dir = dir;
+        this.ttlMs = ttlMs;
+        this.owner = owner;
+        this.now = now;
+    }
+    file(name) {
+        return node_path_1.default.join(this.dir, `${name}.lock`);
+    }
+    body() {
+        return JSON.stringify({
+            ...this.owner,
+            acquiredAt: new Date(this.now()).toISOString(),
+            ttlMs: this.ttlMs,
+        });
+    }
+    async create(file) {
+        try {
+            await node_fs_1.promises.writeFile(file, this.body(), { flag: 'wx' });
+            return true;
+        }
+        catch (error) {
+            if ((0, errors_1.errnoCode)(error) === 'EEXIST')
+                return false;
+            throw error;
+        }
+    }
+    /** Takes the lock if it is free or expired; false when another owner holds a live lock. */
+    async tryAcquire(name) {
+        const file = this.file(name);
+        await node_fs_1.promises.mkdir(this.dir, { recursive: true });
+        if (await this.create(file))
+            return this.keep(name, file);
+        let seen;
+        let mtimeMs;
+        try {
+            seen = await node_fs_1.promises.readFile(file, 'utf8');
+            mtimeMs = (await node_fs_1.promises.stat(file)).mtimeMs;
+        }
+        catch (error) {
+            if ((0, errors_1.errnoCode)(error) !== 'ENOENT')
+                throw error;
+            return (await this.create(file)) && this.keep(name, file); // released meanwhile
+        }
+        if (this.now() - mtimeMs < this.ttlMs)
+            return false;
+        const aside = `${file}.stale-${this.owner.id}`;
+        try {
+            await node_fs_1.promises.rename(file, aside);
+        }
+        catch (error) {
+            if ((0, errors_1.errnoCode)(error) === 'ENOENT')
+                return false; // another pusher took it over first
+            throw error;
+        }
+        const moved = await node_fs_1.promises.readFile(aside, 'utf8');
+        const movedMtimeMs = (await node_fs_1.promises.stat(aside)).mtimeMs;
+        if (moved !== seen || this.now() - movedMtimeMs < this.ttlMs) {
+            // We moved a lock someone took over (or refreshed) after we looked: give it back.
+            await node_fs_1.promises.link(aside, file).catch(() => undefined);
+            await node_fs_1.promises.unlink(aside).catch(() => undefined);
+            return false;
+        }
+        await node_fs_1.promises.unlink(aside);
+        return (await this.create(file)) && this.keep(name, file);
+    }
+    keep(name, file) {
+        this.held.set(name, file);
+        return true;
+    }
+    /** Refreshes every held lock; returns the names whose lock was lost (taken over or removed). */
+    async heartbeat() {
+        const lost = [];
+        const t = new Date(this.now());
+        for (const [name, file] of this.held) {
+            try {
+                const content = JSON.parse(await node_fs_1.promises.readFile(file, 'utf8'));
+                if (content.id !== this.owner.id)
+                    throw new Error('taken over');
+                await node_fs_1.promises.utimes(file, t, t);
+            }
+            catch {
+                lost.push(name);
+                this.held.delete(name);
+            }
+        }
+        return lost;
+    }
+    async release(name) {
+        const file = this.held.get(name);
+        if (!file)
+            return;
+        this.held.delete(name);
+        try {
+            const content = JSON.parse(await node_fs_1.promises.readFile(file, 'utf8'));
+            if (content.id === this.owner.id)
+                await node_fs_1.promises.unlink(file);
+        }
+        catch {
+            // gone or unreadable: it expires on its own
+        }
+    }
+    async releaseAll() {
+        for (const name of [...this.held.keys()])
+            await this.release(name);
+    }
+}
+exports.LockSet = LockSet;
+
+
+/***/ }),
+
+/***/ 771:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.newOwner = newOwner;
+const node_crypto_1 = __nccwpck_require__(598);
+const node_os_1 = __importDefault(__nccwpck_require__(542));
+function newOwner() {
+    return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
+}
+
+
+/***/ }),
+
+/***/ 445:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Staging = void 0;
+exports.removeTree = removeTree;
+exports.cleanupExpired = cleanupExpired;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const run_1 = __nccwpck_require__(761);
+/**
+ * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
+ * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
+ * is older than the lock ttl belongs to a killed or stopped push and is removed by later pushes and prune.
+ */
+class Staging {
+    dir;
+    alive;
+    constructor(root, owner) {
+        this.dir = node_path_1.default.join(root, names_1.STAGING_DIR, owner.id);
+        this.alive = `${this.dir}.alive`;
+    }
+    async create(owner) {
+        await node_fs_1.promises.mkdir(node_path_1.default.dirname(this.dir), { recursive: true });
+        await node_fs_1.promises.writeFile(this.alive, JSON.stringify(owner)); // heartbeat first: a folder never lacks one for long
+        await node_fs_1.promises.mkdir(this.dir);
+    }
+    async heartbeat(now) {
+        await node_fs_1.promises.utimes(this.alive, now, now);
+    }
+    async remove(timeoutMs) {
+        await removeTree(this.dir, timeoutMs);
+        await node_fs_1.promises.unlink(this.alive).catch(() => undefined);
+    }
+}
+exports.Staging = Staging;
+/** `rm -rf` in a child bounded in time (a tree on NFS can take long, and may hang). */
+async function removeTree(target, timeoutMs, signal) {
+    const result = await (0, run_1.runBounded)('rm', ['-rf', '--', target], { timeoutMs, signal });
+    return result.code === 0;
+}
+async function mtimeMs(file) {
+    try {
+        return (await node_fs_1.promises.lstat(file)).mtimeMs;
+    }
+    catch (error) {
+        if ((0, errors_1.errnoCode)(error) === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Removes what killed runs left behind, once expired: staging folders, lock files moved aside during a
+ * takeover, expired leases, and the trash of an interrupted prune. Stops when the time is up.
+ */
+async function cleanupExpired(root, ttlMs, now, deadline, signal) {
+    const removed = [];
+    const list = async (dir) => node_fs_1.promises.readdir(node_path_1.default.join(root, dir)).catch(() => []);
+    const stagingNames = await list(names_1.STAGING_DIR);
+    for (const name of stagingNames.filter((n) => !n.endsWith('.alive'))) {
+        if (deadline() <= 0)
+            break;
+        const dir = node_path_1.default.join(root, names_1.STAGING_DIR, name);
+        const heartbeat = (await mtimeMs(`${dir}.alive`)) ?? (await mtimeMs(dir)) ?? now;
+        if (now - heartbeat < ttlMs)
+            continue;
+        if (await removeTree(dir, deadline(), signal)) {
+            await node_fs_1.promises.unlink(`${dir}.alive`).catch(() => undefined);
+            removed.push(node_path_1.default.join(names_1.STAGING_DIR, name));
+        }
+    }
+    for (const name of stagingNames.filter((n) => n.endsWith('.alive'))) {
+        const dir = node_path_1.default.join(root, names_1.STAGING_DIR, name.slice(0, -'.alive'.length));
+        const heartbeat = await mtimeMs(node_path_1.default.join(root, names_1.STAGING_DIR, name));
+        if (heartbeat !== undefined && now - heartbeat >= ttlMs && (await mtimeMs(dir)) === undefined) {
+            await node_fs_1.promises.unlink(node_path_1.default.join(root, names_1.STAGING_DIR, name)).catch(() => undefined);
+        }
+    }
+    for (const name of (await list(names_1.LOCKS_DIR)).filter((n) => n.includes('.lock.stale-'))) {
+        const file = node_path_1.default.join(root, names_1.LOCKS_DIR, name);
+        const t = await mtimeMs(file);
+        if (t !== undefined && now - t >= ttlMs) {
+            await node_fs_1.promises.unlink(file).catch(() => undefined);
+            removed.push(node_path_1.default.join(names_1.LOCKS_DIR, name));
+        }
+    }
+    for (const name of await list(names_1.LEASES_DIR)) {
+        const file = node_path_1.default.join(root, names_1.LEASES_DIR, name);
+        try {
+            const body = JSON.parse(await node_fs_1.promises.readFile(file, 'utf8'));
+            if ((body.expiresAtMs ?? 0) > now)
+                continue;
+        }
+        catch {
+            const t = await mtimeMs(file);
+            if (t === undefined || now - t < ttlMs)
+                continue;
+        }
+        await node_fs_1.promises.unlink(file).catch(() => undefined);
+        removed.push(node_path_1.default.join(names_1.LEASES_DIR, name));
+    }
+    for (const name of await list(names_1.TRASH_DIR)) {
+        if (deadline() <= 0)
+            break;
+        const target = node_path_1.default.join(root, names_1.TRASH_DIR, name);
+        const t = await mtimeMs(target);
+        if (t !== undefined && now - t >= ttlMs && (await removeTree(target, deadline(), signal))) {
+            removed.push(node_path_1.default.join(names_1.TRASH_DIR, name));
+        }
+    }
+    return { removed };
+}
+
+
+/***/ }),
+
+/***/ 919:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RootUnavailableError = exports.BudgetExceededError = exports.RsyncUnavailableError = exports.ArchMismatchError = exports.UsageError = exports.RuntimeSyncError = exports.ExitCode = void 0;
+exports.isSetupError = isSetupError;
+exports.errorMessage = errorMessage;
+exports.errnoCode = errnoCode;
+/**
+ * Exit codes and the named errors that carry them. The failure policy lives in one place (cli.ts):
+ * `pull` turns everything except a usage error, a foreign-architecture root and a missing rsync into a
+ * warning and exits 0; the other commands exit with the code of the error.
+ */
+exports.ExitCode = {
+    /** Done (for `pull`: also when it only warned). */
+    Ok: 0,
+    /** Unexpected failure (push, status, prune). */
+    Failure: 1,
+    /** Bad command line or setting; the message names the flag or variable and the fix. */
+    Usage: 2,
+    /** The root was written by the other CPU architecture: a wrong mount. */
+    ArchMismatch: 3,
+    /** rsync is missing or too old. */
+    RsyncUnavailable: 4,
+    /** push or prune ran out of its time budget (RUNTIME_SYNC_TIMEOUT_SECONDS) or was stopped by a signal. */
+    BudgetExceeded: 5,
+    /** The root is missing, unreadable or did not answer in time (push, status, prune). */
+    RootUnavailable: 6,
+};
+class RuntimeSyncError extends Error {
+    exitCode;
+    constructor(message, exitCode) {
+        super(message);
+        this.exitCode = exitCode;
+        this.name = new.target.name;
+    }
+}
+exports.RuntimeSyncError = RuntimeSyncError;
+class UsageError extends RuntimeSyncError {
+    constructor(message) {
+        super(message, exports.ExitCode.Usage);
+    }
+}
+exports.UsageError = UsageError;
+class ArchMismatchError extends RuntimeSyncError {
+    constructor(message) {
+        super(message, exports.ExitCode.ArchMismatch);
+    }
+}
+exports.ArchMismatchError = ArchMismatchError;
+class RsyncUnavailableError extends RuntimeSyncError {
+    constructor(message) {
+        super(message, exports.ExitCode.RsyncUnavailable);
+    }
+}
+exports.RsyncUnavailableError = RsyncUnavailableError;
+class BudgetExceededError extends RuntimeSyncError {
+    constructor(message) {
+        super(message, exports.ExitCode.BudgetExceeded);
+    }
+}
+exports.BudgetExceededError = BudgetExceededError;
+class RootUnavailableError extends RuntimeSyncError {
+    constructor(message) {
+        super(message, exports.ExitCode.RootUnavailable);
+    }
+}
+exports.RootUnavailableError = RootUnavailableError;
+/** Errors that are a wrong setup rather than a passing condition: even `pull` fails on them. */
+function isSetupError(error) {
+    return (error instanceof UsageError ||
+        error instanceof ArchMismatchError ||
+        error instanceof RsyncUnavailableError);
+}
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function errnoCode(error) {
+    if (typeof error === 'object' && error !== null && 'code' in error) {
+        const code = error.code;
+        return typeof code === 'string' ? code : undefined;
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 273:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TRASH_DIR = exports.USAGE_DIR = exports.LEASES_DIR = exports.STAGING_DIR = exports.LOCKS_DIR = exports.ARCH_FILE = exports.MARKER_SUFFIX = void 0;
+exports.versionKey = versionKey;
+exports.keyFileName = keyFileName;
+exports.versionDir = versionDir;
+exports.markerFile = markerFile;
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+/**
+ * Names in the tool cache (`<tool>/<version>/<arch>/…` + `<tool>/<version>/<arch>.complete`, the layout
+ * of @actions/tool-cache) and the bookkeeping folders runtime-sync keeps in the EFS root. Bookkeeping
+ * names start with a dot, which no tool folder does, so scans skip them.
+ */
+exports.MARKER_SUFFIX = '.complete';
+exports.ARCH_FILE = '.runtime-sync-arch';
+exports.LOCKS_DIR = '.locks';
+exports.STAGING_DIR = '.staging';
+exports.LEASES_DIR = '.leases';
+exports.USAGE_DIR = '.usage';
+exports.TRASH_DIR = '.trash';
+/** `node/20.11.1/x64` */
+function versionKey(v) {
+    return `${v.tool}/${v.version}/${v.arch}`;
+}
+/** The key as one file name (for locks and usage records). */
+function keyFileName(v) {
+    return encodeURIComponent(versionKey(v));
+}
+/** The version folder, relative to a cache root. */
+function versionDir(v) {
+    return node_path_1.default.join(v.tool, v.version, v.arch);
+}
+/** The completeness marker, relative to a cache root. */
+function markerFile(v) {
+    return node_path_1.default.join(v.tool, v.version, `${v.arch}${exports.MARKER_SUFFIX}`);
+}
+
+
+/***/ }),
+
+/***/ 995:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.probeRoot = probeRoot;
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
+const scan_1 = __nccwpck_require__(832);
+/**
+ * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
+ * becomes a RootUnavailableError naming the root and what to check.
+ */
+async function probeRoot(request, budget) {
+    const root = request.root;
+    const run = await (0, run_1.runBounded)(process.execPath, ['-e', scan_1.SCAN_PROGRAM, JSON.stringify(request), JSON.stringify(scan_1.SCAN_NAMES)], { timeoutMs: budget.remainingMs(), signal: budget.signal });
+    if (run.stopped) {
+        throw new errors_1.RootUnavailableError(`${root} did not answer before ${budget.reason || 'the time budget ran out'}: check the EFS mount (RUNTIME_SYNC_ROOT)`);
+    }
+    let reply;
+    try {
+        reply = JSON.parse(run.stdout);
+    }
+    catch {
+        throw new errors_1.RootUnavailableError(`scanning ${root} failed (exit ${String(run.code)}): ${run.stderr.trim()}`);
+    }
+    if (!reply.ok || !reply.result) {
+        throw new errors_1.RootUnavailableError(`cannot read ${root} (RUNTIME_SYNC_ROOT): ${reply.message ?? 'unknown error'}`);
+    }
+    if (!reply.result.exists) {
+        throw new errors_1.RootUnavailableError(`${root} does not exist: mount this architecture's EFS volume there, or fix RUNTIME_SYNC_ROOT`);
+    }
+    return reply.result;
+}
+
+
+/***/ }),
+
+/***/ 832:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
+exports.scanRoot = scanRoot;
+const names_1 = __nccwpck_require__(273);
+exports.SCAN_NAMES = {
+    archFile: names_1.ARCH_FILE,
+    markerSuffix: names_1.MARKER_SUFFIX,
+    usageDir: names_1.USAGE_DIR,
+};
+/** Runs with `fsm` = node:fs. Symlinks are never followed: every entry is looked at with lstat. */
+function scanRoot(fsm, request, names) {
+    const join = (...parts) => parts.join('/');
+    const result = { exists: false, arch: null, archMismatch: false, versions: [], incomplete: [] };
+    const rootStat = fsm.statSync(request.root, { throwIfNoEntry: false });
+    if (!rootStat)
+        return result;
+    if (!rootStat.isDirectory())
+        throw new Error(`${request.root} is not a directory`);
+    result.exists = true;
+    try {
+        result.arch = fsm.readFileSync(join(request.root, names.archFile), 'utf8').trim();
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            throw error;
+    }
+    if (request.expectArch !== undefined && result.arch !== null && result.arch !== request.expectArch) {
+        result.archMismatch = true;
+        return result;
+    }
+    if (request.lease) {
+        try {
+            fsm.mkdirSync(request.lease.path.slice(0, request.lease.path.lastIndexOf('/')), { recursive: true });
+            fsm.writeFileSync(`${request.lease.path}.tmp`, request.lease.body);
+            fsm.renameSync(`${request.lease.path}.tmp`, request.lease.path);
+            result.leaseWritten = true;
+        }
+        catch (error) {
+            result.leaseError = String(error.code ?? error);
+        }
+    }
+    const dirs = (p) => fsm.readdirSync(p, { withFileTypes: true }).filter((d) => !d.name.startsWith('.'));
+    const walk = (p, acc) => {
+        for (const entry of fsm.readdirSync(p, { withFileTypes: true })) {
+            const full = join(p, entry.name);
+            if (entry.isDirectory())
+                walk(full, acc);
+            else {
+                acc.files += 1;
+                acc.bytes += fsm.lstatSync(full).size;
+            }
+        }
+    };
+    for (const tool of dirs(request.root)) {
+        if (!tool.isDirectory())
+            continue;
+        for (const version of dirs(join(request.root, tool.name))) {
+            if (!version.isDirectory())
+                continue;
+            const versionPath = join(request.root, tool.name, version.name);
+            const entries = fsm.readdirSync(versionPath, { withFileTypes: true });
+            const folders = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
+            const marked = new Set();
+            for (const entry of entries) {
+                if (!entry.isFile() || !entry.name.endsWith(names.markerSuffix))
+                    continue;
+                const arch = entry.name.slice(0, -names.markerSuffix.length);
+                if (!folders.has(arch))
+                    continue;
+                marked.add(arch);
+                const markerMtimeMs = fsm.lstatSync(join(versionPath, entry.name)).mtimeMs;
+                const usageName = encodeURIComponent(`${tool.name}/${version.name}/${arch}`);
+                const usage = fsm.statSync(join(request.root, names.usageDir, usageName), { throwIfNoEntry: false });
+                const scanned = {
+                    tool: tool.name,
+                    version: version.name,
+                    arch,
+                    markerMtimeMs,
+                    lastUsedMs: Math.max(markerMtimeMs, usage ? usage.mtimeMs : 0),
+                };
+                if (request.sizes) {
+                    const acc = { files: 0, bytes: 0 };
+                    walk(join(versionPath, arch), acc);
+                    scanned.files = acc.files;
+                    scanned.bytes = acc.bytes;
+                }
+                result.versions.push(scanned);
+            }
+            for (const folder of folders) {
+                if (!marked.has(folder))
+                    result.incomplete.push(`${tool.name}/${version.name}/${folder}`);
+            }
+        }
+    }
+    result.versions.sort((a, b) => (a.tool + a.version + a.arch).localeCompare(b.tool + b.version + b.arch));
+    return result;
+}
+/** The child-process program: `node -e PROGRAM '<request json>'` prints the ScanResult as JSON. */
+exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
+    `const scanRoot = ${scanRoot.toString()};\n` +
+    `try { process.stdout.write(JSON.stringify({ ok: true, result: scanRoot(fs, JSON.parse(process.argv[1]), JSON.parse(process.argv[2])) })); }\n` +
+    `catch (e) { process.stdout.write(JSON.stringify({ ok: false, code: e.code || '', message: String(e.message || e) })); }\n`;
+
+
+/***/ }),
+
+/***/ 680:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.createLogger = createLogger;
+exports.emptyTally = emptyTally;
+exports.formatBytes = formatBytes;
+exports.summaryLine = summaryLine;
+function createLogger(write = (l) => process.stderr.write(l), verbose = false) {
+    const emit = (level, message) => {
+        write(`${new Date().toISOString()} [${level}] ${message}\n`);
+    };
+    return {
+        info: (m) => emit('info', m),
+        warn: (m) => emit('warn', m),
+        error: (m) => emit('error', m),
+        debug: (m) => {
+            if (verbose)
+                emit('debug', m);
+        },
+    };
+}
+function emptyTally() {
+    return { versions: 0, files: 0, bytes: 0, notes: [] };
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+/**
+ * The summary line, e.g. `runtime-sync pull: 3 versions, 3012 files, 45678901 bytes (43.6 MiB), 1.8 s`
+ * followed by `; <note>` for each note (warnings, skipped work).
+ */
+function summaryLine(command, tally, seconds) {
+    const base = `runtime-sync ${command}: ${tally.versions} versions, ${tally.files} files, ` +
+        `${tally.bytes} bytes (${formatBytes(tally.bytes)}), ${seconds.toFixed(1)} s`;
+    return [base, ...tally.notes].join('; ');
+}
+
+
+/***/ }),
+
+/***/ 617:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.VERSION = void 0;
+exports.exitCodeFor = exitCodeFor;
+exports.main = main;
+/** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
+const budget_1 = __nccwpck_require__(449);
+const arch_1 = __nccwpck_require__(984);
+const pull_1 = __nccwpck_require__(42);
+const push_1 = __nccwpck_require__(801);
+const prune_1 = __nccwpck_require__(613);
+const status_1 = __nccwpck_require__(311);
+const owner_1 = __nccwpck_require__(771);
+const config_1 = __nccwpck_require__(782);
+const errors_1 = __nccwpck_require__(919);
+const log_1 = __nccwpck_require__(680);
+const rsync_1 = __nccwpck_require__(851);
+exports.VERSION = '1.0.0';
+const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
+/**
+ * The failure policy, in one place: pull turns everything but a setup error into a warning and exit 0;
+ * the other commands exit with the code carried by the error (1 for an unexpected one).
+ */
+function exitCodeFor(command, error) {
+    if ((0, errors_1.isSetupError)(error))
+        return error.exitCode;
+    if (command === 'pull')
+        return errors_1.ExitCode.Ok;
+    return error instanceof errors_1.RuntimeSyncError ? error.exitCode : errors_1.ExitCode.Failure;
+}
+async function execute(settings, log) {
+    const started = Date.now();
+    const tally = (0, log_1.emptyTally)();
+    const budget = new budget_1.Budget(settings.timeoutMs);
+    const onSignal = (signal) => budget.abort(`stopped by ${signal}`);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    let rsync;
+    let code = errors_1.ExitCode.Ok;
+    try {
+        const ctx = {
+            settings,
+            budget,
+            log,
+            arch: (0, arch_1.detectArch)(),
+            owner: (0, owner_1.newOwner)(),
+            tally,
+            rsync: () => (rsync ??= (0, rsync_1.createRsync)(settings.rsyncPath)),
+        };
+        // Work on a hung mount may never return: the budget ends the run regardless.
+        const stopped = budget.whenStopped().then(() => {
+            throw new errors_1.BudgetExceededError(`${settings.command} did not finish: ${budget.reason}`);
+        });
+        await Promise.race([COMMAND_RUNNERS[settings.command](ctx), stopped]);
+    }
+    catch (error) {
+        code = exitCodeFor(settings.command, error);
+        if (code === errors_1.ExitCode.Ok) {
+            log.warn(`${(0, errors_1.errorMessage)(error)} (pull goes on without the shared cache)`);
+            tally.notes.push(`warning: ${(0, errors_1.errorMessage)(error)}`);
+        }
+        else {
+            log.error((0, errors_1.errorMessage)(error));
+            tally.notes.push(`error (exit ${code}): ${(0, errors_1.errorMessage)(error)}`);
+        }
+    }
+    finally {
+        budget.dispose();
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+    }
+    process.stdout.write(`${(0, log_1.summaryLine)(settings.command, tally, (Date.now() - started) / 1000)}\n`);
+    return code;
+}
+async function main(argv, env) {
+    const log = (0, log_1.createLogger)();
+    let parsed;
+    try {
+        parsed = (0, config_1.parseArgs)(argv, env);
+    }
+    catch (error) {
+        log.error((0, errors_1.errorMessage)(error));
+        process.stdout.write(`runtime-sync: error (exit ${errors_1.ExitCode.Usage}): ${(0, errors_1.errorMessage)(error)}\n`);
+        return errors_1.ExitCode.Usage;
+    }
+    if (parsed.kind === 'help') {
+        process.stdout.write(config_1.HELP);
+        return errors_1.ExitCode.Ok;
+    }
+    if (parsed.kind === 'version') {
+        process.stdout.write(`runtime-sync ${exports.VERSION}\n`);
+        return errors_1.ExitCode.Ok;
+    }
+    return execute(parsed.settings, log);
+}
+
+
+/***/ }),
+
+/***/ 761:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.runBounded = runBounded;
+const node_child_process_1 = __nccwpck_require__(421);
+/** After SIGTERM, how long a process group gets before SIGKILL (ms). rsync removes its temp files on TERM. */
+const KILL_GRACE_MS = 1_000;
+/** After SIGKILL, how long we wait for the exit event before giving up on it (ms): a process stuck in an
+ * uninterruptible NFS call cannot die, and must not hold the run past its budget. */
+const EXIT_WAIT_MS = 500;
+/** Output kept per stream (characters, the tail): rsync may print an error per file. */
+const OUTPUT_LIMIT = 256 * 1024;
+function appendTail(current, chunk) {
+    const next = current + chunk.toString('utf8');
+    return next.length > OUTPUT_LIMIT ? next.slice(next.length - OUTPUT_LIMIT) : next;
+}
+/**
+ * Runs a program in its own process group and returns its exit code and output. On timeout or abort the
+ * whole group gets SIGTERM, then SIGKILL, and the promise resolves without waiting for a child stuck in
+ * the kernel. Rejects only when the program cannot be started (e.g. ENOENT).
+ */
+function runBounded(file, args, options) {
+    return new Promise((resolve, reject) => {
+        const child = (0, node_child_process_1.spawn)(file, args, {
+            detached: true,
+            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+            env: options.env ?? process.env,
+        });
+        let stdout = '';
+        let stderr = '';
+        let stopped = false;
+        let settled = false;
+        const timers = [];
+        const finish = (code) => {
+            if (settled)
+                return;
+            settled = true;
+            timers.forEach(clearTimeout);
+            options.signal?.removeEventListener('abort', stop);
+            resolve({ code, stdout, stderr, stopped });
+        };
+        const killGroup = (signal) => {
+            try {
+                if (child.pid !== undefined)
+                    process.kill(-child.pid, signal);
+            }
+            catch {
+                // already gone
+            }
+        };
+        function stop() {
+            if (stopped || settled)
+                return;
+            stopped = true;
+            killGroup('SIGTERM');
+            timers.push(setTimeout(() => {
+                killGroup('SIGKILL');
+                child.unref();
+                timers.push(setTimeout(() => finish(null), EXIT_WAIT_MS));
+            }, KILL_GRACE_MS));
+        }
+        child.stdout?.on('data', (c) => (stdout = appendTail(stdout, c)));
+        child.stderr?.on('data', (c) => (stderr = appendTail(stderr, c)));
+        child.on('error', (error) => {
+            if (settled)
+                return;
+            settled = true;
+            timers.forEach(clearTimeout);
+            options.signal?.removeEventListener('abort', stop);
+            reject(error);
+        });
+        child.on('close', (code) => finish(code));
+        if (options.input !== undefined && child.stdin) {
+            child.stdin.on('error', () => undefined); // the program may exit without reading all of it
+            child.stdin.end(options.input);
+        }
+        if (options.signal?.aborted)
+            stop();
+        else
+            options.signal?.addEventListener('abort', stop, { once: true });
+        timers.push(setTimeout(stop, Math.max(0, options.timeoutMs)));
+    });
+}
+
+
+/***/ }),
+
+/***/ 851:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MIN_RSYNC_VERSION = void 0;
+exports.parseRsyncVersion = parseRsyncVersion;
+exports.parseRsyncStats = parseRsyncStats;
+exports.copyArgs = copyArgs;
+exports.createRsync = createRsync;
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
+/** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
+exports.MIN_RSYNC_VERSION = [3, 0, 0];
+/** How long `rsync --version` may take (ms). */
+const VERSION_PROBE_TIMEOUT_MS = 10_000;
+const INSTALL_HINT = 'install rsync >= 3.0 in the runner image (Debian/Ubuntu: apt-get install -y rsync; ' +
+    'Amazon Linux/RHEL: dnf install -y rsync; Alpine: apk add rsync) or set RUNTIME_SYNC_RSYNC to its path';
+function parseRsyncVersion(output) {
+    const match = /version\s+v?(\d+)\.(\d+)\.(\d+)/.exec(output);
+    return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+function atLeast(version, min) {
+    for (let i = 0; i < min.length; i += 1) {
+        if ((version[i] ?? 0) !== min[i])
+            return (version[i] ?? 0) > (min[i] ?? 0);
+    }
+    return true;
+}
+/** Numbers in --stats output carry thousands separators (',' or '.', by locale); sizes are integers. */
+function statNumber(output, label) {
+    const match = new RegExp(`^${label}:\\s*([\\d.,]+)`, 'm').exec(output);
+    return match?.[1] ? Number(match[1].replace(/[.,]/g, '')) : 0;
+}
+function parseRsyncStats(output) {
+    return {
+        files: statNumber(output, 'Number of regular files transferred'),
+        bytes: statNumber(output, 'Total transferred file size'),
+    };
+}
+/**
+ * Arguments of one copy: archive mode (permissions, times, symlinks as symlinks — no -L/--copy-links, so
+ * a link to /etc/passwd stays a link and its target's content is never read), explicit -r because
+ * --files-from turns off the recursion -a implies, and a NUL-separated file list on stdin.
+ */
+function copyArgs(sourceRoot, destRoot) {
+    return ['-a', '-r', '--files-from=-', '--from0', '--stats', '--', `${sourceRoot}/`, `${destRoot}/`];
+}
+/** Checks that rsync exists and is recent enough; the error says how to install it. */
+async function createRsync(path) {
+    let output;
+    try {
+        const result = await (0, run_1.runBounded)(path, ['--version'], { timeoutMs: VERSION_PROBE_TIMEOUT_MS });
+        if (result.code !== 0)
+            throw new Error(`'${path} --version' exited with ${String(result.code)}`);
+        output = result.stdout;
+    }
+    catch (error) {
+        const why = (0, errors_1.errnoCode)(error) === 'ENOENT' ? `rsync was not found at '${path}'` : (0, errors_1.errorMessage)(error);
+        throw new errors_1.RsyncUnavailableError(`${why}: ${INSTALL_HINT}`);
+    }
+    const version = parseRsyncVersion(output);
+    if (!version || !atLeast(version, exports.MIN_RSYNC_VERSION)) {
+        const found = version ? version.join('.') : 'an unknown version';
+        throw new errors_1.RsyncUnavailableError(`'${path}' is ${found}, older than ${exports.MIN_RSYNC_VERSION.join('.')}: ${INSTALL_HINT}`);
+    }
+    return {
+        path,
+        version: version.join('.'),
+        async copy(request) {
+            const args = copyArgs(request.sourceRoot, request.destRoot);
+            const list = request.paths.map((p) => `${p}\0`).join('');
+            const result = await (0, run_1.runBounded)(path, args, {
+                timeoutMs: request.timeoutMs,
+                signal: request.signal,
+                input: list,
+            });
+            return {
+                ok: result.code === 0 && !result.stopped,
+                stopped: result.stopped,
+                exitCode: result.code,
+                stats: parseRsyncStats(result.stdout),
+                errorTail: result.stderr.trim().split('\n').slice(-5).join(' | '),
+                args,
+            };
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 421:
+/***/ ((module) => {
+
+module.exports = require("node:child_process");
+
+/***/ }),
+
+/***/ 598:
+/***/ ((module) => {
+
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 24:
+/***/ ((module) => {
+
+module.exports = require("node:fs");
+
+/***/ }),
+
+/***/ 542:
+/***/ ((module) => {
+
+module.exports = require("node:os");
+
+/***/ }),
+
+/***/ 760:
+/***/ ((module) => {
+
+module.exports = require("node:path");
+
+/***/ })
+
+/******/ 	});
+/************************************************************************/
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
+/******/ 	}
+/******/ 	
+/************************************************************************/
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/************************************************************************/
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it uses a non-standard name for the exports (exports).
+(() => {
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+/** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
+const main_1 = __nccwpck_require__(617);
+void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
+    // Exit now: a child stuck on a hung mount must not keep the runner waiting.
+    process.exit(code);
+});
+
+})();
+
+module.exports = __webpack_exports__;
+/******/ })()
+;

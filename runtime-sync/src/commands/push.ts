@@ -1,0 +1,155 @@
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { LockSet } from '../coordination/lock';
+import { cleanupExpired, Staging } from '../coordination/staging';
+import { BudgetExceededError, errnoCode, errorMessage } from '../errors';
+import { ARCH_FILE, keyFileName, LOCKS_DIR, markerFile, versionDir, versionKey } from '../layout/names';
+import { probeRoot } from '../layout/probe';
+import { SCAN_NAMES, scanRoot, ScannedVersion } from '../layout/scan';
+import { RunContext, refuseForeignRoot } from './context';
+import { recordUse } from './pull';
+
+/** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
+const CLEANUP_RESERVE_MS = 5_000;
+
+/** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
+async function claimArch(ctx: RunContext, current: string | null): Promise<void> {
+  if (current !== null) return;
+  const file = path.join(ctx.settings.root, ARCH_FILE);
+  try {
+    await fsp.writeFile(file, `${ctx.arch}\n`, { flag: 'wx' });
+    ctx.log.info(`${ctx.settings.root} now belongs to ${ctx.arch} machines (${ARCH_FILE})`);
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    const arch = (await fsp.readFile(file, 'utf8')).trim();
+    refuseForeignRoot(
+      { exists: true, arch, archMismatch: arch !== ctx.arch, versions: [], incomplete: [] },
+      ctx,
+    );
+  }
+}
+
+/**
+ * Places one staged version: the folder by rename (fails when the version exists: left alone), then the
+ * marker by rename. A folder already in place without its marker was renamed there whole by a push that
+ * died before its marker; it gets the marker.
+ */
+async function place(ctx: RunContext, staging: Staging, v: ScannedVersion): Promise<'placed' | 'present'> {
+  const root = ctx.settings.root;
+  const target = path.join(root, versionDir(v));
+  await fsp.mkdir(path.dirname(target), { recursive: true });
+  try {
+    await fsp.rename(path.join(staging.dir, versionDir(v)), target);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    if (fs.existsSync(path.join(root, markerFile(v)))) return 'present';
+    ctx.log.info(`${versionKey(v)}: folder already in place without its marker, completing it`);
+  }
+  await fsp.rename(path.join(staging.dir, markerFile(v)), path.join(root, markerFile(v)));
+  return 'placed';
+}
+
+/**
+ * push: every complete local version the root lacks, each under its lock, copied by one rsync into a private
+ * staging folder and renamed into place with its marker last. Never deletes a version on the root.
+ */
+export async function push(ctx: RunContext): Promise<void> {
+  const { settings, budget, log, tally } = ctx;
+  if (!settings.pushEnabled) {
+    log.info('RUNTIME_SYNC_PUSH is false: not writing the shared cache');
+    tally.notes.push('push disabled');
+    return;
+  }
+  const rsync = await ctx.rsync();
+  const remote = await probeRoot({ root: settings.root, expectArch: ctx.arch }, budget);
+  refuseForeignRoot(remote, ctx);
+  await claimArch(ctx, remote.arch);
+  const local = scanRoot(fs, { root: settings.toolCache }, SCAN_NAMES);
+  const onRoot = new Set(remote.versions.map(versionKey));
+  const candidates = local.versions.filter((v) => !onRoot.has(versionKey(v)));
+  log.info(
+    `${local.versions.length} complete local versions, ${candidates.length} missing on ${settings.root}`,
+  );
+  if (local.incomplete.length > 0) log.info(`not pushed, incomplete: ${local.incomplete.join(', ')}`);
+
+  const locks = new LockSet(path.join(settings.root, LOCKS_DIR), settings.lockTtlMs, ctx.owner);
+  const staging = new Staging(settings.root, ctx.owner);
+  let heartbeat: NodeJS.Timeout | undefined;
+  let stagingCreated = false;
+  try {
+    const mine: ScannedVersion[] = [];
+    for (const v of candidates) {
+      if (!(await locks.tryAcquire(keyFileName(v)))) {
+        log.info(`${versionKey(v)}: another runner is pushing it, skipping`);
+        continue;
+      }
+      if (fs.existsSync(path.join(settings.root, markerFile(v)))) {
+        log.info(`${versionKey(v)}: pushed by another runner meanwhile`);
+        await locks.release(keyFileName(v));
+        continue;
+      }
+      mine.push(v);
+    }
+    if (mine.length === 0) return;
+    await staging.create(ctx.owner);
+    stagingCreated = true;
+    heartbeat = setInterval(
+      () => {
+        void locks.heartbeat().then((lost) => {
+          for (const name of lost)
+            log.warn(`lock lost for ${decodeURIComponent(name)} (taken over after expiry)`);
+        });
+        void staging.heartbeat(new Date()).catch(() => undefined);
+      },
+      Math.max(250, settings.lockTtlMs / 4),
+    );
+    heartbeat.unref();
+    const copy = await rsync.copy({
+      sourceRoot: settings.toolCache,
+      destRoot: staging.dir,
+      paths: mine.flatMap((v) => [versionDir(v), markerFile(v)]),
+      timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
+      signal: budget.signal,
+    });
+    if (!copy.ok) {
+      if (copy.stopped || budget.remainingMs() <= CLEANUP_RESERVE_MS) {
+        throw new BudgetExceededError(
+          `push stopped before ${mine.length} versions were copied (${budget.reason || 'time budget ran out'}); ` +
+            'nothing partial is visible, a later push completes them',
+        );
+      }
+      throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
+    }
+    const placed: ScannedVersion[] = [];
+    for (const v of mine) {
+      if ((await place(ctx, staging, v)) === 'placed') {
+        placed.push(v);
+        log.info(`pushed ${versionKey(v)}`);
+      } else {
+        log.info(`${versionKey(v)}: appeared on the root meanwhile, left alone`);
+      }
+    }
+    tally.versions += placed.length;
+    tally.files += copy.stats.files;
+    tally.bytes += copy.stats.bytes;
+    await recordUse(settings.root, placed).catch((e: unknown) =>
+      log.warn(`last use not recorded: ${errorMessage(e)}`),
+    );
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+    if (stagingCreated) await staging.remove(Math.max(CLEANUP_RESERVE_MS, budget.remainingMs()));
+    await locks.releaseAll();
+    if (budget.remainingMs() > CLEANUP_RESERVE_MS) {
+      try {
+        const report = await cleanupExpired(settings.root, settings.lockTtlMs, Date.now(), () =>
+          Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
+        );
+        if (report.removed.length > 0) log.info(`removed expired leftovers: ${report.removed.join(', ')}`);
+      } catch (error) {
+        log.warn(`cleaning expired leftovers failed: ${errorMessage(error)}`);
+      }
+    }
+  }
+}
