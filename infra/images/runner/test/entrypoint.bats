@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# The runner entrypoint against stub config.sh, run.sh and runtime-sync that record their arguments
+# and environment (test/stubs/).
+
+here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
+ENTRYPOINT=$here/../entrypoint.sh
+TOKEN=AAAregistrationTOKEN1234567890
+
+setup() {
+  home=$BATS_TEST_TMPDIR/runner
+  rec=$BATS_TEST_TMPDIR/record
+  mkdir -p "$home" "$rec"
+  cp "$here/stubs/config.sh" "$here/stubs/run.sh" "$home/"
+  case "$(uname -m)" in aarch64 | arm64) arch=arm64 ;; *) arch=x86_64 ;; esac
+}
+
+# base_env: a clean environment with a valid ECS token setup; entrypoint [VAR=value...] runs the
+# entrypoint in it, the arguments overriding or adding settings (VAR= empties one).
+base_env() {
+  env_args=(PATH="$PATH" HOME="$BATS_TEST_TMPDIR"
+    DAZN_SHELL_LIB="$here/../../common" STUB_RECORD_DIR="$rec"
+    RUNNER_HOME="$home" RUNNER_PLATFORM=ecs RUNNER_POOL=ecs-x86_64-spot RUNNER_CAPACITY=spot
+    RUNNER_URL=https://github.com/dazn RUNNER_TOKEN="$TOKEN" RUNNER_NAME=runner-1
+    RUNTIME_SYNC_ROOT="$BATS_TEST_TMPDIR/efs" RUNTIME_SYNC_BIN="$here/stubs/runtime-sync"
+    RUNNER_TOOL_CACHE="$BATS_TEST_TMPDIR/toolcache")
+}
+entrypoint() {
+  base_env
+  env -i "${env_args[@]}" "$@" bash "$ENTRYPOINT"
+}
+
+count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; else echo 0; fi; }
+
+@test "registers an ephemeral runner into the platform's group with pool, arch and capacity labels" {
+  run entrypoint RUNNER_EXTRA_LABELS=docker,big
+  [ "$status" -eq 0 ]
+  mapfile -t args <"$rec/config.0.args"
+  [ "${args[*]}" = "--unattended --ephemeral --disableupdate --replace --url https://github.com/dazn --name runner-1 --runnergroup ecs --labels pool-ecs-x86_64-spot,arch-$arch,capacity-spot,docker,big --work $home/_work" ]
+  [ -d "$home/_work" ]
+}
+
+@test "a fargate image registers into the fargate group" {
+  run entrypoint RUNNER_PLATFORM=fargate RUNNER_POOL=fargate-arm64 RUNNER_CAPACITY=fargate
+  [ "$status" -eq 0 ]
+  grep -qx -- '--runnergroup' "$rec/config.0.args"
+  [ "$(grep -A1 -x -- '--runnergroup' "$rec/config.0.args" | tail -1)" = fargate ]
+  [ "$(grep -A1 -x -- '--labels' "$rec/config.0.args" | tail -1)" = "pool-fargate-arm64,arch-$arch,capacity-fargate" ]
+}
+
+@test "the token reaches config.sh through its environment only, never argv, and never run.sh or runtime-sync" {
+  run entrypoint
+  [ "$status" -eq 0 ]
+  grep -qx "ACTIONS_RUNNER_INPUT_TOKEN=$TOKEN" "$rec/config.0.env"
+  ! grep -q "$TOKEN" "$rec/config.0.args"
+  ! grep -q "$TOKEN" "$rec/run.env"
+  ! grep -q "$TOKEN" "$rec/run.args"
+  ! grep -q "$TOKEN" "$rec/run.cmdline"
+  ! grep -q "$TOKEN" "$rec/calls"
+  ! grep -q '^RUNNER_TOKEN=' "$rec/run.env"
+  ! grep -q "$TOKEN" <<<"$output"
+  grep -q "$TOKEN" "$rec/config.1.env" # the deregistration gets it the same way
+  ! grep -q "$TOKEN" "$rec/config.1.args"
+}
+
+@test "pulls the tool cache before registering, runs the job, then pushes and deregisters once" {
+  run entrypoint
+  [ "$status" -eq 0 ]
+  mapfile -t calls <"$rec/calls"
+  [ "${#calls[@]}" -eq 5 ]
+  [[ ${calls[0]} == "runtime-sync pull root=$BATS_TEST_TMPDIR/efs cache=$BATS_TEST_TMPDIR/toolcache token=" ]]
+  [[ ${calls[1]} == "config.sh --unattended --ephemeral"* ]]
+  [ "${calls[2]}" = "run.sh " ]
+  [[ ${calls[3]} == "runtime-sync push "* ]]
+  [ "${calls[4]}" = "config.sh remove" ]
+}
+
+@test "a failed job keeps its exit code, and push and deregister still run once" {
+  run entrypoint STUB_RUN_EXIT=3
+  [ "$status" -eq 3 ]
+  [ "$(count '^runtime-sync push')" -eq 1 ]
+  [ "$(count '^config.sh remove')" -eq 1 ]
+  [[ $output == *"exiting with status 3"* ]]
+}
+
+@test "SIGTERM stops the job, pushes and deregisters once, keeps the job's status; the token is not in the entrypoint's /proc environ" {
+  base_env
+  env -i "${env_args[@]}" STUB_RUN_SECONDS=60 bash "$ENTRYPOINT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ "$(count '^run.sh')" -ge 1 ] && break; sleep 0.1; done
+  [ "$(count '^run.sh')" -eq 1 ]
+  ! tr '\0' '\n' <"/proc/$pid/environ" | grep -q "$TOKEN"
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  cat "$BATS_TEST_TMPDIR/out"
+  [ "$status" -eq 143 ]
+  [ "$(count '^run.sh got TERM')" -eq 1 ]
+  [ "$(count '^runtime-sync push')" -eq 1 ]
+  [ "$(count '^config.sh remove')" -eq 1 ]
+  grep -q 'received SIGTERM' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "a runner that already removed itself after its job is not deregistered again" {
+  run entrypoint STUB_RUN_REMOVES_CONFIG=1
+  [ "$status" -eq 0 ]
+  [ "$(count '^config.sh remove')" -eq 0 ]
+  [ "$(count '^runtime-sync push')" -eq 1 ]
+}
+
+@test "the exit trap is bounded in time: a hanging push is cut and the job's status kept" {
+  start=$SECONDS
+  run entrypoint STUB_RUN_EXIT=5 STUB_SYNC_HANG=push RUNNER_EXIT_TIMEOUT_SECONDS=4
+  [ "$status" -eq 5 ]
+  # the whole exit trap gets 4 s (+5 s before KILL), not the push's 60
+  [ $((SECONDS - start)) -lt 12 ]
+  [[ $output == *"runtime-sync push exited with status 124 (time limit)"* ]]
+  [ "$(count '^config.sh remove')" -eq 1 ]
+}
+
+@test "a JIT configuration goes to run.sh through its environment; nothing is configured or deregistered" {
+  run entrypoint RUNNER_TOKEN= RUNNER_URL= RUNNER_JIT_CONFIG=eyJqaXQiOiJjb25maWcifQ==
+  [ "$status" -eq 0 ]
+  [ "$(count '^config.sh')" -eq 0 ]
+  grep -qx 'ACTIONS_RUNNER_INPUT_JITCONFIG=eyJqaXQiOiJjb25maWcifQ==' "$rec/run.env"
+  ! grep -q 'eyJqaXQi' "$rec/run.args" "$rec/run.cmdline"
+  ! grep -q '^RUNNER_JIT_CONFIG=' "$rec/run.env"
+  [ "$(count '^runtime-sync push')" -eq 1 ]
+}
+
+@test "a missing or wrong runtime-sync is a clear warning, not a failure" {
+  run entrypoint RUNTIME_SYNC_BIN=/nonexistent/runtime-sync
+  [ "$status" -eq 0 ]
+  [[ $output == *"WARN"*"runtime-sync is not installed at /nonexistent/runtime-sync (RUNTIME_SYNC_BIN): runtime-sync pull skipped"* ]]
+  run entrypoint STUB_SYNC_EXIT=2
+  [ "$status" -eq 0 ]
+  [[ $output == *"runtime-sync pull exited with status 2; going on without it"* ]]
+  run entrypoint RUNTIME_SYNC_ROOT=
+  [ "$status" -eq 0 ]
+  [[ $output == *"RUNTIME_SYNC_ROOT is not set"* ]]
+}
+
+# A bad setting exits 64 before anything is pulled, registered or run, naming the setting.
+refuses() { # <setting named in the message> <VAR=value...>
+  local name=$1
+  shift
+  run entrypoint "$@"
+  [ "$status" -eq 64 ]
+  [[ $output == *"$name"* ]]
+  [ ! -e "$rec/calls" ]
+}
+
+@test "a missing setting exits non-zero before anything registers, naming the setting" {
+  refuses RUNNER_POOL RUNNER_POOL=
+  refuses RUNNER_CAPACITY RUNNER_CAPACITY=
+  refuses RUNNER_URL RUNNER_URL=
+  refuses RUNNER_PLATFORM RUNNER_PLATFORM=
+  refuses RUNNER_TOKEN RUNNER_TOKEN=
+}
+
+@test "a wrong setting exits non-zero before anything registers, naming the setting" {
+  refuses RUNNER_CAPACITY RUNNER_CAPACITY=reserved
+  refuses RUNNER_URL RUNNER_URL=http://github.com/dazn
+  refuses RUNNER_PLATFORM RUNNER_PLATFORM=k8s
+  refuses RUNNER_POOL 'RUNNER_POOL=a pool'
+  refuses RUNNER_JIT_CONFIG RUNNER_JIT_CONFIG=abc
+  refuses RUNNER_EXIT_TIMEOUT_SECONDS RUNNER_EXIT_TIMEOUT_SECONDS=soon
+  refuses RUNNER_HOME RUNNER_HOME=/nonexistent
+}
