@@ -113,6 +113,7 @@ variable "office_hours_start" {
   description = "Local time (HH:MM, in time_zone) at which the runners scale out, Monday to Friday."
   type        = string
   default     = "08:00"
+  nullable    = false
 
   validation {
     condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.office_hours_start))
@@ -124,6 +125,7 @@ variable "office_hours_end" {
   description = "Local time (HH:MM, in time_zone) at which the runners scale in, Monday to Friday; they stay in over the weekend."
   type        = string
   default     = "19:00"
+  nullable    = false
 
   validation {
     condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.office_hours_end))
@@ -135,6 +137,7 @@ variable "agents_lead_minutes" {
   description = "Minutes by which the EC2 agents scale out before the runners in the morning, so that runner tasks find agents."
   type        = number
   default     = 15
+  nullable    = false
 
   validation {
     condition     = var.agents_lead_minutes >= 1 && var.agents_lead_minutes <= 180
@@ -146,6 +149,7 @@ variable "agents_lag_minutes" {
   description = "Minutes by which the EC2 agents scale in after the runners in the evening, so that runner tasks stop before their agents go."
   type        = number
   default     = 15
+  nullable    = false
 
   validation {
     condition     = var.agents_lag_minutes >= 1 && var.agents_lag_minutes <= 180

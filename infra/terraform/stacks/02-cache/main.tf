@@ -1,0 +1,41 @@
+module "bucket" {
+  source = "../../modules/cache-bucket"
+
+  bucket_name           = var.bucket_name
+  prefix                = var.prefix
+  entry_expiration_days = var.entry_expiration_days
+  force_destroy         = var.force_destroy
+  tags                  = var.tags
+}
+
+module "roles" {
+  source = "../../modules/cache-roles"
+
+  name_prefix          = var.name_prefix
+  github_organization  = var.github_organization
+  subject_patterns     = var.subject_patterns
+  default_branch_names = var.default_branch_names
+  bucket_arn           = module.bucket.bucket_arn
+  prefix               = module.bucket.prefix
+  create_oidc_provider = var.create_oidc_provider
+  oidc_provider_arn    = var.oidc_provider_arn
+  tags                 = var.tags
+}
+
+module "outputs" {
+  source = "../../modules/stack-outputs"
+
+  ssm_prefix = var.ssm_prefix
+  stack      = "02-cache"
+  values = {
+    # The cache action's settings, as the runner images pass them to jobs.
+    action_environment = {
+      DAZN_CACHE_BUCKET                  = module.bucket.bucket_name
+      DAZN_CACHE_REGION                  = var.region
+      DAZN_CACHE_PREFIX                  = module.bucket.prefix
+      DAZN_CACHE_ROLE_ARN                = module.roles.cache_role_arn
+      DAZN_CACHE_DEFAULT_BRANCH_ROLE_ARN = module.roles.default_branch_role_arn
+    }
+  }
+  tags = var.tags
+}

@@ -1,0 +1,14 @@
+output "bucket_name" {
+  description = "Cache bucket (the action's `bucket`)."
+  value       = module.bucket.bucket_name
+}
+
+output "cache_role_arn" {
+  description = "Role for any ref (the action's `role-to-assume`)."
+  value       = module.roles.cache_role_arn
+}
+
+output "default_branch_role_arn" {
+  description = "Role for default-branch refs (the action's `default-branch-role`)."
+  value       = module.roles.default_branch_role_arn
+}

@@ -1,0 +1,98 @@
+module "ecr" {
+  source = "../../modules/stack-inputs"
+
+  ssm_prefix = var.ssm_prefix
+  stack      = "01-ecr"
+  names      = ["repository_urls", "repository_arns"]
+}
+
+module "network" {
+  source = "../../modules/stack-inputs"
+
+  ssm_prefix = var.ssm_prefix
+  stack      = "03-runtime-efs"
+  names      = ["vpc_id", "subnet_ids"]
+}
+
+locals {
+  vpc_id          = module.network.values.vpc_id
+  subnet_ids      = module.network.values.subnet_ids
+  images_template = "${path.module}/../../../images/agent-host/user-data.sh.tftpl"
+  user_data_template = coalesce(var.agent_user_data_template,
+  fileexists(local.images_template) ? local.images_template : "${path.module}/../../modules/ecs-ec2-capacity/templates/user-data.sh.tftpl")
+}
+
+data "aws_vpc" "runners" {
+  id = local.vpc_id
+}
+
+module "pools" {
+  source = "../../modules/runner-pools"
+
+  pools               = var.pools
+  time_zone           = var.time_zone
+  office_hours_start  = var.office_hours_start
+  office_hours_end    = var.office_hours_end
+  agents_lead_minutes = var.agents_lead_minutes
+  agents_lag_minutes  = var.agents_lag_minutes
+}
+
+module "fargate" {
+  source = "../../modules/fargate-cluster"
+
+  name = "${var.name_prefix}-fargate"
+  tags = var.tags
+}
+
+module "registry_mirror" {
+  source = "../../modules/registry-mirror"
+
+  name_prefix         = var.name_prefix
+  cluster             = { name = module.fargate.cluster_name, arn = module.fargate.cluster_arn }
+  image               = "${module.ecr.values.repository_urls["registry-mirror"]}:${var.image_tag}"
+  ecr_repository_arns = [module.ecr.values.repository_arns["registry-mirror"]]
+  bucket_name         = var.mirror_bucket_name
+  force_destroy       = var.force_destroy
+  vpc_id              = local.vpc_id
+  subnet_ids          = local.subnet_ids
+  allowed_cidr_blocks = [data.aws_vpc.runners.cidr_block]
+  tags                = var.tags
+}
+
+module "ecs" {
+  source = "../../modules/ecs-ec2-capacity"
+
+  name_prefix              = var.name_prefix
+  cluster_name             = "${var.name_prefix}-ecs"
+  pools                    = module.pools.ecs_pools
+  schedules                = module.pools.schedules
+  time_zone                = module.pools.time_zone
+  vpc_id                   = local.vpc_id
+  subnet_ids               = local.subnet_ids
+  ami_ids                  = var.ami_ids
+  user_data_template_path  = local.user_data_template
+  registry_mirror_url      = module.registry_mirror.url
+  emulator_unsupported_off = var.emulator_unsupported_off
+  tags                     = var.tags
+}
+
+module "outputs" {
+  source = "../../modules/stack-outputs"
+
+  ssm_prefix = var.ssm_prefix
+  stack      = "04-clusters"
+  values = {
+    ecs_pools     = module.pools.ecs_pools
+    fargate_pools = module.pools.fargate_pools
+    schedules     = module.pools.schedules
+    time_zone     = module.pools.time_zone
+    clusters = {
+      ecs     = { name = module.ecs.cluster_name, arn = module.ecs.cluster_arn }
+      fargate = { name = module.fargate.cluster_name, arn = module.fargate.cluster_arn }
+    }
+    capacity_providers  = module.ecs.capacity_providers
+    registry_mirror_url = module.registry_mirror.url
+    data_mount_path     = module.ecs.data_mount_path
+  }
+  tags = var.tags
+}

@@ -1,0 +1,4 @@
+locals {
+  kind  = "ecs"
+  stack = "05-ecs-runners"
+}

@@ -1,0 +1,4 @@
+locals {
+  kind  = "fargate"
+  stack = "06-fargate-runners"
+}
