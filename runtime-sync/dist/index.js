@@ -320,6 +320,7 @@ async function pull(ctx) {
             timeoutMs: budget.remainingMs(),
             signal: budget.signal,
         });
+        tally.files += markers.stats.files;
         const pulled = wanted.filter((v) => (0, node_fs_1.existsSync)(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v))));
         tally.versions += pulled.length;
         if (!markers.ok) {
