@@ -1,0 +1,115 @@
+/**
+ * The streams between the workspace and S3, with no archive file on disk:
+ *   save:    tar -c | zstd   -> stdout read by the uploader
+ *   restore: downloader -> zstd -d | tar -x
+ * The two programs are connected by an OS pipe (the data never passes through Node between them).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { ToolError } from '../errors/errors';
+import type { ArchiveTools } from './tools';
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+function watch(child: ChildProcess, name: string): Promise<Finished> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => reject(new ToolError(`${name} could not be started: ${error.message}`)));
+    child.once('close', (code, signal) => resolve({ code, signal, stderr: stderr.trim() }));
+  });
+}
+
+async function expectSuccess(finished: Promise<Finished>, name: string): Promise<void> {
+  const { code, signal, stderr } = await finished;
+  if (code !== 0) {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    throw new ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}`);
+  }
+}
+
+export interface Pipeline {
+  /** Resolves when both programs exited successfully; rejects naming the one that failed. */
+  done: Promise<void>;
+  /** The failure, once `done` has rejected (lets callers report the program's error, not EPIPE). */
+  failure(): unknown;
+  /** Stops both programs (after a failure elsewhere). */
+  kill(): void;
+}
+
+export interface CreatePipeline extends Pipeline {
+  /** The compressed archive. */
+  output: Readable;
+}
+
+export interface ExtractPipeline extends Pipeline {
+  /** Where the compressed archive goes. */
+  input: Writable;
+}
+
+function twoProcesses(
+  first: ChildProcess,
+  firstName: string,
+  second: ChildProcess,
+  secondName: string,
+): Pipeline {
+  const firstDone = watch(first, firstName);
+  const secondDone = watch(second, secondName);
+  // Report the upstream program's failure first: its failure usually causes the other's.
+  const done = (async () => {
+    const results = await Promise.allSettled([
+      expectSuccess(firstDone, firstName),
+      expectSuccess(secondDone, secondName),
+    ]);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
+  })();
+  let failed: unknown;
+  done.catch((error: unknown) => {
+    failed = error;
+  });
+  return {
+    done,
+    failure: () => failed,
+    kill: () => {
+      for (const child of [first, second])
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+export function createArchive(
+  tools: ArchiveTools,
+  workspace: string,
+  manifestPath: string,
+  level: number,
+  threads: number,
+): CreatePipeline {
+  const tar = spawn(tools.tar.path, tools.tar.createArgs(workspace, manifestPath), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const zstd = spawn(tools.zstd.path, tools.zstd.compressArgs(level, threads), {
+    stdio: [tar.stdout ?? 'ignore', 'pipe', 'pipe'],
+  });
+  // zstd holds its own copy of the pipe; closing ours lets tar see EPIPE if zstd dies.
+  tar.stdout?.destroy();
+  const pipeline = twoProcesses(tar, 'tar', zstd, 'zstd');
+  return { ...pipeline, output: zstd.stdout as Readable };
+}
+
+export function extractArchive(tools: ArchiveTools, workspace: string): ExtractPipeline {
+  const zstd = spawn(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace), {
+    stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
+  });
+  zstd.stdout?.destroy();
+  const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
+  const input = zstd.stdin as Writable;
+  input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
+  return { ...pipeline, input };
+}

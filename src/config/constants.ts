@@ -1,0 +1,70 @@
+/**
+ * Tunables with their units and the reason for each value. Environment variables override the
+ * transfer ones (see settings.ts); the rest are fixed here so one file explains the trade-offs.
+ */
+
+const MiB = 1024 * 1024;
+
+/** zstd level (1..19). 1 compresses at several hundred MB/s per core with a ratio close to 3: the
+ * cache travels inside the region, so CPU time costs more than the few extra bytes. */
+export const ZSTD_LEVEL = 1;
+
+/** zstd worker threads (0 = one per core). Compression runs while parts upload. */
+export const ZSTD_THREADS = 0;
+
+/** Name of the compression in the cache version (like upstream's CompressionMethod without --long):
+ * entries written with another compression get another version and never match. */
+export const COMPRESSION_METHOD = 'zstd-without-long';
+
+/** Archive format recorded in the object's metadata (x-amz-meta-format) and checked on restore, so
+ * later formats (e.g. independently compressed segments) can be added without breaking old entries. */
+export const ARCHIVE_FORMAT = 'tar+zstd/1';
+export const FORMAT_METADATA_KEY = 'format';
+
+/** Upload part size, bytes. S3 needs >= 5 MiB per part (except the last) and <= 10,000 parts:
+ * 16 MiB parts allow entries up to 156 GiB; memory is part size x (concurrency + 1). */
+export const DEFAULT_UPLOAD_PART_SIZE = 16 * MiB;
+export const MIN_UPLOAD_PART_SIZE = 5 * MiB;
+export const MAX_UPLOAD_PART_SIZE = 512 * MiB;
+
+/** Parts uploaded at once (DAZN_CACHE_UPLOAD_CONCURRENCY). */
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+
+/** Ranged GET size, bytes (DAZN_CACHE_DOWNLOAD_PART_SIZE); entries up to this size use one GET. */
+export const DEFAULT_DOWNLOAD_PART_SIZE = 8 * MiB;
+export const MAX_DOWNLOAD_PART_SIZE = 1024 * MiB;
+
+/** Ranged GETs at once (DAZN_CACHE_DOWNLOAD_CONCURRENCY); memory is part size x concurrency. */
+export const DEFAULT_DOWNLOAD_CONCURRENCY = 8;
+
+export const MAX_CONCURRENCY = 64;
+
+/** Whole-download deadline, minutes (SEGMENT_DOWNLOAD_TIMEOUT_MINS, upstream's name and default). */
+export const DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = 10;
+
+/** A range that receives no byte for this long is aborted and retried, milliseconds. */
+export const RANGE_STALL_TIMEOUT_MS = 30_000;
+
+/** Attempts per range (first try included) and the backoff between them, milliseconds. */
+export const RANGE_MAX_ATTEMPTS = 5;
+export const RETRY_BASE_DELAY_MS = 200;
+export const RETRY_MAX_DELAY_MS = 5_000;
+
+/** SDK-level retries per request (the SDK's standard retry strategy). */
+export const S3_MAX_ATTEMPTS = 5;
+
+/** Progress lines on long transfers, milliseconds (the contract asks for at least every 5 s). */
+export const PROGRESS_INTERVAL_MS = 5_000;
+
+/** STS session duration, seconds (the minimum STS allows is 900). */
+export const SESSION_DURATION_SECONDS = 3600;
+
+/** Limits from actions/cache. */
+export const MAX_KEY_LENGTH = 512;
+export const MAX_KEY_COUNT = 10;
+
+/** Part of the User-Agent of every AWS request. */
+export const USER_AGENT = 'dazn-cache/1';
+
+/** Upstream's version salt, kept so the version is computed the same way. */
+export const VERSION_SALT = '1.0';

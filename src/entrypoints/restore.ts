@@ -1,0 +1,3 @@
+import { run } from '../orchestration/run';
+
+void run('restore');

@@ -1,0 +1,39 @@
+/**
+ * What a step reads from and writes to the runner, as one interface: the real one is
+ * @actions/core; integration tests pass a recording one.
+ */
+import * as core from '@actions/core';
+import { appendFileSync } from 'node:fs';
+import type { CredentialsDeps } from '../credentials/credentials';
+import type { Logger } from '../logging/logger';
+
+export interface ActionIO extends Logger {
+  setOutput(name: string, value: string): void;
+  saveState(name: string, value: string): void;
+  getState(name: string): string;
+  setFailed(message: string): void;
+  /** Appends a Markdown line to the job summary ($GITHUB_STEP_SUMMARY), if there is one. */
+  summary(path: string | undefined, line: string): void;
+  credentials: CredentialsDeps;
+}
+
+export function actionsIO(credentials: CredentialsDeps): ActionIO {
+  return {
+    debug: (message) => core.debug(message),
+    info: (message) => core.info(message),
+    warning: (message) => core.warning(message),
+    setOutput: (name, value) => core.setOutput(name, value),
+    saveState: (name, value) => core.saveState(name, value),
+    getState: (name) => core.getState(name),
+    setFailed: (message) => core.setFailed(message),
+    summary: (path, line) => {
+      if (!path) return;
+      try {
+        appendFileSync(path, `${line}\n`);
+      } catch (error) {
+        core.debug(`Could not write the job summary: ${(error as Error).message}`);
+      }
+    },
+    credentials,
+  };
+}

@@ -1,0 +1,198 @@
+/** Entries in S3: match, download and extract; archive and upload. */
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createArchive, extractArchive, Pipeline } from '../archive/pipeline';
+import { resolvePaths, writeManifest } from '../archive/paths';
+import { ArchiveTools, findArchiveTools } from '../archive/tools';
+import { ARCHIVE_FORMAT, FORMAT_METADATA_KEY, ZSTD_LEVEL, ZSTD_THREADS } from '../config/constants';
+import type { CacheSettings, S3Settings } from '../config/settings';
+import { resolveCredentials } from '../credentials/credentials';
+import type { Logger } from '../logging/logger';
+import { TransferProgress } from '../logging/progress';
+import { objectKey, scopeFolder } from '../matching/encoding';
+import { findMatch } from '../matching/match';
+import { restoreScopes, saveScope } from '../matching/scopes';
+import { cacheVersion } from '../matching/version';
+import { createS3Client, isNotFound } from '../storage/client';
+import { downloadToStream } from '../storage/download';
+import { s3Lister } from '../storage/list';
+import type { Sleep } from '../storage/retry';
+import { uploadStream } from '../storage/upload';
+import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
+import type { ActionIO } from './io';
+
+export const PATHS_WARNING =
+  'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
+
+export const EXISTS_INFO = 'another job saved this key first';
+
+/** Reports the program's failure rather than the broken pipe it caused. */
+function pipelineError(pipeline: Pipeline, error: unknown): unknown {
+  return pipeline.failure() ?? error;
+}
+
+async function settle(pipeline: Pipeline): Promise<void> {
+  pipeline.kill();
+  await pipeline.done.catch(() => undefined);
+}
+
+export class S3Backend implements CacheBackend {
+  constructor(
+    private readonly s3: S3Settings,
+    private readonly io: ActionIO,
+    private readonly sleep?: Sleep,
+  ) {}
+
+  private get logger(): Logger {
+    return this.io;
+  }
+
+  private async client(settings: CacheSettings): Promise<S3Client> {
+    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.io.credentials);
+    return createS3Client(this.s3, credentials);
+  }
+
+  private location(
+    settings: CacheSettings,
+    scope: string,
+  ): { prefix: string; repository: string; scope: string; version: string } {
+    return {
+      prefix: this.s3.prefix,
+      repository: settings.github.repository,
+      scope,
+      version: cacheVersion(settings.paths, settings.enableCrossOsArchive),
+    };
+  }
+
+  async restore(settings: CacheSettings): Promise<RestoreOutcome | undefined> {
+    const tools = settings.lookupOnly ? undefined : findArchiveTools();
+    tools?.catch(() => undefined);
+    const client = await this.client(settings);
+    try {
+      const version = cacheVersion(settings.paths, settings.enableCrossOsArchive);
+      const scopes = restoreScopes(settings.github);
+      const match = await findMatch(s3Lister(client, this.s3.bucket), {
+        prefix: this.s3.prefix,
+        repository: settings.github.repository,
+        version,
+        scopes,
+        primaryKey: settings.primaryKey,
+        restoreKeys: settings.restoreKeys,
+      });
+      if (!match) {
+        const folders = scopes.map(
+          (scope) => `s3://${this.s3.bucket}/${scopeFolder(this.location(settings, scope))}`,
+        );
+        this.logger.info(
+          `No entry matched. Keys searched in order: ${[settings.primaryKey, ...settings.restoreKeys].map((k) => JSON.stringify(k)).join(', ')}; ` +
+            `scopes searched in order: ${scopes.join(', ')}; version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`,
+        );
+        return undefined;
+      }
+      this.logger.info(
+        `Matched ${JSON.stringify(match.cacheKey)} in scope ${match.scope} (s3://${this.s3.bucket}/${match.objectKey})`,
+      );
+      if (settings.lookupOnly || !tools)
+        return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
+      const started = Date.now();
+      const size = await this.download(settings, client, match.objectKey, await tools);
+      return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
+    } finally {
+      client.destroy();
+    }
+  }
+
+  private async download(
+    settings: CacheSettings,
+    client: S3Client,
+    key: string,
+    tools: ArchiveTools,
+  ): Promise<number> {
+    const head = await client.send(new HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }));
+    const format = head.Metadata?.[FORMAT_METADATA_KEY];
+    if (format !== ARCHIVE_FORMAT) {
+      throw new Error(
+        `Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`,
+      );
+    }
+    const size = head.ContentLength ?? 0;
+    const progress = new TransferProgress('Downloaded', this.logger, size).start();
+    const extract = extractArchive(tools, settings.github.workspace);
+    try {
+      await downloadToStream(
+        extract.input,
+        { client, bucket: this.s3.bucket, key, size, etag: head.ETag },
+        {
+          partSize: settings.tuning.downloadPartSize,
+          concurrency: settings.tuning.downloadConcurrency,
+          deadlineMs: settings.tuning.downloadTimeoutMs,
+          sleep: this.sleep,
+          onProgress: (bytes) => progress.add(bytes),
+          onRetry: (message) => this.logger.info(message),
+        },
+      );
+      extract.input.end();
+      await extract.done;
+    } catch (error) {
+      const cause = pipelineError(extract, error);
+      await settle(extract);
+      throw cause;
+    } finally {
+      progress.stop();
+    }
+    return size;
+  }
+
+  async save(settings: CacheSettings, primaryKey: string): Promise<SaveOutcome> {
+    const tools = findArchiveTools();
+    tools.catch(() => undefined);
+    const workspace = settings.github.workspace;
+    const paths = await resolvePaths(settings.paths, workspace);
+    if (paths.length === 0) {
+      this.logger.warning(PATHS_WARNING);
+      return { status: 'no-paths' };
+    }
+    const scope = saveScope(settings.github);
+    const key = objectKey(this.location(settings, scope), primaryKey);
+    const client = await this.client(settings);
+    try {
+      if (await this.exists(client, key)) return { status: 'exists', scope };
+      const archiveTools = await tools;
+      const manifest = await writeManifest(paths);
+      const started = Date.now();
+      const progress = new TransferProgress('Uploaded', this.logger).start();
+      const archive = createArchive(archiveTools, workspace, manifest.path, ZSTD_LEVEL, ZSTD_THREADS);
+      try {
+        const result = await uploadStream(
+          archive.output,
+          { client, bucket: this.s3.bucket, key, metadata: { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT } },
+          {
+            partSize: settings.tuning.uploadPartSize,
+            concurrency: settings.tuning.uploadConcurrency,
+            onProgress: (bytes) => progress.add(bytes),
+            beforeCommit: () => archive.done,
+          },
+        );
+        return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
+      } catch (error) {
+        const cause = pipelineError(archive, error);
+        await settle(archive);
+        throw cause;
+      } finally {
+        progress.stop();
+        await manifest.remove();
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+
+  private async exists(client: S3Client, key: string): Promise<boolean> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/** The save step, shared by action.yml (post) and save/action.yml. */
+import { debugSettings } from '../config/settings';
+import { applyFailurePolicy } from '../errors/policy';
+import { validatePrimaryKey } from '../matching/keys';
+import { EXISTS_INFO } from './s3-backend';
+import type { StepDeps } from './restore';
+import { State, StateProvider } from './state';
+import { saveSummary } from './summary';
+
+export async function saveImpl(state: StateProvider, deps: StepDeps): Promise<void> {
+  const { io } = deps;
+  let bucket: string | undefined;
+  try {
+    const settings = deps.readSettings();
+    bucket = settings.s3?.bucket;
+    debugSettings(settings, io.debug);
+    // The post step saves under the key the main step resolved, even if the input changed since.
+    const primaryKey = state.getState(State.PrimaryKey) || settings.primaryKey;
+    validatePrimaryKey(primaryKey);
+    const restoredKey = state.getState(State.MatchedKey);
+    if (restoredKey === primaryKey) {
+      io.info(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
+      return;
+    }
+    const outcome = await deps.backend(settings).save(settings, primaryKey);
+    if (outcome.status === 'exists') {
+      io.info(`Cache entry ${primaryKey} exists already: ${EXISTS_INFO}; not saving.`);
+    } else if (outcome.status === 'created') {
+      io.info(`Cache saved with key: ${primaryKey}`);
+    }
+    io.summary(settings.github.stepSummaryPath, saveSummary(primaryKey, outcome));
+  } catch (error) {
+    applyFailurePolicy(error, io, 'Failed to save', bucket);
+  }
+}

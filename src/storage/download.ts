@@ -1,0 +1,173 @@
+/**
+ * Download of one entry into a writable stream (zstd's stdin). An entry of at most one part is a
+ * single GET; larger ones are parallel ranged GETs, at most `concurrency` ahead of the writer and
+ * written in order (memory: part size x concurrency). A range that stalls is aborted and retried
+ * with backoff; the whole download has a deadline after which it fails with DownloadTimeoutError.
+ */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { RANGE_MAX_ATTEMPTS, RANGE_STALL_TIMEOUT_MS } from '../config/constants';
+import { DownloadTimeoutError } from '../errors/errors';
+import { backoffDelay, Sleep, realSleep } from './retry';
+
+export interface DownloadSource {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  size: number;
+  etag?: string;
+}
+
+export interface DownloadOptions {
+  partSize: number;
+  concurrency: number;
+  deadlineMs: number;
+  stallTimeoutMs?: number;
+  maxAttempts?: number;
+  sleep?: Sleep;
+  onProgress?: (bytes: number) => void;
+  onRetry?: (message: string) => void;
+}
+
+interface SdkError {
+  name?: unknown;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** 4xx other than timeouts and throttling will fail again: do not retry them. */
+function isPermanent(error: unknown): boolean {
+  const status = (error as SdkError | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+async function writeInOrder(sink: Writable, data: Buffer, deadline: AbortSignal): Promise<void> {
+  if (sink.write(data)) return;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  deadline.addEventListener('abort', onAbort);
+  try {
+    const { signal } = controller;
+    await Promise.race([
+      once(sink, 'drain', { signal }),
+      once(sink, 'error', { signal }).then(([error]) => Promise.reject(error as Error)),
+      once(sink, 'close', { signal }).then(() => Promise.reject(new Error('the archive reader stopped'))),
+    ]);
+  } finally {
+    deadline.removeEventListener('abort', onAbort);
+    controller.abort();
+  }
+}
+
+export async function downloadToStream(
+  sink: Writable,
+  source: DownloadSource,
+  options: DownloadOptions,
+): Promise<void> {
+  const stallMs = options.stallTimeoutMs ?? RANGE_STALL_TIMEOUT_MS;
+  const maxAttempts = options.maxAttempts ?? RANGE_MAX_ATTEMPTS;
+  const sleep = options.sleep ?? realSleep;
+  const partCount = Math.max(1, Math.ceil(source.size / options.partSize));
+  const deadline = new AbortController();
+  let timedOut = false;
+  const deadlineTimer = setTimeout(() => {
+    timedOut = true;
+    deadline.abort();
+  }, options.deadlineMs);
+  deadlineTimer.unref();
+  const timeoutError = (): DownloadTimeoutError =>
+    new DownloadTimeoutError(
+      `Downloading ${source.key} did not finish within ${Math.round(options.deadlineMs / 1000)} s (SEGMENT_DOWNLOAD_TIMEOUT_MINS); treating it as a cache miss.`,
+    );
+
+  const fetchOnce = async (index: number): Promise<Buffer> => {
+    const start = index * options.partSize;
+    const end = Math.min(source.size, start + options.partSize) - 1;
+    const attempt = new AbortController();
+    const onDeadline = (): void => attempt.abort();
+    deadline.signal.addEventListener('abort', onDeadline);
+    let body: Readable | undefined;
+    const stallTimer = setTimeout(() => {
+      attempt.abort();
+      body?.destroy(new Error(`no data for ${stallMs} ms`));
+    }, stallMs);
+    let received = 0;
+    try {
+      const response = await source.client.send(
+        new GetObjectCommand({
+          Bucket: source.bucket,
+          Key: source.key,
+          Range: partCount > 1 ? `bytes=${start}-${end}` : undefined,
+          IfMatch: source.etag,
+        }),
+        { abortSignal: attempt.signal },
+      );
+      body = response.Body as Readable;
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) {
+        const data = chunk as Buffer;
+        chunks.push(data);
+        received += data.length;
+        options.onProgress?.(data.length);
+        stallTimer.refresh();
+      }
+      const data = Buffer.concat(chunks, received);
+      const expected = end - start + 1;
+      if (data.length !== expected) {
+        throw new Error(`range ${start}-${end} of ${source.key}: got ${data.length} of ${expected} bytes`);
+      }
+      return data;
+    } catch (error) {
+      options.onProgress?.(-received);
+      throw error;
+    } finally {
+      clearTimeout(stallTimer);
+      deadline.signal.removeEventListener('abort', onDeadline);
+    }
+  };
+
+  const fetchPart = async (index: number): Promise<Buffer> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await fetchOnce(index);
+      } catch (error) {
+        if (deadline.signal.aborted) throw timeoutError();
+        if (attempt >= maxAttempts || isPermanent(error)) throw error;
+        const delay = backoffDelay(attempt);
+        options.onRetry?.(
+          `Part ${index + 1}/${partCount} of ${source.key} failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`,
+        );
+        await sleep(delay);
+        if (deadline.signal.aborted) throw timeoutError();
+      }
+    }
+  };
+
+  const pending = new Map<number, Promise<Buffer>>();
+  let launched = 0;
+  const fill = (written: number): void => {
+    while (launched < partCount && launched < written + options.concurrency) {
+      const task = fetchPart(launched);
+      task.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+      pending.set(launched, task);
+      launched += 1;
+    }
+  };
+  try {
+    for (let index = 0; index < partCount; index += 1) {
+      fill(index);
+      const task = pending.get(index) as Promise<Buffer>;
+      pending.delete(index);
+      const data = await task;
+      await writeInOrder(sink, data, deadline.signal);
+      if (deadline.signal.aborted) throw timeoutError();
+    }
+  } catch (error) {
+    const cause = timedOut ? timeoutError() : error;
+    deadline.abort();
+    await Promise.allSettled(pending.values());
+    throw cause;
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+}

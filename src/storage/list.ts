@@ -1,0 +1,41 @@
+/** ListObjectsV2 over every page, so a prefix with thousands of entries is searched completely. */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { EntryLister, ListedObject } from '../matching/match';
+
+export interface ListPage {
+  objects: ListedObject[];
+  nextToken?: string;
+}
+
+export type PageFetcher = (prefix: string, continuationToken?: string) => Promise<ListPage>;
+
+/** Follows continuation tokens until the last page. */
+export async function listAll(fetchPage: PageFetcher, prefix: string): Promise<ListedObject[]> {
+  const all: ListedObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(prefix, token);
+    all.push(...page.objects);
+    token = page.nextToken;
+  } while (token !== undefined);
+  return all;
+}
+
+export function s3PageFetcher(client: S3Client, bucket: string): PageFetcher {
+  return async (prefix, continuationToken) => {
+    const response = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }),
+    );
+    const objects: ListedObject[] = [];
+    for (const item of response.Contents ?? []) {
+      if (item.Key === undefined) continue;
+      objects.push({ key: item.Key, lastModified: item.LastModified ?? new Date(0), size: item.Size ?? 0 });
+    }
+    return { objects, nextToken: response.IsTruncated ? response.NextContinuationToken : undefined };
+  };
+}
+
+export function s3Lister(client: S3Client, bucket: string): EntryLister {
+  const fetchPage = s3PageFetcher(client, bucket);
+  return { list: (prefix) => listAll(fetchPage, prefix) };
+}

@@ -1,0 +1,175 @@
+/**
+ * Streamed upload of one entry. Parts are cut from the archive stream while compression goes on
+ * and uploaded `concurrency` at a time (memory: part size x (concurrency + 1)). An entry smaller
+ * than one part is a single PutObject. Both finish with If-None-Match: * so S3 itself refuses a
+ * second entry under the same key; a refused write returns 'exists'. Any failure aborts the
+ * multipart upload, so a failed save leaves nothing visible.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { isConditionalWriteRefusal } from './client';
+
+export interface UploadTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  metadata: Record<string, string>;
+}
+
+export interface UploadOptions {
+  partSize: number;
+  concurrency: number;
+  /** Called with the size of every part once uploaded. */
+  onProgress?: (bytes: number) => void;
+  /** Awaited after the last byte and before the entry becomes visible: throws if the archive failed. */
+  beforeCommit?: () => Promise<void>;
+}
+
+export interface UploadResult {
+  status: 'created' | 'exists';
+  /** Bytes of the entry. */
+  size: number;
+}
+
+/** Collects stream chunks into parts of exactly `partSize` bytes (the last may be shorter). */
+class PartCutter {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(private readonly partSize: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  get full(): boolean {
+    return this.buffered >= this.partSize;
+  }
+
+  take(all = false): Buffer {
+    const joined = Buffer.concat(this.chunks, this.buffered);
+    const length = all ? joined.length : Math.min(this.partSize, joined.length);
+    const rest = joined.subarray(length);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    return joined.subarray(0, length);
+  }
+}
+
+export async function uploadStream(
+  source: AsyncIterable<Buffer>,
+  target: UploadTarget,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  const { client, bucket, key } = target;
+  const cutter = new PartCutter(options.partSize);
+  const completed: { PartNumber: number; ETag: string }[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let uploadId: string | undefined;
+  let partNumber = 0;
+  let size = 0;
+
+  const launch = (body: Buffer): void => {
+    partNumber += 1;
+    const number = partNumber;
+    const task = client
+      .send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: number,
+          Body: body,
+        }),
+      )
+      .then((response) => {
+        if (!response.ETag) throw new Error(`S3 returned no ETag for part ${number} of ${key}`);
+        completed.push({ PartNumber: number, ETag: response.ETag });
+        options.onProgress?.(body.length);
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
+
+  const waitForSlot = async (): Promise<void> => {
+    while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    if (failure) throw failure.error;
+  };
+
+  try {
+    for await (const chunk of source) {
+      cutter.push(chunk);
+      size += chunk.length;
+      while (cutter.full) {
+        if (uploadId === undefined) {
+          const created = await client.send(
+            new CreateMultipartUploadCommand({
+              Bucket: bucket,
+              Key: key,
+              Metadata: target.metadata,
+              ContentType: 'application/octet-stream',
+            }),
+          );
+          if (!created.UploadId) throw new Error(`S3 returned no UploadId for ${key}`);
+          uploadId = created.UploadId;
+        }
+        await waitForSlot();
+        launch(cutter.take());
+      }
+    }
+    const last = cutter.take(true);
+    if (uploadId === undefined) {
+      await options.beforeCommit?.();
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: last,
+          Metadata: target.metadata,
+          ContentType: 'application/octet-stream',
+          IfNoneMatch: '*',
+        }),
+      );
+      options.onProgress?.(last.length);
+      return { status: 'created', size };
+    }
+    if (last.length > 0) {
+      await waitForSlot();
+      launch(last);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
+    await options.beforeCommit?.();
+    completed.sort((a, b) => a.PartNumber - b.PartNumber);
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: completed },
+        IfNoneMatch: '*',
+      }),
+    );
+    return { status: 'created', size };
+  } catch (error) {
+    if (uploadId !== undefined) {
+      await Promise.allSettled(inFlight);
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
+        .catch(() => undefined);
+    }
+    if (isConditionalWriteRefusal(error)) return { status: 'exists', size };
+    throw error;
+  }
+}
