@@ -29,34 +29,54 @@ function detectArch(nodeArch = process.arch) {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.Budget = void 0;
+exports.Budget = exports.STOP_GRACE_MS = void 0;
 /**
- * The hard time budget of a run (RUNTIME_SYNC_TIMEOUT_SECONDS) plus an abort for SIGTERM/SIGINT. Every
- * subprocess gets `remainingMs()` as its timeout and `signal` to be stopped early.
+ * Time kept between the end of the work and the hard end of a run (ms): a stopped rsync gets SIGTERM, then
+ * SIGKILL one second later, and the command removes its lease, staging folder and locks.
+ */
+exports.STOP_GRACE_MS = 2_500;
+/**
+ * The hard time budget of a run (RUNTIME_SYNC_TIMEOUT_SECONDS) plus an abort for SIGTERM/SIGINT.
+ *
+ * Work (every subprocess gets `remainingMs()` and `signal`) is stopped STOP_GRACE_MS before the end (or
+ * half the budget for tiny budgets), so the command can clean up and print its summary in time;
+ * `whenOver()` resolves at the hard end (or a grace after an abort), for racing work that may hang in the
+ * kernel on a dead mount.
  */
 class Budget {
     totalMs;
     now;
-    endMs;
+    workEndMs;
     controller = new AbortController();
-    timer;
+    timers = [];
     abortReason = '';
+    over;
+    endOver = () => undefined;
     constructor(totalMs, now = Date.now) {
         this.totalMs = totalMs;
         this.now = now;
-        this.endMs = now() + totalMs;
-        this.timer = setTimeout(() => this.abort(`the time budget of ${totalMs / 1000} s ran out`), totalMs);
-        this.timer.unref();
+        const grace = Math.min(exports.STOP_GRACE_MS, totalMs / 2);
+        this.workEndMs = now() + totalMs - grace;
+        this.over = new Promise((resolve) => (this.endOver = resolve));
+        this.later(() => this.abort(`the time budget of ${totalMs / 1000} s ran out`), totalMs - grace);
+        this.later(() => this.endOver(), totalMs);
+        this.signal.addEventListener('abort', () => this.later(() => this.endOver(), grace), { once: true });
+    }
+    later(fn, ms) {
+        const timer = setTimeout(fn, ms);
+        timer.unref();
+        this.timers.push(timer);
     }
     get signal() {
         return this.controller.signal;
     }
-    /** Why the run was stopped ('' while it is not). */
+    /** Why the work was stopped ('' while it is not). */
     get reason() {
         return this.abortReason;
     }
+    /** Time left for work (ms). */
     remainingMs() {
-        return this.signal.aborted ? 0 : Math.max(0, this.endMs - this.now());
+        return this.signal.aborted ? 0 : Math.max(0, this.workEndMs - this.now());
     }
     abort(reason) {
         if (this.signal.aborted)
@@ -64,19 +84,12 @@ class Budget {
         this.abortReason = reason;
         this.controller.abort(new Error(reason));
     }
-    /** Resolves when the budget is spent or the run is aborted (to race work that may hang in the kernel). */
-    whenStopped() {
-        return new Promise((resolve) => {
-            if (this.signal.aborted)
-                resolve();
-            else
-                this.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+    /** Resolves at the hard end of the run. */
+    whenOver() {
+        return this.over;
     }
     dispose() {
-        if (this.timer)
-            clearTimeout(this.timer);
-        this.timer = undefined;
+        this.timers.forEach(clearTimeout);
     }
 }
 exports.Budget = Budget;
@@ -406,7 +419,7 @@ const scan_1 = __nccwpck_require__(832);
 const context_1 = __nccwpck_require__(894);
 const pull_1 = __nccwpck_require__(42);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
-const CLEANUP_RESERVE_MS = 5_000;
+const CLEANUP_RESERVE_MS = 3_000;
 /** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
 async function claimArch(ctx, current) {
     if (current !== null)
@@ -1535,8 +1548,8 @@ async function execute(settings, log) {
             rsync: () => (rsync ??= (0, rsync_1.createRsync)(settings.rsyncPath)),
         };
         // Work on a hung mount may never return: the budget ends the run regardless.
-        const stopped = budget.whenStopped().then(() => {
-            throw new errors_1.BudgetExceededError(`${settings.command} did not finish: ${budget.reason}`);
+        const stopped = budget.whenOver().then(() => {
+            throw new errors_1.BudgetExceededError(`${settings.command} did not finish in time: ${budget.reason}`);
         });
         await Promise.race([COMMAND_RUNNERS[settings.command](ctx), stopped]);
     }

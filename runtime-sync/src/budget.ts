@@ -1,33 +1,55 @@
 /**
- * The hard time budget of a run (RUNTIME_SYNC_TIMEOUT_SECONDS) plus an abort for SIGTERM/SIGINT. Every
- * subprocess gets `remainingMs()` as its timeout and `signal` to be stopped early.
+ * Time kept between the end of the work and the hard end of a run (ms): a stopped rsync gets SIGTERM, then
+ * SIGKILL one second later, and the command removes its lease, staging folder and locks.
+ */
+export const STOP_GRACE_MS = 2_500;
+
+/**
+ * The hard time budget of a run (RUNTIME_SYNC_TIMEOUT_SECONDS) plus an abort for SIGTERM/SIGINT.
+ *
+ * Work (every subprocess gets `remainingMs()` and `signal`) is stopped STOP_GRACE_MS before the end (or
+ * half the budget for tiny budgets), so the command can clean up and print its summary in time;
+ * `whenOver()` resolves at the hard end (or a grace after an abort), for racing work that may hang in the
+ * kernel on a dead mount.
  */
 export class Budget {
-  private readonly endMs: number;
+  private readonly workEndMs: number;
   private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
   private abortReason = '';
+  private readonly over: Promise<void>;
+  private endOver: () => void = () => undefined;
 
   constructor(
     readonly totalMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.endMs = now() + totalMs;
-    this.timer = setTimeout(() => this.abort(`the time budget of ${totalMs / 1000} s ran out`), totalMs);
-    this.timer.unref();
+    const grace = Math.min(STOP_GRACE_MS, totalMs / 2);
+    this.workEndMs = now() + totalMs - grace;
+    this.over = new Promise((resolve) => (this.endOver = resolve));
+    this.later(() => this.abort(`the time budget of ${totalMs / 1000} s ran out`), totalMs - grace);
+    this.later(() => this.endOver(), totalMs);
+    this.signal.addEventListener('abort', () => this.later(() => this.endOver(), grace), { once: true });
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** Why the run was stopped ('' while it is not). */
+  /** Why the work was stopped ('' while it is not). */
   get reason(): string {
     return this.abortReason;
   }
 
+  /** Time left for work (ms). */
   remainingMs(): number {
-    return this.signal.aborted ? 0 : Math.max(0, this.endMs - this.now());
+    return this.signal.aborted ? 0 : Math.max(0, this.workEndMs - this.now());
   }
 
   abort(reason: string): void {
@@ -36,16 +58,12 @@ export class Budget {
     this.controller.abort(new Error(reason));
   }
 
-  /** Resolves when the budget is spent or the run is aborted (to race work that may hang in the kernel). */
-  whenStopped(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.signal.aborted) resolve();
-      else this.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+  /** Resolves at the hard end of the run. */
+  whenOver(): Promise<void> {
+    return this.over;
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timers.forEach(clearTimeout);
   }
 }

@@ -53,8 +53,8 @@ async function execute(settings: Settings, log: Logger): Promise<ExitCodeValue> 
       rsync: () => (rsync ??= createRsync(settings.rsyncPath)),
     };
     // Work on a hung mount may never return: the budget ends the run regardless.
-    const stopped = budget.whenStopped().then(() => {
-      throw new BudgetExceededError(`${settings.command} did not finish: ${budget.reason}`);
+    const stopped = budget.whenOver().then(() => {
+      throw new BudgetExceededError(`${settings.command} did not finish in time: ${budget.reason}`);
     });
     await Promise.race([COMMAND_RUNNERS[settings.command](ctx), stopped]);
   } catch (error) {

@@ -11,7 +11,7 @@ import { RunContext, refuseForeignRoot } from './context';
 import { recordUse } from './pull';
 
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
-const CLEANUP_RESERVE_MS = 5_000;
+const CLEANUP_RESERVE_MS = 3_000;
 
 /** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
 async function claimArch(ctx: RunContext, current: string | null): Promise<void> {

@@ -1,0 +1,69 @@
+import { parseArgs, parseSize } from '../../src/config';
+import { UsageError } from '../../src/errors';
+
+const root = { RUNTIME_SYNC_ROOT: '/mnt/runtime-cache' };
+
+describe('parseArgs', () => {
+  it('reads the environment with defaults per command', () => {
+    const parsed = parseArgs(['push'], root);
+    expect(parsed).toEqual({
+      kind: 'run',
+      settings: {
+        command: 'push',
+        root: '/mnt/runtime-cache',
+        toolCache: '/opt/hostedtoolcache',
+        timeoutMs: 90_000,
+        pushEnabled: true,
+        lockTtlMs: 60_000,
+        rsyncPath: 'rsync',
+      },
+    });
+    const pull = parseArgs(['pull'], root);
+    expect(pull.kind === 'run' && pull.settings.timeoutMs).toBe(300_000);
+  });
+
+  it('lets flags override the environment, in both --flag value and --flag=value forms', () => {
+    const parsed = parseArgs(
+      ['pull', '--root', '/efs/arm64', '--timeout=12', '--tool-cache', '/tc', '--push=false'],
+      { ...root, RUNTIME_SYNC_TIMEOUT_SECONDS: '99', RUNNER_TOOL_CACHE: '/x' },
+    );
+    expect(parsed.kind === 'run' && parsed.settings).toMatchObject({
+      root: '/efs/arm64',
+      timeoutMs: 12_000,
+      toolCache: '/tc',
+      pushEnabled: false,
+    });
+  });
+
+  it('names the setting and the fix on bad input', () => {
+    expect(() => parseArgs(['pull'], {})).toThrow(/RUNTIME_SYNC_ROOT is not set: set it \(or --root\)/);
+    expect(() => parseArgs(['pull'], { RUNTIME_SYNC_ROOT: 'efs' })).toThrow(/must be an absolute path/);
+    expect(() => parseArgs(['pull', '--timeout', '0'], root)).toThrow(
+      /RUNTIME_SYNC_TIMEOUT_SECONDS .* positive/,
+    );
+    expect(() => parseArgs(['push'], { ...root, RUNTIME_SYNC_PUSH: 'maybe' })).toThrow(/true or false/);
+    expect(() => parseArgs(['sync'], root)).toThrow(/unknown command 'sync'/);
+    expect(() => parseArgs(['pull', '--bogus'], root)).toThrow(/unknown flag '--bogus'/);
+    expect(() => parseArgs(['pull'], { ...root, RUNNER_TOOL_CACHE: '/mnt/runtime-cache/tc' })).toThrow(
+      /must not contain each other/,
+    );
+    expect(() => parseArgs(['prune'], root)).toThrow(UsageError);
+  });
+
+  it('answers --help and --version without needing settings', () => {
+    expect(parseArgs(['--help'], {})).toEqual({ kind: 'help' });
+    expect(parseArgs(['--version'], {})).toEqual({ kind: 'version' });
+  });
+});
+
+describe('parseSize', () => {
+  it('reads bytes and 1024-based suffixes', () => {
+    expect(parseSize('1500', 'x')).toBe(1500);
+    expect(parseSize('2K', 'x')).toBe(2048);
+    expect(parseSize('1.5G', 'x')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('200GiB', 'x')).toBe(200 * 1024 ** 3);
+    expect(() => parseSize('lots', 'RUNTIME_SYNC_PRUNE_MAX_SIZE')).toThrow(
+      /RUNTIME_SYNC_PRUNE_MAX_SIZE must be a size/,
+    );
+  });
+});
