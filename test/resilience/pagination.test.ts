@@ -36,13 +36,15 @@ test('the newest of 2,500 entries matching a restore key is restored (pagination
   const copies = Array.from({ length: 2499 }, (_, i) => oldKey.replace(/deps-1000$/, `deps-${1001 + i}`));
   for (let i = 0; i < copies.length; i += 25) {
     await Promise.all(
-      copies
-        .slice(i, i + 25)
-        .map((Key) =>
-          world.s3.send(
-            new CopyObjectCommand({ Bucket: world.bucket, Key, CopySource: `${world.bucket}/${oldKey}` }),
-          ),
+      copies.slice(i, i + 25).map((Key) =>
+        world.s3.send(
+          new CopyObjectCommand({
+            Bucket: world.bucket,
+            Key,
+            CopySource: `${world.bucket}/${oldKey.split('/').map(encodeURIComponent).join('/')}`,
+          }),
         ),
+      ),
     );
   }
   expect(await world.keys(`${prefix}/`)).toHaveLength(2500);

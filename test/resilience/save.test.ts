@@ -3,6 +3,7 @@
  * SIGKILL mid-upload leaves no visible entry and a later save of the key succeeds; throttling
  * (503 SlowDown on every third request) slows but does not break a save or a restore.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { FaultRule, s3Operation } from '../support/fault-proxy';
 import { expectExit, StepResult } from '../support/runner';
 import { fillWorkspace, Job, readTree, startWorld, stepLog, World } from './world';
@@ -89,21 +90,55 @@ test('a save retries parts answered with 500 or reset, and the entry restores', 
   expectHit(await restore(prefix, key), saved.tree);
 });
 
+/** Pids of the node processes running a step in `workspace` (found through /proc). */
+function stepPids(workspace: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (environ.includes(`GITHUB_WORKSPACE=${workspace}`) && cmdline.includes('index.js'))
+        pids.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids;
+}
+
 test('a save killed with SIGKILL mid-upload leaves no visible entry; a later save of the key succeeds', async () => {
   const prefix = world.newPrefix();
   const key = `killed-${prefix}`;
   const before = world.proxy.log.length;
-  // Every part stalls after its first bytes: the upload cannot finish, and the runner kills the step.
-  const killed = await save(
-    prefix,
-    key,
-    (r) =>
-      s3Operation(r) === 'UploadPart' || s3Operation(r) === 'PutObject'
-        ? { kind: 'stall', afterBytes: 0 }
-        : undefined,
-    { timeoutMs: 10_000 },
-  );
-  expect(killed.step.signal).toBe('SIGKILL');
+  const job = newJob(prefix);
+  fillWorkspace(job.workspace, ENTRY_BYTES, seed++);
+  // Parts after the first stall: the upload is in flight when the step is killed.
+  const uploads = (): number =>
+    world.proxy.log.slice(before).filter((r) => s3Operation(r) === 'UploadPart').length;
+  world.proxy.setRule((r) => {
+    if (s3Operation(r) !== 'UploadPart' && s3Operation(r) !== 'PutObject') return undefined;
+    return { kind: 'stall', afterBytes: 1024 * 1024 };
+  });
+  const running = job.step({
+    action: 'save',
+    with: { path: 'cached', key, 'upload-chunk-size': String(5 * MiB) },
+  });
+  const deadline = Date.now() + 60_000;
+  let killed = 0;
+  while (Date.now() < deadline && killed === 0) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (uploads() >= 1) {
+      await new Promise((r) => setTimeout(r, 500)); // some part bytes are on the wire
+      for (const pid of stepPids(job.workspace)) {
+        process.kill(pid, 'SIGKILL');
+        killed += 1;
+      }
+    }
+  }
+  const step = await running;
+  world.proxy.setRule(() => undefined);
+  if (step.signal !== 'SIGKILL') throw new Error(`the save was not killed mid-upload\n${stepLog(step)}`);
   const ops = writes(before);
   expect(ops).toContain('UploadPart');
   expect(ops).not.toContain('CompleteMultipartUpload');
