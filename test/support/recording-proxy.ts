@@ -36,6 +36,11 @@ export interface RecordingProxy {
   assumeRoleCalls: AssumeRoleCall[];
   /** Secrets seen so far: web identity tokens, STS secret keys and session tokens. */
   secrets(): string[];
+  /**
+   * When set and it returns a status for a request, the proxy answers that status with an empty
+   * body instead of forwarding (e.g. 404 to a HEAD, to open the race between a check and a write).
+   */
+  override: ((method: string, url: string) => number | undefined) | undefined;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,19 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
       const contentType = header(req, 'content-type');
       const form = parseForm(requestBody.toString('utf8'), contentType);
       const stsAction = form.Action ?? header(req, 'x-amz-target')?.split('.').pop() ?? '';
+      const forced = proxy.override?.(req.method ?? '', req.url ?? '');
+      if (forced !== undefined) {
+        requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          status: forced,
+          ifNoneMatch: header(req, 'if-none-match'),
+          range: header(req, 'range'),
+          stsAction,
+        });
+        res.writeHead(forced, { 'content-length': '0' }).end();
+        return;
+      }
       const forward = httpRequest(
         {
           host: upstream.hostname,
@@ -131,10 +149,11 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  return {
+  const proxy: RecordingProxy = {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     assumeRoleCalls,
+    override: undefined,
     secrets: () =>
       assumeRoleCalls
         .flatMap((c) => [c.webIdentityToken, c.secretAccessKey, c.sessionToken])
@@ -145,4 +164,5 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         server.close(() => resolve());
       }),
   };
+  return proxy;
 }

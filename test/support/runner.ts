@@ -14,8 +14,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
-/** Repository root (where action.yml lives). */
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** Repository root (where action.yml lives): found upwards, so a compiled copy of this file works too. */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'action.yml')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no action.yml above ${from}`);
+  }
+}
 
 /** The three actions this repository ships, by the folder of their action.yml. */
 export type ActionName = 'cache' | 'restore' | 'save';
@@ -39,6 +46,16 @@ export interface ActionMetadata {
   post: string | undefined;
   postIf: string | undefined;
   using: string;
+}
+
+/**
+ * DAZN_E2E_DIST=<folder> runs bundles built elsewhere (e.g. a candidate build) in place of dist/;
+ * unset, the committed dist/ is what runs.
+ */
+function bundlePath(path: string): string {
+  const override = process.env.DAZN_E2E_DIST;
+  const dist = join(REPO_ROOT, 'dist');
+  return override && path.startsWith(`${dist}/`) ? join(resolve(override), path.slice(dist.length + 1)) : path;
 }
 
 function unquote(value: string): string {
@@ -86,8 +103,8 @@ export function readActionMetadata(action: ActionName): ActionMetadata {
     dir,
     inputs,
     using: runs.using,
-    main: resolve(dir, runs.main),
-    post: runs.post ? resolve(dir, runs.post) : undefined,
+    main: bundlePath(resolve(dir, runs.main)),
+    post: runs.post ? bundlePath(resolve(dir, runs.post)) : undefined,
     postIf: runs['post-if'],
   };
 }
