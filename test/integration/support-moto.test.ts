@@ -1,5 +1,7 @@
 import { startMoto } from '../support/moto';
 
+jest.setTimeout(60_000);
+
 describe('moto test server', () => {
   it('starts on a free loopback port and answers S3 requests', async () => {
     const moto = await startMoto();

@@ -1,0 +1,96 @@
+import { objectKey } from '../../../src/matching/encoding';
+import { EntryLister, findMatch, ListedObject, MatchQuery } from '../../../src/matching/match';
+
+const base = { prefix: 'cache', repository: 'o/r', version: 'v1' };
+
+/** A bucket in memory: list() returns every key under a prefix, like a fully paginated ListObjectsV2. */
+function bucket(
+  entries: { scope: string; key: string; at: number; version?: string }[],
+): EntryLister & { calls: string[] } {
+  const objects: ListedObject[] = entries.map((e) => ({
+    key: objectKey({ ...base, version: e.version ?? base.version, scope: e.scope }, e.key),
+    lastModified: new Date(e.at * 1000),
+    size: 1,
+  }));
+  const calls: string[] = [];
+  return {
+    calls,
+    list: async (prefix) => {
+      calls.push(prefix);
+      return objects.filter((o) => o.key.startsWith(prefix));
+    },
+  };
+}
+
+const query = (over: Partial<MatchQuery>): MatchQuery => ({
+  ...base,
+  scopes: ['refs/heads/feature', 'refs/heads/main'],
+  primaryKey: 'deps-abc',
+  restoreKeys: ['deps-'],
+  ...over,
+});
+
+describe('matching', () => {
+  it('prefers the exact primary key over newer entries that start with it', async () => {
+    const lister = bucket([
+      { scope: 'refs/heads/feature', key: 'deps-abc', at: 1 },
+      { scope: 'refs/heads/feature', key: 'deps-abcd', at: 9 },
+    ]);
+    const match = await findMatch(lister, query({}));
+    expect(match).toMatchObject({ cacheKey: 'deps-abc', exact: true, scope: 'refs/heads/feature' });
+  });
+
+  it('takes the newest entry starting with the primary key before any restore key', async () => {
+    const lister = bucket([
+      { scope: 'refs/heads/feature', key: 'deps-abc-1', at: 1 },
+      { scope: 'refs/heads/feature', key: 'deps-abc-2', at: 2 },
+      { scope: 'refs/heads/feature', key: 'deps-zzz', at: 9 },
+    ]);
+    expect(await findMatch(lister, query({}))).toMatchObject({ cacheKey: 'deps-abc-2', exact: false });
+  });
+
+  it('tries each restore key in order, exact before the newest prefix match', async () => {
+    const lister = bucket([
+      { scope: 'refs/heads/feature', key: 'deps-', at: 1 },
+      { scope: 'refs/heads/feature', key: 'deps-new', at: 5 },
+      { scope: 'refs/heads/feature', key: 'other-x', at: 9 },
+    ]);
+    expect(await findMatch(lister, query({ restoreKeys: ['nothing-', 'deps-', 'other-'] }))).toMatchObject({
+      cacheKey: 'deps-',
+    });
+    expect(await findMatch(lister, query({ restoreKeys: ['nothing-', 'deps-n', 'deps-'] }))).toMatchObject({
+      cacheKey: 'deps-new',
+    });
+  });
+
+  it('restores the newest entry that matches a restore key, ties broken by the key', async () => {
+    const lister = bucket([
+      { scope: 'refs/heads/feature', key: 'deps-1', at: 3 },
+      { scope: 'refs/heads/feature', key: 'deps-3', at: 7 },
+      { scope: 'refs/heads/feature', key: 'deps-2', at: 7 },
+    ]);
+    expect((await findMatch(lister, query({})))?.cacheKey).toBe('deps-3');
+  });
+
+  it('searches the next scope only when the current one has no match for any key', async () => {
+    const lister = bucket([
+      { scope: 'refs/heads/main', key: 'deps-abc', at: 9 },
+      { scope: 'refs/heads/feature', key: 'deps-old', at: 1 },
+    ]);
+    expect(await findMatch(lister, query({}))).toMatchObject({
+      cacheKey: 'deps-old',
+      scope: 'refs/heads/feature',
+    });
+    const onlyMain = bucket([{ scope: 'refs/heads/main', key: 'deps-abc', at: 9 }]);
+    expect(await findMatch(onlyMain, query({}))).toMatchObject({ scope: 'refs/heads/main', exact: true });
+  });
+
+  it('never matches entries of another version or keys that only share an encoded prefix', async () => {
+    const lister = bucket([
+      { scope: 'refs/heads/feature', key: 'deps-abc', at: 1, version: 'v2' },
+      { scope: 'refs/heads/feature', key: 'deps%', at: 1 },
+    ]);
+    expect(await findMatch(lister, query({ restoreKeys: ['deps%2'] }))).toBeUndefined();
+    expect(lister.calls).toHaveLength(4);
+  });
+});
