@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# dind sidecar entrypoint: one Docker daemon per runner task, never privileged.
+#
+#   validate settings -> make the cgroup tree writable (and nestable on cgroup v2)
+#   -> data-root and exec-root in a fresh random folder on the storage volume -> dockerd
+#   exit trap, once, on EXIT/TERM/INT: stop dockerd (TERM, KILL after DIND_STOP_TIMEOUT_SECONDS),
+#   unmount what it left mounted there, remove the folder; exit with dockerd's status.
+#
+# Settings (environment):
+#   DIND_STORAGE_ROOT          the storage volume (the agents' XFS volume); /var/lib/dind
+#   DIND_SOCKET_DIR            folder on the volume shared with the runner; /var/run/dind
+#   DIND_SOCKET_GID            group of the socket: the runner user's group; 1001
+#   DIND_HEALTH_PORT           TCP port on 127.0.0.1 for the health check; 2375
+#   DIND_REGISTRY_MIRROR       pull-through cache URL, e.g. http://mirror.internal:5000; optional
+#   DIND_SYSLOG_ADDRESS        the log sidecar's syslog input; udp://127.0.0.1:5140
+#   DIND_STOP_TIMEOUT_SECONDS  time dockerd gets to stop; 20
+#   DIND_CGROUP_ROOT           /sys/fs/cgroup (tests point it elsewhere)
+# shellcheck disable=SC2317 # the exit and signal handlers are reached through trap only
+set -Eeuo pipefail
+
+LOG_COMPONENT=dind
+# shellcheck source=../common/log.sh
+source "${DAZN_SHELL_LIB:-/usr/local/lib/dazn}/log.sh"
+
+validate_settings() {
+  DIND_STORAGE_ROOT=${DIND_STORAGE_ROOT:-/var/lib/dind}
+  [ -d "$DIND_STORAGE_ROOT" ] || die "DIND_STORAGE_ROOT is '$DIND_STORAGE_ROOT', which is not a folder: mount the storage volume (XFS on the agents) there or point DIND_STORAGE_ROOT at it"
+  DIND_SOCKET_DIR=${DIND_SOCKET_DIR:-/var/run/dind}
+  [[ $DIND_SOCKET_DIR == /* ]] || die "DIND_SOCKET_DIR is '$DIND_SOCKET_DIR': give an absolute path on the volume shared with the runner"
+  DIND_SOCKET_GID=${DIND_SOCKET_GID:-1001}
+  [[ $DIND_SOCKET_GID =~ ^[0-9]+$ ]] || die "DIND_SOCKET_GID is '$DIND_SOCKET_GID': give the runner user's numeric group id"
+  DIND_HEALTH_PORT=${DIND_HEALTH_PORT:-2375}
+  if ! [[ $DIND_HEALTH_PORT =~ ^[0-9]{1,5}$ ]] || [ "$DIND_HEALTH_PORT" -lt 1 ] || [ "$DIND_HEALTH_PORT" -gt 65535 ]; then
+    die "DIND_HEALTH_PORT is '$DIND_HEALTH_PORT': give a TCP port number"
+  fi
+  DIND_REGISTRY_MIRROR=${DIND_REGISTRY_MIRROR:-}
+  if [ -n "$DIND_REGISTRY_MIRROR" ] && ! [[ $DIND_REGISTRY_MIRROR =~ ^https?://[^[:space:]/]+/?$ ]]; then
+    die "DIND_REGISTRY_MIRROR is '$DIND_REGISTRY_MIRROR': give the mirror's base URL, e.g. http://registry-mirror.internal:5000"
+  fi
+  DIND_SYSLOG_ADDRESS=${DIND_SYSLOG_ADDRESS:-udp://127.0.0.1:5140}
+  [[ $DIND_SYSLOG_ADDRESS =~ ^(udp|tcp)://[^[:space:]/]+:[0-9]+$ ]] ||
+    die "DIND_SYSLOG_ADDRESS is '$DIND_SYSLOG_ADDRESS': give the log sidecar's syslog input, e.g. udp://127.0.0.1:5140"
+  DIND_STOP_TIMEOUT_SECONDS=${DIND_STOP_TIMEOUT_SECONDS:-20}
+  [[ $DIND_STOP_TIMEOUT_SECONDS =~ ^[0-9]+$ ]] || die "DIND_STOP_TIMEOUT_SECONDS is '$DIND_STOP_TIMEOUT_SECONDS': give whole seconds"
+  DIND_CGROUP_ROOT=${DIND_CGROUP_ROOT:-/sys/fs/cgroup}
+}
+
+# mounts_under <folder>: "<options> <mount point>" for each mount at or below a folder, deepest first.
+mounts_under() {
+  local root=$1 mount_point options
+  # fields 5 and 6 of mountinfo: the mount point (octal escapes for spaces and such), its options
+  while read -r _ _ _ _ mount_point options _; do
+    mount_point=$(printf '%b' "$mount_point")
+    if [ "$mount_point" = "$root" ] || [[ $mount_point == "$root"/* ]]; then echo "$options $mount_point"; fi
+  done </proc/self/mountinfo | sort -r -k2
+}
+
+# A container that is not privileged gets its cgroup file systems read-only; dockerd must create
+# cgroups for the containers it runs. With CAP_SYS_ADMIN the mounts can be made writable again.
+prepare_cgroups() {
+  local options mount_point
+  while read -r options mount_point; do
+    [[ ,$options, == *,ro,* ]] || continue
+    log_info "remounting $mount_point read-write"
+    mount -o remount,rw,bind "$mount_point" 2>/dev/null || mount -o remount,rw "$mount_point" ||
+      die "cannot remount $mount_point read-write: the container needs CAP_SYS_ADMIN"
+  done < <(mounts_under "$DIND_CGROUP_ROOT")
+  # cgroup v2 (the agents, with a private cgroup namespace): a cgroup with processes cannot hand
+  # controllers to children, so this container's processes move into a child "init" first.
+  if [ -f "$DIND_CGROUP_ROOT/cgroup.controllers" ]; then
+    mkdir -p "$DIND_CGROUP_ROOT/init"
+    local pid
+    while read -r pid; do
+      echo "$pid" >"$DIND_CGROUP_ROOT/init/cgroup.procs" 2>/dev/null || true
+    done <"$DIND_CGROUP_ROOT/cgroup.procs"
+    local controllers
+    controllers=$(sed -e 's/ / +/g' -e 's/^/+/' "$DIND_CGROUP_ROOT/cgroup.controllers")
+    if [ "$controllers" != "+" ]; then
+      echo "$controllers" >"$DIND_CGROUP_ROOT/cgroup.subtree_control" ||
+        log_warn "could not enable the cgroup controllers $controllers for nested containers"
+    fi
+  fi
+}
+
+dockerd_pid=""
+run_dir=""
+exiting=false
+
+stop_dockerd() {
+  [ -n "$dockerd_pid" ] || return 0
+  if kill -0 "$dockerd_pid" 2>/dev/null; then
+    log_info "stopping dockerd (pid $dockerd_pid), at most ${DIND_STOP_TIMEOUT_SECONDS}s"
+    kill -TERM "$dockerd_pid" 2>/dev/null || true
+    local until=$((SECONDS + DIND_STOP_TIMEOUT_SECONDS))
+    while kill -0 "$dockerd_pid" 2>/dev/null && [ "$SECONDS" -lt "$until" ]; do sleep 0.2; done
+    if kill -0 "$dockerd_pid" 2>/dev/null; then
+      log_warn "dockerd did not stop within ${DIND_STOP_TIMEOUT_SECONDS}s: killing it"
+      kill -KILL "$dockerd_pid" 2>/dev/null || true
+    fi
+  fi
+  local status=0
+  wait "$dockerd_pid" 2>/dev/null || status=$?
+  dockerd_status=$status
+  dockerd_pid=""
+}
+
+remove_run_dir() {
+  [ -n "$run_dir" ] && [ -d "$run_dir" ] || return 0
+  local mount_point
+  while read -r _ mount_point; do
+    log_info "unmounting $mount_point left by dockerd"
+    umount -l "$mount_point" || log_warn "could not unmount $mount_point"
+  done < <(mounts_under "$run_dir")
+  rm -rf "$run_dir" || log_warn "could not remove $run_dir entirely"
+  [ -e "$run_dir" ] || log_info "removed $run_dir"
+}
+
+on_exit() {
+  local status=$?
+  if $exiting; then return; fi
+  exiting=true
+  trap '' TERM INT
+  set +e
+  stop_dockerd
+  if [ -n "${dockerd_status:-}" ]; then status=$dockerd_status; fi
+  remove_run_dir
+  rm -f "$DIND_SOCKET_DIR/docker.sock"
+  exit "$status"
+}
+
+on_signal() { # <name> <status>
+  log_info "received SIG$1"
+  trap '' TERM INT
+  stop_dockerd
+  exit "${dockerd_status:-$2}"
+}
+
+trap on_exit EXIT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal INT 130' INT
+
+validate_settings
+prepare_cgroups
+# A fresh folder per start: a task killed without its trap can never hand its state to the next one,
+# and the two tasks of an agent share the volume.
+run_dir=$(mktemp -d "$DIND_STORAGE_ROOT/dind.XXXXXXXXXX")
+mkdir -p "$run_dir/data" "$run_dir/exec" "$DIND_SOCKET_DIR"
+rm -f "$DIND_SOCKET_DIR/docker.sock"
+
+args=(
+  --data-root "$run_dir/data"
+  --exec-root "$run_dir/exec"
+  --pidfile "$run_dir/exec/dockerd.pid"
+  --storage-driver overlay2
+  --userns-remap default
+  --no-new-privileges
+  --host "unix://$DIND_SOCKET_DIR/docker.sock"
+  --group "$DIND_SOCKET_GID"
+  --host "tcp://127.0.0.1:$DIND_HEALTH_PORT"
+  --tls=false
+  --log-driver syslog
+  --log-opt "syslog-address=$DIND_SYSLOG_ADDRESS"
+  --log-opt syslog-format=rfc5424micro
+  --log-opt "tag={{.Name}}"
+  --log-opt mode=non-blocking
+  --log-opt max-buffer-size=4m
+)
+if [ -n "$DIND_REGISTRY_MIRROR" ]; then args+=(--registry-mirror "$DIND_REGISTRY_MIRROR"); fi
+
+log_info "starting dockerd in $run_dir, socket $DIND_SOCKET_DIR/docker.sock (group $DIND_SOCKET_GID)"
+dockerd "${args[@]}" "$@" &
+dockerd_pid=$!
+status=0
+wait "$dockerd_pid" || status=$?
+dockerd_status=$status
+dockerd_pid=""
+log_warn "dockerd exited with status $status"
+exit "$status"
