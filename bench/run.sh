@@ -27,5 +27,5 @@ fi
 
 build=bench/data/build
 mkdir -p "$build"
-npx ncc build bench/lib/main.ts -o "$build" --quiet
+npx ncc build bench/lib/main.ts -o "$build" --quiet --transpile-only
 BENCH_REPO=$PWD exec node "$build/index.js" "${@:-run}"

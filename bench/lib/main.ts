@@ -2,6 +2,7 @@
  * The benchmark (npm run bench → bench/run.sh → this, bundled). Subcommands:
  *
  *   run                              the whole benchmark (settings from BENCH_* environment, see README)
+ *   datasets                         only generate the BENCH_CASES datasets
  *   server --dir D [--port P]        the benchmark S3 server alone
  *   shape --upstream-port P          the shaping proxy alone (BENCH_LATENCY_MS, BENCH_RATE_MBPS)
  *   upload ENDPOINT BUCKET KEY FILE  SDK multipart upload of a file (a baseline)
@@ -9,9 +10,19 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  lstatSync,
+} from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startS3Server } from './s3-server';
 import {
@@ -23,7 +34,7 @@ import { CASES, CaseName, Dataset, ensureDataset } from './dataset';
 import { measure, Measurement } from './measure';
 import { benchClient, createBucket, downloadFile, uploadFile } from './sdk-tools';
 import { Network, RunRecord, summarise, table, targets, targetTable } from './report';
-import { parseKeyValueFile, parseWorkflowCommands, readActionMetadata } from '../../test/support/runner';
+import { parseKeyValueFile, parseWorkflowCommands } from '../../test/support/runner';
 import { startMoto, MotoServer } from '../../test/support/moto';
 import { startOidc, FakeOidc } from '../../test/support/oidc';
 
@@ -127,6 +138,24 @@ interface World {
   oidc?: FakeOidc;
   stamp: string;
   logDir: string;
+  /** A copy of dist/ taken at the start, so a rebuild during the run does not change what is measured. */
+  distDir: string;
+}
+
+/** `save/action.yml` or `restore/action.yml`: the dist entry it runs and its input defaults. */
+function actionMetadata(action: 'save' | 'restore'): { entry: string; defaults: Record<string, string> } {
+  const yml = readFileSync(join(REPO, action, 'action.yml'), 'utf8');
+  const main = /^\s+main:\s*"?\.\.\/dist\/([\w-]+)\/index\.js"?\s*$/m.exec(yml);
+  if (!main) throw new Error(`${action}/action.yml: runs.main is not ../dist/<entry>/index.js`);
+  const defaults: Record<string, string> = {};
+  let input = '';
+  for (const line of yml.split('\n')) {
+    const name = /^ {2}([\w-]+):\s*$/.exec(line);
+    if (name) input = name[1];
+    const value = /^ {4}default:\s*"?([^"]*)"?\s*$/.exec(line);
+    if (value && input) defaults[input] = value[1];
+  }
+  return { entry: main[1], defaults };
 }
 
 /** The environment of one action step, as the runner gives it (see test/support/runner.ts). */
@@ -138,7 +167,8 @@ function actionEnv(
   dataset: Dataset,
   prefix: string,
 ) {
-  const meta = readActionMetadata(action);
+  const meta = actionMetadata(action);
+  const script = join(w.distDir, meta.entry, 'index.js');
   const stepDir = join(w.s.dataDir, 'step', `${action}-${randomBytes(4).toString('hex')}`);
   mkdirSync(stepDir, { recursive: true });
   const files = {
@@ -155,7 +185,7 @@ function actionEnv(
     JSON.stringify({ ref: 'refs/heads/main', repository: { default_branch: 'main' } }),
   );
   const inputs: Record<string, string> = {};
-  for (const [name, input] of meta.inputs) if (input.default !== undefined) inputs[name] = input.default;
+  Object.assign(inputs, meta.defaults);
   inputs.path = dataset.paths.join('\n');
   inputs.key = `bench-${dataset.name}`;
   const env: NodeJS.ProcessEnv = {
@@ -196,7 +226,7 @@ function actionEnv(
   ]) {
     if (process.env[k]) env[k] = process.env[k];
   }
-  return { env, script: meta.main, files, stepDir };
+  return { env, script, files, stepDir };
 }
 
 async function runAction(
@@ -432,12 +462,16 @@ async function runBenchmark(): Promise<void> {
     children.push(shaped.child);
     const bucket = 'bench-cache';
     await createBucket(server.endpoint, bucket);
+    const distDir = join(s.dataDir, 'dist-snapshot');
+    rmSync(distDir, { recursive: true, force: true });
+    cpSync(join(REPO, 'dist'), distDir, { recursive: true });
     const w: World = {
       s,
       endpoint: { plain: server.endpoint, shaped: shaped.endpoint },
       bucket,
       stamp,
       logDir,
+      distDir,
     };
     if (s.credentials === 'oidc') {
       w.moto = await startMoto();
@@ -460,7 +494,18 @@ async function runBenchmark(): Promise<void> {
     }
     const summaries = summarise(records);
     const targetList = targets(summaries);
-    const distCommit = gitDescribe('dist');
+    const dirty = spawnSync('git', ['status', '--porcelain', '--', 'dist'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).stdout.trim();
+    const bundleHash = (entry: string): string =>
+      createHash('sha256')
+        .update(readFileSync(join(distDir, entry, 'index.js')))
+        .digest('hex')
+        .slice(0, 12);
+    const distCommit =
+      `${gitDescribe('dist')}${dirty ? ' (working tree differs from it)' : ''}; ` +
+      `save-only ${bundleHash('save-only')}, restore-only ${bundleHash('restore-only')}`;
     const command = `BENCH_CASES=${s.cases.join(',')} BENCH_RUNS=${s.runs} BENCH_NETWORK=${process.env.BENCH_NETWORK ?? 'both'} npm run bench`;
     const environment = {
       date: new Date().toISOString(),
@@ -510,6 +555,10 @@ async function main(): Promise<void> {
   switch (command) {
     case 'run':
       return runBenchmark();
+    case 'datasets': {
+      for (const c of settings().cases) ensureDataset(join(settings().dataDir, 'datasets'), c, log);
+      return;
+    }
     case 'server': {
       const server = await startS3Server({
         dir: arg('dir') ?? join(REPO, 'bench/data/s3'),

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 
 interface Segment {
   file: string;
@@ -219,7 +220,14 @@ export async function startS3Server(options: {
       if (segEnd < start || segStart > end || segment.size === 0) continue;
       const from = Math.max(start, segStart) - segStart;
       const to = Math.min(end, segEnd) - segStart;
-      await pipeline(createReadStream(segment.file, { start: from, end: to }), res, { end: false });
+      for await (const chunk of createReadStream(segment.file, {
+        start: from,
+        end: to,
+        highWaterMark: 256 * 1024,
+      })) {
+        if (res.destroyed) return;
+        if (!res.write(chunk)) await once(res, 'drain');
+      }
     }
     res.end();
   }

@@ -33,51 +33,57 @@ export interface ShapingProxy {
 export const DEFAULT_LATENCY_MS = 20;
 export const DEFAULT_RATE_BYTES_PER_SECOND = 60 * 1000 * 1000;
 
-/** Forwards `from` to `to` at no more than `rate` bytes/s, holding back the start of each turn. */
+/** How far behind the clock the token bucket may fall: a burst of this many ms of traffic can go at once,
+ * so late timers on a busy machine do not lower the rate below the cap. */
+const BURST_MS = 20;
+
+/** Forwards `from` to `to` at no more than `rate` bytes/s, holding back the start of each turn; honours
+ * backpressure on both sides and keeps byte order. */
 function shapedPipe(
   from: Socket,
   to: Socket,
   rate: number,
-  onTurnStart: () => number, // returns the delay for this chunk (ms)
+  onTurnStart: () => number, // returns the delay for the chunk that starts a turn (ms)
 ): void {
-  let availableAt = 0; // time (ms) when the bucket is next empty of debt
-  let paused = false;
-  from.on('data', (chunk: Buffer) => {
-    const now = performance.now();
-    const delay = onTurnStart();
-    const start = Math.max(now + delay, availableAt);
-    const cost = rate > 0 ? (chunk.length / rate) * 1000 : 0;
-    availableAt = start + cost;
-    const sendAt = start;
-    const write = (): void => {
-      if (!to.destroyed) to.write(chunk);
-    };
-    if (sendAt - now < 1 && availableAt - now < 5) {
-      write();
-      return;
+  const queue: { chunk: Buffer; notBefore: number }[] = [];
+  let sendAt = 0; // when the bucket allows the next byte (ms, performance.now())
+  let timer: NodeJS.Timeout | undefined;
+  let waitingDrain = false;
+  let ended = false;
+
+  const pump = (): void => {
+    timer = undefined;
+    while (queue.length > 0 && !waitingDrain) {
+      const now = performance.now();
+      const head = queue[0];
+      const earliest = Math.max(head.notBefore, sendAt);
+      if (earliest > now + 1) {
+        timer = setTimeout(pump, earliest - now);
+        break;
+      }
+      queue.shift();
+      sendAt = Math.max(sendAt, now - BURST_MS) + (rate > 0 ? (head.chunk.length / rate) * 1000 : 0);
+      if (to.destroyed) return;
+      if (!to.write(head.chunk)) {
+        waitingDrain = true;
+        to.once('drain', () => {
+          waitingDrain = false;
+          pump();
+        });
+      }
     }
-    // Keep order: everything later is queued behind this timer because `from` is paused.
-    from.pause();
-    paused = true;
-    setTimeout(
-      () => {
-        write();
-        // resume once the bucket has paid for this chunk
-        const wait = Math.max(0, availableAt - performance.now());
-        setTimeout(() => {
-          paused = false;
-          if (!from.destroyed) from.resume();
-        }, wait);
-      },
-      Math.max(0, sendAt - now),
-    );
+    if (queue.length === 0 && ended && !waitingDrain) to.end();
+    else if (queue.length > 4 || waitingDrain) from.pause();
+    else from.resume();
+  };
+
+  from.on('data', (chunk: Buffer) => {
+    queue.push({ chunk, notBefore: performance.now() + onTurnStart() });
+    if (!timer && !waitingDrain) pump();
   });
   from.on('end', () => {
-    const finish = (): void => {
-      if (paused) setTimeout(finish, 2);
-      else to.end();
-    };
-    finish();
+    ended = true;
+    if (!timer && !waitingDrain) pump();
   });
   from.on('error', () => to.destroy());
 }
