@@ -76,7 +76,7 @@ export interface World {
 
 /** A fake ACTIONS_ID_TOKEN_REQUEST_URL answering like the runner's token service. */
 async function startOidc(world: { oidcRequests: number }): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     world.oidcRequests += 1;
     const jwt = ['{"alg":"RS256"}', '{"aud":"sts.amazonaws.com","sub":"repo:o/r:ref:refs/heads/x"}', 'sig']
       .map((part) => Buffer.from(part).toString('base64url'))
