@@ -34,9 +34,9 @@ test('the newest of 2,500 entries matching a restore key is restored (pagination
   const [oldKey] = await world.keys(`${prefix}/`);
   expect(oldKey).toMatch(/deps-1000$/);
   const copies = Array.from({ length: 2499 }, (_, i) => oldKey.replace(/deps-1000$/, `deps-${1001 + i}`));
-  for (let i = 0; i < copies.length; i += 25) {
+  for (let i = 0; i < copies.length; i += 50) {
     await Promise.all(
-      copies.slice(i, i + 25).map((Key) =>
+      copies.slice(i, i + 50).map((Key) =>
         world.s3.send(
           new CopyObjectCommand({
             Bucket: world.bucket,

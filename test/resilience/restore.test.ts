@@ -129,12 +129,16 @@ test('retries ranges whose body is truncated and finishes', async () => {
 
 test('retries a range that stalls mid-body and finishes', async () => {
   const entry = await savedEntry();
+  // The second range stalls on its first attempt (one range only: the action's stall timeout is 30 s).
   const result = await restoreWith(
     entry,
-    firstAttemptOfEachRange({ kind: 'stall', afterBytes: 64 * 1024 }, isNotFirstRange),
+    firstAttemptOfEachRange({ kind: 'stall', afterBytes: 64 * 1024 }, (r) =>
+      /^bytes=524288-/.test(String(r.headers.range)),
+    ),
     { SEGMENT_DOWNLOAD_TIMEOUT_MINS: '2' },
   );
   expectHit(result, entry.tree);
+  expect(world.proxy.log.filter((r) => r.fault?.kind === 'stall')).toHaveLength(1);
 });
 
 test('a slow first byte (1.5 s on every GET) slows but does not break a restore', async () => {
