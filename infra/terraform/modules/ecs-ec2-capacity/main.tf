@@ -54,11 +54,35 @@ resource "aws_iam_role" "agent" {
   tags               = var.tags
 }
 
+# What the ECS container agent needs (the AmazonEC2ContainerServiceforEC2Role policy, narrowed to this
+# cluster where the API allows it). Images are pulled by the tasks' execution roles.
+data "aws_iam_policy_document" "agent" {
+  statement {
+    sid       = "RegisterWithTheCluster"
+    actions   = ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange", "ecs:UpdateContainerInstancesState"]
+    resources = [aws_ecs_cluster.this.arn]
+  }
+  statement {
+    sid       = "ReceiveWork"
+    actions   = ["ecs:DiscoverPollEndpoint", "ecs:Poll", "ecs:StartTelemetrySession", "ecs:PutSystemLogEvents", "ecs:SubmitAttachmentStateChanges", "ecs:TagResource"]
+    resources = ["*"] # these actions take no cluster resource
+  }
+  statement {
+    sid       = "PullAgentImages"
+    actions   = ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "agent" {
+  name   = "ecs-agent"
+  role   = aws_iam_role.agent.id
+  policy = data.aws_iam_policy_document.agent.json
+}
+
 resource "aws_iam_role_policy_attachment" "agent" {
-  for_each = toset([
-    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-  ])
+  for_each = toset(var.agent_managed_policy_arns)
+
   role       = aws_iam_role.agent.name
   policy_arn = each.value
 }
@@ -231,8 +255,6 @@ resource "aws_ecs_capacity_provider" "agent" {
 }
 
 resource "aws_ecs_cluster_capacity_providers" "this" {
-  count = var.emulator_unsupported_off ? 0 : 1
-
   cluster_name       = aws_ecs_cluster.this.name
   capacity_providers = [for cp in aws_ecs_capacity_provider.agent : cp.name]
 }
@@ -241,7 +263,8 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 resource "aws_autoscaling_schedule" "agent" {
   for_each = local.agent_schedules
 
-  scheduled_action_name  = "${each.value.event}-${replace(var.schedules[each.value.event].local_time, ":", "")}"
+  # Unique per group as well (moto keys scheduled actions by name alone).
+  scheduled_action_name  = "${each.value.pool}-${replace(each.value.event, "_", "-")}-${replace(var.schedules[each.value.event].local_time, ":", "")}"
   autoscaling_group_name = aws_autoscaling_group.agent[each.value.pool].name
   recurrence             = var.schedules[each.value.event].asg_recurrence
   time_zone              = var.time_zone

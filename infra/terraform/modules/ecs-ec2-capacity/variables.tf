@@ -86,10 +86,10 @@ variable "container_stop_timeout" {
   default     = 120
 }
 
-variable "emulator_unsupported_off" {
-  description = "TESTS ONLY: true switches off what the local AWS emulator (moto) cannot do (see infra/terraform/README.md). Never true in a real account."
-  type        = bool
-  default     = false
+variable "agent_managed_policy_arns" {
+  description = "Managed policies attached to the agents besides their ECS agent policy, e.g. arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore for Session Manager access."
+  type        = list(string)
+  default     = []
 }
 
 variable "tags" {

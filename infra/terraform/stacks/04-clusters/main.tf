@@ -62,18 +62,17 @@ module "registry_mirror" {
 module "ecs" {
   source = "../../modules/ecs-ec2-capacity"
 
-  name_prefix              = var.name_prefix
-  cluster_name             = "${var.name_prefix}-ecs"
-  pools                    = module.pools.ecs_pools
-  schedules                = module.pools.schedules
-  time_zone                = module.pools.time_zone
-  vpc_id                   = local.vpc_id
-  subnet_ids               = local.subnet_ids
-  ami_ids                  = var.ami_ids
-  user_data_template_path  = local.user_data_template
-  registry_mirror_url      = module.registry_mirror.url
-  emulator_unsupported_off = var.emulator_unsupported_off
-  tags                     = var.tags
+  name_prefix             = var.name_prefix
+  cluster_name            = "${var.name_prefix}-ecs"
+  pools                   = module.pools.ecs_pools
+  schedules               = module.pools.schedules
+  time_zone               = module.pools.time_zone
+  vpc_id                  = local.vpc_id
+  subnet_ids              = local.subnet_ids
+  ami_ids                 = var.ami_ids
+  user_data_template_path = local.user_data_template
+  registry_mirror_url     = module.registry_mirror.url
+  tags                    = var.tags
 }
 
 module "outputs" {

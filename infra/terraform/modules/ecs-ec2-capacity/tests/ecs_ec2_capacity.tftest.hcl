@@ -68,7 +68,7 @@ run "four_pools_give_four_agent_groups_and_capacity_providers" {
     error_message = "Agents running tasks are protected from scale-in."
   }
   assert {
-    condition     = toset(aws_ecs_cluster_capacity_providers.this[0].capacity_providers) == toset([for cp in aws_ecs_capacity_provider.agent : cp.name])
+    condition     = toset(aws_ecs_cluster_capacity_providers.this.capacity_providers) == toset([for cp in aws_ecs_capacity_provider.agent : cp.name])
     error_message = "The cluster offers every pool's capacity provider."
   }
 }

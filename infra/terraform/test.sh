@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Terraform tests, offline (no AWS account):
+#   1. terraform fmt -check -recursive
+#   2. every module: init -backend=false, validate, terraform test (mock_provider "aws")
+#   3. every stack: init -backend=false, validate
+#   4. the six stacks applied in order to moto_server (local AWS emulator), then destroyed in reverse
+#      order; what moto cannot do is switched off by emulator_unsupported_off=true and counted.
+# Runs against a copy of this folder in a temp dir (the repository gets no .terraform or state),
+# sequentially (one terraform process at a time: the aws provider is big).
+# Env: TF_PROVIDER_MIRROR (folder holding registry.terraform.io/hashicorp/aws/...; default: found),
+#      TF_TEST_PARTS: which steps run, default "static moto" (static = 1 to 3, moto = 4); a local loop may
+#      run one of them; CI runs both.
+set -Eeuo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+start=$SECONDS
+work=$(mktemp -d "${TMPDIR:-/tmp}/dazn-terraform-test.XXXXXX")
+moto_pid=""
+
+log() { printf '[terraform-test %4ss] %s\n' "$((SECONDS - start))" "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+cleanup() {
+  local code=$?
+  if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+  exit "$code"
+}
+trap cleanup EXIT
+
+command -v terraform >/dev/null || die "terraform is not installed (need >= 1.11)"
+
+# --- Provider mirror and CLI configuration -----------------------------------------------------------
+mirror=${TF_PROVIDER_MIRROR:-}
+if [ -z "$mirror" ]; then
+  for candidate in /opt/tf-plugins /usr/share/terraform/plugins "$HOME/.terraform.d/plugins"; do
+    if [ -d "$candidate/registry.terraform.io/hashicorp/aws" ]; then mirror=$candidate; break; fi
+  done
+fi
+if [ -z "$mirror" ]; then
+  binary=$(find / -path /proc -prune -o -name 'terraform-provider-aws*' -print 2>/dev/null | head -n 1)
+  [ -n "$binary" ] || die "no hashicorp/aws provider mirror found; set TF_PROVIDER_MIRROR to a folder holding registry.terraform.io/hashicorp/aws/<version>/<os_arch>/"
+  mirror=${binary%/registry.terraform.io/*}
+fi
+log "provider mirror: $mirror"
+
+export TF_CLI_CONFIG_FILE=$work/terraform.rc
+cat >"$TF_CLI_CONFIG_FILE" <<RC
+provider_installation {
+  filesystem_mirror {
+    path    = "$mirror"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+# The mirror's layout is the cache's: init links the provider instead of copying ~700 MB.
+plugin_cache_dir                            = "$mirror"
+plugin_cache_may_break_dependency_lock_file = true
+RC
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+
+tf() { # <dir> <args...>: terraform quietly, output shown on failure
+  local dir=$1
+  shift
+  local out
+  if ! out=$(terraform -chdir="$dir" "$@" -no-color 2>&1); then
+    printf '%s\n' "$out" >&2
+    return 1
+  fi
+  printf '%s\n' "$out"
+}
+
+parts=" ${TF_TEST_PARTS:-static moto} "
+test_runs=0
+validated=0
+stacks=(01-ecr 02-cache 03-runtime-efs 04-clusters 05-ecs-runners 06-fargate-runners)
+tree=$work/tree
+mkdir -p "$tree"
+tar -C "$here" --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - . | tar -C "$tree" -xf -
+
+if [[ $parts == *" static "* ]]; then
+# --- 1. Format ----------------------------------------------------------------------------------------
+log "terraform fmt -check -recursive"
+terraform fmt -check -recursive -diff "$here" || die "files above are not formatted: run terraform fmt -recursive infra/terraform"
+
+# --- 2. Modules ---------------------------------------------------------------------------------------
+for dir in "$tree"/modules/*/; do
+  name=modules/$(basename "$dir")
+  tf "$dir" init -backend=false -input=false >/dev/null || die "$name: init failed"
+  tf "$dir" validate >/dev/null || die "$name: validate failed"
+  validated=$((validated + 1))
+  [ -d "$dir/tests" ] || die "$name: has no tests/ (every module is tested)"
+  out=$(tf "$dir" test) || die "$name: terraform test failed"
+  summary=$(grep -E '^(Success|Failure)!' <<<"$out" | tail -n 1)
+  passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")
+  [ -n "$passed" ] || die "$name: no terraform test summary"
+  test_runs=$((test_runs + passed))
+  log "$name: valid; terraform test: $summary"
+done
+
+# --- 3. Stacks ----------------------------------------------------------------------------------------
+for s in "${stacks[@]}"; do
+  tf "$tree/stacks/$s" init -backend=false -input=false >/dev/null || die "stacks/$s: init failed"
+  tf "$tree/stacks/$s" validate >/dev/null || die "stacks/$s: validate failed"
+  validated=$((validated + 1))
+  log "stacks/$s: valid"
+done
+
+fi
+
+if [[ $parts != *" moto "* ]]; then
+  log "summary: $validated modules and stacks valid; $test_runs terraform test runs passed; moto apply not run (TF_TEST_PARTS); $((SECONDS - start))s"
+  exit 0
+fi
+
+# --- 4. Apply to moto_server and destroy -----------------------------------------------------------------
+command -v moto_server >/dev/null || die "moto_server is not installed (pip install 'moto[server]')"
+command -v aws >/dev/null || die "the aws CLI is not installed"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+endpoint=http://127.0.0.1:$port
+for _ in $(seq 1 100); do
+  curl -fsS "$endpoint/moto-api/" >/dev/null 2>&1 && break
+  kill -0 "$moto_pid" 2>/dev/null || die "moto_server exited: $(cat "$work/moto.log")"
+  sleep 0.2
+done
+log "moto_server on $endpoint"
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=eu-central-1 AWS_REGION=eu-central-1
+export AWS_EC2_METADATA_DISABLED=true
+awsm() { aws --endpoint-url "$endpoint" --output text "$@"; }
+
+# The network the stacks are given (a real account has it already).
+vpc_id=$(awsm ec2 create-vpc --cidr-block 10.42.0.0/16 --query Vpc.VpcId)
+subnet_a=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.1.0/24 --availability-zone eu-central-1a --query Subnet.SubnetId)
+subnet_b=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.2.0/24 --availability-zone eu-central-1b --query Subnet.SubnetId)
+log "network: $vpc_id $subnet_a $subnet_b"
+
+services=(appautoscaling autoscaling cloudwatchlogs ec2 ecr ecs efs elbv2 iam s3 secretsmanager ssm sts)
+endpoints=$(for s in "${services[@]}"; do printf '    %s = "%s"\n' "$s" "$endpoint"; done)
+
+declare -A stack_vars=(
+  [01-ecr]='{"force_delete": true}'
+  [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
+  [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"]}"
+  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true, "emulator_unsupported_off": true}'
+  [05-ecs-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
+  [06-fargate-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
+)
+
+created_total=0
+off_total=0
+for s in "${stacks[@]}"; do
+  dir=$tree/stacks/$s
+  # Local state instead of the S3 backend, and the provider pointed at moto: override files, test copy only.
+  cat >"$dir/moto_override.tf" <<TF
+terraform {
+  backend "local" {
+    path = "$work/state/$s.tfstate"
+  }
+}
+
+provider "aws" {
+  region                      = "eu-central-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  s3_use_path_style           = true
+  max_retries                 = 1
+
+  endpoints {
+$endpoints
+  }
+}
+TF
+  printf '%s\n' "${stack_vars[$s]}" >"$dir/moto.auto.tfvars.json"
+  rm -rf "$dir/.terraform"
+  tf "$dir" init -input=false -reconfigure >/dev/null || die "stacks/$s: init against moto failed"
+  tf "$dir" apply -refresh=false -auto-approve -input=false >"$work/$s.apply.log" || die "stacks/$s: apply to moto failed"
+  created=$(tf "$dir" state list | grep -vc '^data\.\|\.data\.' || true)
+  created_total=$((created_total + created))
+  off=0
+  if grep -q emulator_unsupported_off "$dir/moto.auto.tfvars.json"; then
+    # What the switch removes: a plan with it off, against the applied state, adds exactly that.
+    plan=$(tf "$dir" plan -refresh=false -input=false -var emulator_unsupported_off=false) || die "stacks/$s: plan without the switch failed"
+    off=$(sed -nE 's/^Plan: ([0-9]+) to add.*/\1/p' <<<"$plan")
+    off=${off:-0}
+    switched=$(grep -oE '# [^ ]+ will be created' <<<"$plan" | awk '{print $2}' | sed -E 's/\[[^]]*\]//g' | sort | uniq -c | awk '{printf "%s x%s, ", $2, $1}')
+    log "stacks/$s: switched off for moto: $off (${switched%, })"
+  fi
+  off_total=$((off_total + off))
+  log "stacks/$s: applied to moto, $created resources"
+done
+
+for ((i = ${#stacks[@]} - 1; i >= 0; i--)); do
+  s=${stacks[$i]}
+  tf "$tree/stacks/$s" destroy -auto-approve -input=false >"$work/$s.destroy.log" || die "stacks/$s: destroy failed"
+  left=$(tf "$tree/stacks/$s" state list | grep -vc '^data\.\|\.data\.' || true)
+  [ "$left" -eq 0 ] || die "stacks/$s: $left resources left after destroy"
+  log "stacks/$s: destroyed"
+done
+
+log "summary: $validated modules and stacks valid; $test_runs terraform test runs passed; moto: $created_total resources created and destroyed, $off_total switched off by emulator_unsupported_off; $((SECONDS - start))s"
