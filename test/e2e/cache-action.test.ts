@@ -66,12 +66,12 @@ describe('action.yml (restore in the main step, save in the post step)', () => {
         await sleep(NEWER);
       }
       const job = world.job(prefix);
-      const restore = async (key: string, restoreKeys: string[]) => {
+      const restore = async (key: string, restoreKeys: string) => {
         clearWorkspace(job);
         const step = expectExit(
           await job.step({
             action: 'cache',
-            with: { path: 'deps', key, 'restore-keys': restoreKeys.join('\n') },
+            with: { path: 'deps', key, 'restore-keys': restoreKeys },
           }),
           0,
         );
@@ -79,21 +79,21 @@ describe('action.yml (restore in the main step, save in the post step)', () => {
         return { step, restored: existsSync(file) ? readFileSync(file, 'utf8') : undefined };
       };
 
-      const newestOfPrefix = await restore('npm-c', ['npm-', 'yarn-']);
+      const newestOfPrefix = await restore('npm-c', '\n  npm-  \n\n  yarn-\n');
       expect(output(newestOfPrefix.step, 'cache-matched-key')).toBe('npm-a');
       expect(output(newestOfPrefix.step, 'cache-hit')).toBe('false');
       expect(newestOfPrefix.restored).toBe('npm-a');
 
-      const exactRestoreKey = await restore('npm-c', ['npm-b']);
+      const exactRestoreKey = await restore('npm-c', 'npm-b');
       expect(output(exactRestoreKey.step, 'cache-matched-key')).toBe('npm-b');
       expect(exactRestoreKey.restored).toBe('npm-b');
 
-      const primaryAsPrefix = await restore('yarn-', []);
+      const primaryAsPrefix = await restore('yarn-', '');
       expect(output(primaryAsPrefix.step, 'cache-matched-key')).toBe('yarn-2');
       expect(output(primaryAsPrefix.step, 'cache-hit')).toBe('false');
       expect(primaryAsPrefix.restored).toBe('yarn-2');
 
-      const exactPrimary = await restore('npm-b', ['yarn-']);
+      const exactPrimary = await restore('npm-b', 'yarn-');
       expect(output(exactPrimary.step, 'cache-matched-key')).toBe('npm-b');
       expect(output(exactPrimary.step, 'cache-hit')).toBe('true');
       expect(exactPrimary.restored).toBe('npm-b');

@@ -11,6 +11,7 @@ import { noise, text, writeTree } from '../support/tree';
 import { output, postStep, setupWorld, TEST_TIMEOUT_MS } from './world';
 
 const world = setupWorld();
+const MiB = 1024 * 1024;
 
 /** PutObject and CompleteMultipartUpload requests under a prefix: the writes that create an entry. */
 function completingWrites(requests: RecordedRequest[], prefix: string): RecordedRequest[] {
@@ -154,6 +155,58 @@ describe('unavailable cache: a warning, never a failed step', () => {
   );
 
   it(
+    'a bucket that does not exist: the warning says so and names the bucket',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix, { env: { DAZN_CACHE_BUCKET: 'dazn-cache-no-such-bucket' } });
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'nobucket-1' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'x.txt': 'x' }),
+      });
+      for (const step of [run.main, postStep(run)]) {
+        expectExit(step, 0);
+        const warning = step.warnings.join('\n');
+        expect(warning).toContain('dazn-cache-no-such-bucket');
+        expect(warning).toMatch(/NoSuchBucket|does not exist/i);
+      }
+      expect(output(run.main, 'cache-hit')).toBe('');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a save killed mid-upload (a lost runner) leaves no visible entry, and a later save succeeds',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix);
+      writeTree(join(job.workspace, 'deps'), { 'blob.bin': noise(5.5 * MiB) });
+      const inputs = { path: 'deps', key: 'killed-1', 'upload-chunk-size': String(5 * MiB) };
+      let kill: ((signal: NodeJS.Signals) => void) | undefined;
+      world.env.proxy.override = (method, url) => {
+        if (method === 'PUT' && url.includes(`/${prefix}/`) && url.includes('partNumber=')) kill?.('SIGKILL');
+        return undefined;
+      };
+      let killed: StepResult;
+      try {
+        killed = await job.step({ action: 'save', with: inputs, onStart: (signal) => (kill = signal) });
+      } finally {
+        world.env.proxy.override = undefined;
+      }
+      expect(killed.signal).toBe('SIGKILL');
+      expect(await world.env.list(prefix)).toEqual([]);
+      const lookup = await world
+        .job(prefix)
+        .step({ action: 'cache', with: { ...inputs, 'lookup-only': 'true' } });
+      expect(output(expectExit(lookup, 0), 'cache-hit')).toBe('');
+
+      const again = expectExit(await job.step({ action: 'save', with: inputs }), 0);
+      expect(again.warnings).toEqual([]);
+      expect(await world.env.list(prefix)).toHaveLength(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'paths that match nothing: a warning, nothing saved',
     async () => {
       const prefix = world.env.newPrefix();
@@ -170,17 +223,23 @@ describe('unavailable cache: a warning, never a failed step', () => {
 
 describe('immutable entries', () => {
   it(
-    'two concurrent saves of one key leave exactly one complete entry and both succeed',
+    'two concurrent multipart saves of one key leave exactly one complete entry and both succeed',
     async () => {
       const prefix = world.env.newPrefix();
-      const contents = ['first', 'second'].map((who) => ({ who, blob: noise(400_000) }));
+      // two parts each (5 MiB + the rest), so both saves go through CreateMultipartUpload ... Complete
+      const contents = ['first', 'second'].map((who) => ({ who, blob: noise(5.5 * MiB) }));
       const jobs = contents.map(({ who, blob }) => {
         const job = world.job(prefix, { runId: who === 'first' ? '101' : '102' });
         writeTree(join(job.workspace, 'deps'), { 'who.txt': who, 'blob.bin': blob });
         return job;
       });
       const steps = await Promise.all(
-        jobs.map((job) => job.step({ action: 'save', with: { path: 'deps', key: 'race-1' } })),
+        jobs.map((job) =>
+          job.step({
+            action: 'save',
+            with: { path: 'deps', key: 'race-1', 'upload-chunk-size': String(5 * MiB) },
+          }),
+        ),
       );
       for (const step of steps) {
         expectExit(step, 0);

@@ -2,13 +2,19 @@
  * What a save and a restore carry over (symlinks, modes, empty folders, non-ASCII names, `~` and `!`
  * paths), the restore/ and save/ sub-actions, secrets, and the job summary.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectExit, Job, runJob, StepResult } from '../support/runner';
 import { describeTree, noise, text, TreeSpec, writeTree } from '../support/tree';
 import { output, postStep, setupWorld, TEST_TIMEOUT_MS } from './world';
 
 const world = setupWorld();
+
+const ZSTD_MAGIC = 0xfd2fb528;
+/** Content_Checksum_flag of the zstd frame header descriptor. */
+const ZSTD_CHECKSUM_FLAG = 0x04;
+const MiB = 1024 * 1024;
 
 /** What the harness itself puts into RUNNER_TEMP; anything else was left behind by the action. */
 const HARNESS_TEMP = ['_github_workflow', '_runner_file_commands'];
@@ -50,7 +56,29 @@ describe('a round trip', () => {
       expect(post.warnings).toEqual([]);
       expect(readdirSync(writer.runnerTemp).sort()).toEqual(HARNESS_TEMP);
 
+      // the entry is a zstd frame with its checksum on, holding a POSIX tar of workspace-relative paths
+      const [entry] = await world.env.list(prefix);
+      const archive = (await world.env.getBytes(entry.key)).body;
+      expect(archive.readUInt32LE(0)).toBe(ZSTD_MAGIC);
+      expect(archive[4] & ZSTD_CHECKSUM_FLAG).toBe(ZSTD_CHECKSUM_FLAG);
+      const tar = spawnSync('zstd', ['-d', '-c'], { input: archive, maxBuffer: 64 * 1024 * 1024 });
+      expect(tar.status).toBe(0);
+      expect(tar.stdout.subarray(257, 265).toString('latin1')).toBe('ustar\u000000');
+      const names = spawnSync('tar', ['-t', '-f', '-'], { input: tar.stdout, encoding: 'utf8' }).stdout.split(
+        '\n',
+      );
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'deps/plain.txt',
+          'deps/links/to-file',
+          'out/a.txt',
+          '../../home/.cache/tool/state.db',
+        ]),
+      );
+      expect(names.filter((n) => n.startsWith('/'))).toEqual([]);
+
       const reader = world.job(prefix);
+      writeTree(join(reader.workspace, 'deps'), { 'plain.txt': 'stale file from an earlier step' });
       const hit = expectExit(await reader.step({ action: 'cache', with: { path, key: 'tree-1' } }), 0);
       expect(output(hit, 'cache-hit')).toBe('true');
       expect(hit.warnings).toEqual([]);
@@ -63,6 +91,52 @@ describe('a round trip', () => {
       );
       expect(existsSync(join(reader.workspace, 'out', 'a.txt'))).toBe(true);
       expect(existsSync(join(reader.workspace, 'out', 'skip.log'))).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('a multi-part entry', () => {
+  it(
+    'is uploaded as a conditional multipart upload and downloaded with parallel ranged GETs',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const tuning = { DAZN_CACHE_DOWNLOAD_PART_SIZE: String(4 * MiB) };
+      const requests = world.env.proxy.requests;
+      const from = requests.length;
+      await world.seed(
+        prefix,
+        'multi-1',
+        { 'blob.bin': noise(11 * MiB), 'small.txt': 'small' },
+        { env: tuning, with: { 'upload-chunk-size': String(5 * MiB) } },
+      );
+      const objectPath = `/${world.env.bucket}/${prefix}/`;
+      const upload = requests.slice(from).filter((r) => r.url.startsWith(objectPath));
+      const query = (url: string) => new URL(url, 'http://x').searchParams;
+      const starts = upload.filter((r) => r.method === 'POST' && query(r.url).has('uploads'));
+      const parts = upload.filter((r) => r.method === 'PUT' && query(r.url).has('partNumber'));
+      const completes = upload.filter((r) => r.method === 'POST' && query(r.url).has('uploadId'));
+      expect(starts).toHaveLength(1);
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      expect(completes.map((r) => [r.ifNoneMatch, r.status])).toEqual([['*', 200]]);
+      expect(await world.env.openUploads(prefix)).toBe(0);
+      const [entry] = await world.env.list(prefix);
+      expect(entry.size).toBeGreaterThan(11 * MiB);
+
+      const reader = world.job(prefix, { env: tuning });
+      const restoreFrom = requests.length;
+      const hit = expectExit(
+        await reader.step({ action: 'cache', with: { path: 'deps', key: 'multi-1' } }),
+        0,
+      );
+      expect(output(hit, 'cache-hit')).toBe('true');
+      const ranged = requests
+        .slice(restoreFrom)
+        .filter((r) => r.method === 'GET' && r.url.startsWith(objectPath) && r.range !== undefined);
+      expect(ranged.length).toBeGreaterThanOrEqual(3);
+      expect(readFileSync(join(reader.workspace, 'deps', 'small.txt'), 'utf8')).toBe('small');
+      expect(describeTree(join(reader.workspace, 'deps'))).toHaveLength(2);
+      expect(hit.summary).toMatch(/MB\/s/);
     },
     TEST_TIMEOUT_MS,
   );
@@ -193,6 +267,21 @@ describe('a job that saves and a job that restores, with OIDC', () => {
         ]),
       );
     });
+  });
+
+  it('prints every resolved setting with core.debug', () => {
+    const settings = world.env.settings(prefix);
+    for (const step of steps) {
+      const debug = step.debugs.join('\n');
+      for (const value of [
+        settings.DAZN_CACHE_BUCKET,
+        settings.DAZN_CACHE_ENDPOINT,
+        settings.DAZN_CACHE_REGION,
+        prefix,
+      ]) {
+        expect(debug).toContain(value);
+      }
+    }
   });
 
   it('writes a job summary line for the save and the restore: key, scope, size, MB/s', () => {

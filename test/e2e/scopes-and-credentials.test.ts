@@ -26,12 +26,14 @@ function restoredText(job: Job): string {
 
 describe('scopes', () => {
   it(
-    "a feature branch reads the default branch's entry, and its own entry first",
+    "a feature branch reads the default branch's entry, and its own scope first",
     async () => {
       const prefix = world.env.newPrefix();
-      await world.seed(prefix, 'scope-1', { 'who.txt': 'main' });
-      await world.seed(prefix, 'scope-2', { 'who.txt': 'main' });
-      await world.seed(prefix, 'scope-2', { 'who.txt': 'feature' }, FEATURE);
+      await Promise.all([
+        world.seed(prefix, 'scope-1', { 'who.txt': 'main' }),
+        world.seed(prefix, 'scope-2', { 'who.txt': 'main' }),
+        world.seed(prefix, 'scope-2', { 'who.txt': 'feature' }, FEATURE),
+      ]);
 
       const fromDefault = world.job(prefix, FEATURE);
       const hit = await restore(fromDefault, 'scope-1');
@@ -42,6 +44,19 @@ describe('scopes', () => {
       const own = world.job(prefix, FEATURE);
       expect(output(await restore(own, 'scope-2'), 'cache-hit')).toBe('true');
       expect(restoredText(own)).toBe('feature');
+
+      // scopes first, keys second: a restore key in the branch's own scope wins over an exact key on main
+      const ownScopeFirst = world.job(prefix, FEATURE);
+      const ordered = expectExit(
+        await ownScopeFirst.step({
+          action: 'cache',
+          with: { path: 'deps', key: 'scope-1', 'restore-keys': 'scope-' },
+        }),
+        0,
+      );
+      expect(output(ordered, 'cache-matched-key')).toBe('scope-2');
+      expect(output(ordered, 'cache-hit')).toBe('false');
+      expect(restoredText(ownScopeFirst)).toBe('feature');
     },
     TEST_TIMEOUT_MS,
   );

@@ -23,6 +23,8 @@ export interface SeedOptions extends JobOptions {
   path?: string;
   /** The folder (under the workspace) the files are written to; the default path caches it. */
   folder?: string;
+  /** More inputs of the save/ step (e.g. upload-chunk-size). */
+  with?: Record<string, string>;
 }
 
 export function setupWorld(): World {
@@ -51,7 +53,10 @@ export function setupWorld(): World {
       const job = world.job(prefix, options);
       const folder = options.folder ?? 'deps';
       writeTree(join(job.workspace, folder), files);
-      const step = await job.step({ action: 'save', with: { path: options.path ?? folder, key } });
+      const step = await job.step({
+        action: 'save',
+        with: { path: options.path ?? folder, key, ...options.with },
+      });
       return expectExit(step, 0);
     },
   };

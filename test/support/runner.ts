@@ -254,6 +254,8 @@ export interface StepOptions {
   timeoutMs?: number;
   /** Runs this script instead of the action.yml's (only to test this harness itself). */
   script?: string;
+  /** Called once the process runs, with a way to signal it (e.g. SIGKILL mid-upload, like a lost runner). */
+  onStart?: (signal: (signal: NodeJS.Signals) => void) => void;
 }
 
 const DEFAULT_STEP_TIMEOUT_MS = 150_000;
@@ -411,6 +413,7 @@ export class Job {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onStart?.((sig) => child.kill(sig));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
