@@ -7,7 +7,9 @@ locals {
   dind_capabilities      = concat(local.base_dind_capabilities, sort([for c in keys(var.dind_extra_capabilities) : c if !contains(local.base_dind_capabilities, c)]))
 
   log_router_memory_mib = 128
-  dind_memory_mib       = 2048
+  # Where dind finds the agent's XFS volume; it makes a fresh random data-root and exec-root in it.
+  dind_storage_root = "/var/lib/dind"
+  dind_memory_mib   = 2048
 
   # Shared runner folders (ecs pools): one task-scoped volume each, mounted at the same path in runner and dind.
   shared_mounts = [for k in sort(keys(var.shared_paths)) : { sourceVolume = "shared-${replace(k, "_", "-")}", containerPath = var.shared_paths[k], readOnly = false }]
@@ -80,14 +82,15 @@ locals {
         initProcessEnabled = true
         capabilities       = { add = local.dind_capabilities, drop = [] }
       }
+      # Names from infra/images/dind/entrypoint.sh.
       environment = [for k, v in {
-        DIND_DATA_PARENT    = var.data_mount_path
-        DIND_SOCKET         = "${var.docker_socket_dir}/docker.sock"
-        DIND_TCP_HEALTH     = "127.0.0.1:${var.dind_health_port}"
-        DIND_SYSLOG_ADDRESS = "udp://127.0.0.1:${var.log_syslog_port}"
-        REGISTRY_MIRROR_URL = var.registry_mirror_url
+        DIND_STORAGE_ROOT    = local.dind_storage_root
+        DIND_SOCKET_DIR      = var.docker_socket_dir
+        DIND_HEALTH_PORT     = tostring(var.dind_health_port)
+        DIND_SYSLOG_ADDRESS  = "udp://127.0.0.1:${var.log_syslog_port}"
+        DIND_REGISTRY_MIRROR = var.registry_mirror_url
       } : { name = k, value = v }]
-      mountPoints       = concat(local.shared_mounts, [local.socket_mount, { sourceVolume = "dind-data", containerPath = var.data_mount_path, readOnly = false }])
+      mountPoints       = concat(local.shared_mounts, [local.socket_mount, { sourceVolume = "dind-data", containerPath = local.dind_storage_root, readOnly = false }])
       healthCheck       = { command = var.dind_health_command, interval = 10, timeout = 5, retries = 6, startPeriod = 30 }
       dependsOn         = [{ containerName = "log-router", condition = "START" }]
       stopTimeout       = var.stop_timeout

@@ -163,9 +163,9 @@ variable "dind_health_port" {
 }
 
 variable "dind_health_command" {
-  description = "Health check command of the dind container (ECS ignores the image's HEALTHCHECK)."
+  description = "Health check command of the dind container (ECS ignores the image's HEALTHCHECK; this is the same check: dockerd's _ping on its 127.0.0.1 TCP socket)."
   type        = list(string)
-  default     = ["CMD-SHELL", "docker -H tcp://127.0.0.1:2375 version >/dev/null 2>&1 || exit 1"]
+  default     = ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:2375/_ping || exit 1"]
 }
 
 variable "log_syslog_port" {
@@ -175,13 +175,13 @@ variable "log_syslog_port" {
 }
 
 variable "registry_mirror_url" {
-  description = "Docker Hub pull-through cache URL for dind (REGISTRY_MIRROR_URL)."
+  description = "Docker Hub pull-through cache URL for dind (DIND_REGISTRY_MIRROR)."
   type        = string
   default     = ""
 }
 
 variable "data_mount_path" {
-  description = "The agents' XFS volume (ecs-ec2-capacity data_mount_path), bind-mounted into dind for its data-root and exec-root."
+  description = "The agents' XFS volume (ecs-ec2-capacity data_mount_path), bind-mounted into dind at /var/lib/dind (DIND_STORAGE_ROOT) for its data-root and exec-root."
   type        = string
   default     = "/data"
 }
