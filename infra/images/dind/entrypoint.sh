@@ -144,6 +144,8 @@ prepare_cgroups
 # A fresh folder per start: a task killed without its trap can never hand its state to the next one,
 # and the two tasks of an agent share the volume.
 run_dir=$(mktemp -d "$DIND_STORAGE_ROOT/dind.XXXXXXXXXX")
+# mktemp gives 0700; the remapped root (uid 100000) must be able to traverse to its data
+chmod 0711 "$run_dir"
 mkdir -p "$run_dir/data" "$run_dir/exec" "$DIND_SOCKET_DIR"
 rm -f "$DIND_SOCKET_DIR/docker.sock"
 
