@@ -10,6 +10,7 @@ export interface ListedObject {
   key: string;
   lastModified: Date;
   size: number;
+  etag?: string;
 }
 
 /** Lists every object under a prefix (all pages). */
@@ -32,6 +33,7 @@ export interface Match {
   objectKey: string;
   scope: string;
   size: number;
+  etag?: string;
   /** The entry's key equals the primary key. */
   exact: boolean;
 }
@@ -68,7 +70,14 @@ export async function findMatch(lister: EntryLister, query: MatchQuery): Promise
       const hit = objects.find((object) => object.key === wanted) ?? newest(objects);
       if (hit) {
         const cacheKey = decodeSegment(hit.key.slice(folder.length));
-        return { cacheKey, objectKey: hit.key, scope, size: hit.size, exact: cacheKey === query.primaryKey };
+        return {
+          cacheKey,
+          objectKey: hit.key,
+          scope,
+          size: hit.size,
+          etag: hit.etag,
+          exact: cacheKey === query.primaryKey,
+        };
       }
     }
   }

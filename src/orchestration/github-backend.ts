@@ -9,7 +9,12 @@ import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 type ActionsCache = typeof import('@actions/cache');
 
 interface EnsuringRequire {
-  ensure?(deps: string[], callback: (req: NodeJS.Require) => void, onError: (error: Error) => void, name: string): void;
+  ensure?(
+    deps: string[],
+    callback: (req: NodeJS.Require) => void,
+    onError: (error: Error) => void,
+    name: string,
+  ): void;
 }
 
 /**
@@ -19,6 +24,8 @@ interface EnsuringRequire {
  */
 function loadActionsCache(): Promise<ActionsCache> {
   if (typeof (require as unknown as EnsuringRequire).ensure !== 'function') {
+    // Only outside a bundle: webpack folds `typeof require.ensure` to "function" and drops this branch.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return Promise.resolve(require('@actions/cache') as ActionsCache);
   }
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { resolveCredentials } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
 import { TransferProgress } from '../logging/progress';
 import { objectKey, scopeFolder } from '../matching/encoding';
-import { findMatch } from '../matching/match';
+import { findMatch, Match } from '../matching/match';
 import { restoreScopes, saveScope } from '../matching/scopes';
 import { cacheVersion } from '../matching/version';
 import { createS3Client, isNotFound } from '../storage/client';
@@ -94,33 +94,35 @@ export class S3Backend implements CacheBackend {
       if (settings.lookupOnly || !tools)
         return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
       const started = Date.now();
-      const size = await this.download(settings, client, match.objectKey, await tools);
+      const size = await this.download(settings, client, match, await tools);
       return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
     } finally {
       client.destroy();
     }
   }
 
+  /** Streams the entry into zstd -d | tar -x. Size and ETag come from the listing (no HeadObject round trip). */
   private async download(
     settings: CacheSettings,
     client: S3Client,
-    key: string,
+    match: Match,
     tools: ArchiveTools,
   ): Promise<number> {
-    const head = await client.send(new HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }));
-    const format = head.Metadata?.[FORMAT_METADATA_KEY];
-    if (format !== ARCHIVE_FORMAT) {
-      throw new Error(
-        `Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`,
-      );
-    }
-    const size = head.ContentLength ?? 0;
+    const { objectKey: key, size, etag } = match;
+    const checkMetadata = (metadata: Record<string, string> | undefined): void => {
+      const format = metadata?.[FORMAT_METADATA_KEY];
+      if (format !== ARCHIVE_FORMAT) {
+        throw new Error(
+          `Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`,
+        );
+      }
+    };
     const progress = new TransferProgress('Downloaded', this.logger, size).start();
     const extract = extractArchive(tools, settings.github.workspace);
     try {
       await downloadToStream(
         extract.input,
-        { client, bucket: this.s3.bucket, key, size, etag: head.ETag },
+        { client, bucket: this.s3.bucket, key, size, etag, checkMetadata },
         {
           partSize: settings.tuning.downloadPartSize,
           concurrency: settings.tuning.downloadConcurrency,

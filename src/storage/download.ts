@@ -17,6 +17,16 @@ export interface DownloadSource {
   key: string;
   size: number;
   etag?: string;
+  /** Checks the object's metadata on every response (e.g. the archive format); throw to refuse it. */
+  checkMetadata?: (metadata: Record<string, string> | undefined) => void;
+}
+
+/** The entry itself is unusable: retrying cannot help. */
+export class EntryRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EntryRefusedError';
+  }
 }
 
 export interface DownloadOptions {
@@ -103,6 +113,12 @@ export async function downloadToStream(
         { abortSignal: attempt.signal },
       );
       body = response.Body as Readable;
+      try {
+        source.checkMetadata?.(response.Metadata);
+      } catch (error) {
+        body.destroy();
+        throw new EntryRefusedError((error as Error).message);
+      }
       const chunks: Buffer[] = [];
       for await (const chunk of body) {
         const data = chunk as Buffer;
@@ -132,7 +148,7 @@ export async function downloadToStream(
         return await fetchOnce(index);
       } catch (error) {
         if (deadline.signal.aborted) throw timeoutError();
-        if (attempt >= maxAttempts || isPermanent(error)) throw error;
+        if (attempt >= maxAttempts || isPermanent(error) || error instanceof EntryRefusedError) throw error;
         const delay = backoffDelay(attempt);
         options.onRetry?.(
           `Part ${index + 1}/${partCount} of ${source.key} failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`,

@@ -29,7 +29,12 @@ export function s3PageFetcher(client: S3Client, bucket: string): PageFetcher {
     const objects: ListedObject[] = [];
     for (const item of response.Contents ?? []) {
       if (item.Key === undefined) continue;
-      objects.push({ key: item.Key, lastModified: item.LastModified ?? new Date(0), size: item.Size ?? 0 });
+      objects.push({
+        key: item.Key,
+        lastModified: item.LastModified ?? new Date(0),
+        size: item.Size ?? 0,
+        etag: item.ETag,
+      });
     }
     return { objects, nextToken: response.IsTruncated ? response.NextContinuationToken : undefined };
   };

@@ -12,9 +12,14 @@ import { listKeys, runStep, startWorld, World } from './world';
 
 jest.setTimeout(120_000);
 
+const MiB = 1024 * 1024;
+const PART = 64 * 1024;
+
 let world: World;
 let client: S3Client;
 beforeAll(async () => {
+  // Small parts keep the test light: moto's minimum part size is configurable, S3's is 5 MiB.
+  process.env.S3_UPLOAD_PART_MIN_SIZE = String(PART);
   world = await startWorld();
   client = createS3Client({
     bucket: world.bucket,
@@ -28,11 +33,10 @@ afterAll(async () => {
   await world.stop();
 });
 
-async function* chunks(data: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
+async function* chunks(data: Buffer, size = 16 * 1024): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
 }
 
-const MiB = 1024 * 1024;
 const target = (key: string) => ({ client, bucket: world.bucket, key, metadata: { format: 'test' } });
 
 async function body(key: string): Promise<Buffer> {
@@ -52,11 +56,11 @@ async function openUploads(prefix: string): Promise<number> {
 describe('conditional writes', () => {
   it('refuses to overwrite an existing single-part entry', async () => {
     const first = await uploadStream(chunks(Buffer.from('first')), target('c/small'), {
-      partSize: 5 * MiB,
+      partSize: PART,
       concurrency: 2,
     });
     const second = await uploadStream(chunks(Buffer.from('second')), target('c/small'), {
-      partSize: 5 * MiB,
+      partSize: PART,
       concurrency: 2,
     });
     expect(first.status).toBe('created');
@@ -65,13 +69,13 @@ describe('conditional writes', () => {
   });
 
   it('refuses to complete a multipart upload over an existing entry, and aborts it', async () => {
-    const a = randomBytes(11 * MiB);
-    const b = randomBytes(11 * MiB);
+    const a = randomBytes(11 * PART);
+    const b = randomBytes(11 * PART);
     expect(
-      (await uploadStream(chunks(a), target('c/multi'), { partSize: 5 * MiB, concurrency: 3 })).status,
+      (await uploadStream(chunks(a), target('c/multi'), { partSize: PART, concurrency: 3 })).status,
     ).toBe('created');
     expect(
-      (await uploadStream(chunks(b), target('c/multi'), { partSize: 5 * MiB, concurrency: 3 })).status,
+      (await uploadStream(chunks(b), target('c/multi'), { partSize: PART, concurrency: 3 })).status,
     ).toBe('exists');
     expect((await body('c/multi')).equals(a)).toBe(true);
     expect(await openUploads('c/multi')).toBe(0);
@@ -81,19 +85,19 @@ describe('conditional writes', () => {
     // Both uploads have created their multipart upload and sent every part before either completes;
     // the second CompleteMultipartUpload must then be refused (moto itself is not atomic when two
     // completes land at the very same moment, so the order of the completes is fixed here).
-    const a = randomBytes(6 * MiB);
-    const b = randomBytes(6 * MiB);
+    const a = randomBytes(6 * PART);
+    const b = randomBytes(6 * PART);
     let bReady!: () => void;
     const bReadyPromise = new Promise<void>((resolve) => (bReady = resolve));
     let aDone!: () => void;
     const aDonePromise = new Promise<void>((resolve) => (aDone = resolve));
     const first = uploadStream(chunks(a), target('c/race'), {
-      partSize: 5 * MiB,
+      partSize: PART,
       concurrency: 2,
       beforeCommit: () => bReadyPromise,
     }).finally(() => aDone());
     const second = uploadStream(chunks(b), target('c/race'), {
-      partSize: 5 * MiB,
+      partSize: PART,
       concurrency: 2,
       beforeCommit: async () => {
         bReady();
@@ -107,8 +111,8 @@ describe('conditional writes', () => {
   });
 
   it('aborts the multipart upload and leaves no entry when the archive fails', async () => {
-    const attempt = uploadStream(chunks(randomBytes(6 * MiB)), target('c/failed'), {
-      partSize: 5 * MiB,
+    const attempt = uploadStream(chunks(randomBytes(6 * PART)), target('c/failed'), {
+      partSize: PART,
       concurrency: 2,
       beforeCommit: async () => Promise.reject(new Error('tar exited with code 2')),
     });
@@ -120,9 +124,9 @@ describe('conditional writes', () => {
   it('two save steps of one key at once: one entry, and no step fails or warns', async () => {
     const dir = path.join(world.workspace, 'race');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'blob'), randomBytes(7 * MiB));
+    await writeFile(path.join(dir, 'blob'), randomBytes(MiB));
     const env = { ...world.env, DAZN_CACHE_PREFIX: 'race' };
-    const inputs = { path: 'race', key: 'same', 'upload-chunk-size': String(5 * MiB) };
+    const inputs = { path: 'race', key: 'same' };
     const steps = await Promise.all([runStep('save-only', inputs, env), runStep('save-only', inputs, env)]);
     for (const step of steps) {
       expect(step.failures).toEqual([]);
