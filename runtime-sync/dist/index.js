@@ -311,38 +311,34 @@ async function pull(ctx) {
             return;
         if (leased)
             await (0, lease_1.rewriteLease)(lease, (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, wanted.map(names_1.versionKey)));
-        const data = await rsync.copy({
+        // One rsync for every folder, then one for their markers: a marker never arrives before its folder.
+        const copy = (paths) => rsync.copy({
             sourceRoot: settings.root,
             destRoot: settings.toolCache,
-            paths: wanted.map(names_1.versionDir),
+            paths,
             timeoutMs: budget.remainingMs(),
             signal: budget.signal,
         });
+        const warn = (result, what) => {
+            const why = result.stopped
+                ? budget.reason
+                : `rsync exited ${String(result.exitCode)}: ${result.errorTail}`;
+            log.warn(`${what}: ${why}`);
+            tally.notes.push(`warning: ${why}`);
+        };
+        const data = await copy(wanted.map(names_1.versionDir));
         tally.files += data.stats.files;
         tally.bytes += data.stats.bytes;
         if (!data.ok) {
-            const why = data.stopped ? budget.reason : `rsync exited ${String(data.exitCode)}: ${data.errorTail}`;
-            log.warn(`pull stopped, no version was marked complete: ${why}`);
-            tally.notes.push(`warning: ${why}`);
+            warn(data, 'pull stopped, no version was marked complete');
             return;
         }
-        const markers = await rsync.copy({
-            sourceRoot: settings.root,
-            destRoot: settings.toolCache,
-            paths: wanted.map(names_1.markerFile),
-            timeoutMs: budget.remainingMs(),
-            signal: budget.signal,
-        });
+        const markers = await copy(wanted.map(names_1.markerFile));
         tally.files += markers.stats.files;
         const pulled = wanted.filter((v) => (0, node_fs_1.existsSync)(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v))));
         tally.versions += pulled.length;
-        if (!markers.ok) {
-            const why = markers.stopped
-                ? budget.reason
-                : `rsync exited ${String(markers.exitCode)}: ${markers.errorTail}`;
-            log.warn(`${wanted.length - pulled.length} versions were not marked complete: ${why}`);
-            tally.notes.push(`warning: ${why}`);
-        }
+        if (!markers.ok)
+            warn(markers, `${wanted.length - pulled.length} versions were not marked complete`);
         for (const v of pulled)
             log.info(`pulled ${(0, names_1.versionKey)(v)}`);
         if (leased) {

@@ -6,6 +6,7 @@ import { leaseBody, leasePath, rewriteLease } from '../coordination/lease';
 import { keyFileName, markerFile, USAGE_DIR, VersionId, versionDir, versionKey } from '../layout/names';
 import { probeRoot } from '../layout/probe';
 import { SCAN_NAMES, scanRoot } from '../layout/scan';
+import { CopyResult } from '../rsync';
 import { RunContext, refuseForeignRoot } from './context';
 
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
@@ -46,38 +47,34 @@ export async function pull(ctx: RunContext): Promise<void> {
     );
     if (wanted.length === 0) return;
     if (leased) await rewriteLease(lease, leaseBody(ctx.owner, expiresAtMs, wanted.map(versionKey)));
-    const data = await rsync.copy({
-      sourceRoot: settings.root,
-      destRoot: settings.toolCache,
-      paths: wanted.map(versionDir),
-      timeoutMs: budget.remainingMs(),
-      signal: budget.signal,
-    });
+    // One rsync for every folder, then one for their markers: a marker never arrives before its folder.
+    const copy = (paths: string[]): Promise<CopyResult> =>
+      rsync.copy({
+        sourceRoot: settings.root,
+        destRoot: settings.toolCache,
+        paths,
+        timeoutMs: budget.remainingMs(),
+        signal: budget.signal,
+      });
+    const warn = (result: CopyResult, what: string): void => {
+      const why = result.stopped
+        ? budget.reason
+        : `rsync exited ${String(result.exitCode)}: ${result.errorTail}`;
+      log.warn(`${what}: ${why}`);
+      tally.notes.push(`warning: ${why}`);
+    };
+    const data = await copy(wanted.map(versionDir));
     tally.files += data.stats.files;
     tally.bytes += data.stats.bytes;
     if (!data.ok) {
-      const why = data.stopped ? budget.reason : `rsync exited ${String(data.exitCode)}: ${data.errorTail}`;
-      log.warn(`pull stopped, no version was marked complete: ${why}`);
-      tally.notes.push(`warning: ${why}`);
+      warn(data, 'pull stopped, no version was marked complete');
       return;
     }
-    const markers = await rsync.copy({
-      sourceRoot: settings.root,
-      destRoot: settings.toolCache,
-      paths: wanted.map(markerFile),
-      timeoutMs: budget.remainingMs(),
-      signal: budget.signal,
-    });
+    const markers = await copy(wanted.map(markerFile));
     tally.files += markers.stats.files;
     const pulled = wanted.filter((v) => existsSync(path.join(settings.toolCache, markerFile(v))));
     tally.versions += pulled.length;
-    if (!markers.ok) {
-      const why = markers.stopped
-        ? budget.reason
-        : `rsync exited ${String(markers.exitCode)}: ${markers.errorTail}`;
-      log.warn(`${wanted.length - pulled.length} versions were not marked complete: ${why}`);
-      tally.notes.push(`warning: ${why}`);
-    }
+    if (!markers.ok) warn(markers, `${wanted.length - pulled.length} versions were not marked complete`);
     for (const v of pulled) log.info(`pulled ${versionKey(v)}`);
     if (leased) {
       await recordUse(settings.root, pulled).catch((e: unknown) =>
