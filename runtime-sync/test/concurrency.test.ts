@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { alive, removeDir, rsyncWrapper, runCli, startCli, tempDir, waitFor } from './helpers/cli';
+import {
+  alive,
+  removeDir,
+  rsyncWrapper,
+  runCli,
+  startCli,
+  tempDir,
+  waitFor,
+  wrapperCalls,
+} from './helpers/cli';
 import {
   countFiles,
   describe as describeTree,
@@ -81,13 +90,15 @@ describe('concurrent and interrupted pushes', () => {
       for (const r of results) expect(r.code).toBe(0);
       expect(partialSeen).toEqual([]);
       expect(versionFolders(efs)).toEqual([...expected.keys()].sort());
+      const copies = wrapperCalls(wrapDir).flat();
       for (const [k, files] of expected) {
         const [tool, version, arch] = k.split('/') as [string, string, string];
         expect(fs.existsSync(path.join(efs, tool, version, `${arch}.complete`))).toBe(true);
         expect(countFiles(path.join(efs, tool, version, arch))).toBe(files);
-        // the work for a version was done once: exactly one pusher reports it
+        // exactly one pusher reports it, and the copy was made once: one rsync file list holds it
         const pushers = results.filter((r) => r.stderr.includes(`pushed ${k}\n`));
         expect(pushers).toHaveLength(1);
+        expect(copies.filter((p) => p === k)).toHaveLength(1);
       }
       const versionsPushed = results.reduce(
         (n, r) => n + Number(/push: (\d+) versions/.exec(r.summary)?.[1]),
