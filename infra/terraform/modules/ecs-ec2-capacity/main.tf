@@ -198,7 +198,9 @@ resource "aws_autoscaling_group" "agent" {
   capacity_rebalance    = each.value.spot
   protect_from_scale_in = true # the capacity provider's managed termination protection releases idle agents
   health_check_type     = "EC2"
-  default_cooldown      = 60
+  # Do not block apply on instances booting: the schedules and the capacity provider move the size.
+  wait_for_capacity_timeout = "0"
+  default_cooldown          = 60
 
   launch_template {
     id      = aws_launch_template.agent[each.key].id
