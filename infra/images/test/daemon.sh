@@ -38,6 +38,10 @@ if [ -n "${DAZN_IMAGES_TEST_WITHOUT:-}" ]; then
   dind_additions=("${kept[@]}")
 fi
 
+# DAZN_IMAGES_TEST_DIND_OPTIONS="<docker run options>" adds options to the dind container, to try them.
+read -r -a dind_additions_tried <<<"${DAZN_IMAGES_TEST_DIND_OPTIONS:-}"
+dind_additions+=("${dind_additions_tried[@]}")
+
 LOG_COMPONENT="images daemon test"
 # shellcheck source=../common/log.sh
 source "$images/common/log.sh"
@@ -107,7 +111,9 @@ if [ ! -s "$base_tar" ]; then
   tar -C "$tmp/rootfs" -cf "$base_tar.partial" . && mv "$base_tar.partial" "$base_tar"
   rm -rf "$tmp/rootfs"
 fi
-$docker import "$base_tar" dazn-test/debian:bookworm >/dev/null
+# imported once per daemon: a new import would be a new image and void the build cache
+$docker image inspect dazn-test/debian:bookworm >/dev/null 2>&1 ||
+  $docker import "$base_tar" dazn-test/debian:bookworm >/dev/null
 
 # --- 3. builds ----------------------------------------------------------------------------------------
 build() { # <image> <tag> <build args...>

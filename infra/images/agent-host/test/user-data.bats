@@ -4,6 +4,9 @@
 # systemctl (test/stubs/).
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
+
+# not <command...>: succeeds when the command fails (a bare `! command` never fails a bats test)
+not() { if "$@"; then return 1; fi; }
 TEMPLATE=$here/../user-data.sh.tftpl
 
 # render <registry_mirror_url> [ebs_device_name]: writes $BATS_TEST_TMPDIR/user-data.sh
@@ -71,7 +74,7 @@ run_user_data() {
   echo "xfs 11111111-2222-4333-8444-555555555555" >"$scratch/dev/xvdb.fs"
   run run_user_data
   [ "$status" -eq 0 ]
-  ! grep -q '^mkfs.xfs' "$rec/calls"
+  not grep -q '^mkfs.xfs' "$rec/calls"
   grep -q '^UUID=11111111-2222-4333-8444-555555555555 /mnt/runners xfs' "$scratch/etc/fstab"
 }
 

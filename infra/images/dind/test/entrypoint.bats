@@ -2,6 +2,9 @@
 # The dind entrypoint against a stub dockerd (test/stubs/dockerd) that records its arguments.
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
+
+# not <command...>: succeeds when the command fails (a bare `! command` never fails a bats test)
+not() { if "$@"; then return 1; fi; }
 ENTRYPOINT=$here/../entrypoint.sh
 
 setup() {
@@ -53,7 +56,7 @@ folder() { grep -A1 -x -- --data-root "$args_file" | tail -1 | sed 's|/data$||';
 
 @test "without a mirror there is no --registry-mirror; settings change the socket group, port and syslog address" {
   start DIND_SOCKET_GID=2000 DIND_HEALTH_PORT=2376 DIND_SYSLOG_ADDRESS=tcp://127.0.0.1:5170
-  ! grep -qx -- --registry-mirror "$args_file"
+  not grep -qx -- --registry-mirror "$args_file"
   grep -qx 2000 "$args_file"
   grep -qx tcp://127.0.0.1:2376 "$args_file"
   grep -qx syslog-address=tcp://127.0.0.1:5170 "$args_file"

@@ -3,6 +3,9 @@
 # and environment (test/stubs/).
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
+
+# not <command...>: succeeds when the command fails (a bare `! command` never fails a bats test)
+not() { if "$@"; then return 1; fi; }
 ENTRYPOINT=$here/../entrypoint.sh
 TOKEN=AAAregistrationTOKEN1234567890
 
@@ -51,15 +54,15 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   run entrypoint
   [ "$status" -eq 0 ]
   grep -qx "ACTIONS_RUNNER_INPUT_TOKEN=$TOKEN" "$rec/config.0.env"
-  ! grep -q "$TOKEN" "$rec/config.0.args"
-  ! grep -q "$TOKEN" "$rec/run.env"
-  ! grep -q "$TOKEN" "$rec/run.args"
-  ! grep -q "$TOKEN" "$rec/run.cmdline"
-  ! grep -q "$TOKEN" "$rec/calls"
-  ! grep -q '^RUNNER_TOKEN=' "$rec/run.env"
-  ! grep -q "$TOKEN" <<<"$output"
+  not grep -q "$TOKEN" "$rec/config.0.args"
+  not grep -q "$TOKEN" "$rec/run.env"
+  not grep -q "$TOKEN" "$rec/run.args"
+  not grep -q "$TOKEN" "$rec/run.cmdline"
+  not grep -q "$TOKEN" "$rec/calls"
+  not grep -q '^RUNNER_TOKEN=' "$rec/run.env"
+  not grep -q "$TOKEN" <<<"$output"
   grep -q "$TOKEN" "$rec/config.1.env" # the deregistration gets it the same way
-  ! grep -q "$TOKEN" "$rec/config.1.args"
+  not grep -q "$TOKEN" "$rec/config.1.args"
 }
 
 @test "pulls the tool cache before registering, runs the job, then pushes and deregisters once" {
@@ -88,7 +91,7 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   pid=$!
   for _ in $(seq 100); do [ "$(count '^run.sh')" -ge 1 ] && break; sleep 0.1; done
   [ "$(count '^run.sh')" -eq 1 ]
-  ! tr '\0' '\n' <"/proc/$pid/environ" | grep -q "$TOKEN"
+  not grep -q "$TOKEN" < <(tr '\0' '\n' <"/proc/$pid/environ")
   kill -TERM "$pid"
   status=0
   wait "$pid" || status=$?
@@ -122,8 +125,8 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   [ "$status" -eq 0 ]
   [ "$(count '^config.sh')" -eq 0 ]
   grep -qx 'ACTIONS_RUNNER_INPUT_JITCONFIG=eyJqaXQiOiJjb25maWcifQ==' "$rec/run.env"
-  ! grep -q 'eyJqaXQi' "$rec/run.args" "$rec/run.cmdline"
-  ! grep -q '^RUNNER_JIT_CONFIG=' "$rec/run.env"
+  not grep -q 'eyJqaXQi' "$rec/run.args" "$rec/run.cmdline"
+  not grep -q '^RUNNER_JIT_CONFIG=' "$rec/run.env"
   [ "$(count '^runtime-sync push')" -eq 1 ]
 }
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Every test of infra/images (what scripts/test-all.sh runs):
+#   1. shellcheck on every script (entrypoints, helpers, stubs, bats files; the rendered user data
+#      is checked by agent-host/test/user-data.bats)
+#   2. dockerfile-utils lint on every Dockerfile
+#   3. bats: the runner and dind entrypoints (stubs), the agent host's user data, the log sidecar's
+#      configuration, the registry mirror (docker-registry + moto_server)
+#   4. the tests that need a Docker daemon (test/daemon.sh: a real build and run), unless
+#      DAZN_SKIP_DOCKER_TESTS=1; .ci/run sets DAZN_SKIP_DOCKER_TESTS=0
+set -Eeuo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$here"
+
+failed=()
+part() { # <name> <command...>
+  local name=$1 started=$SECONDS
+  shift
+  printf '\n--- images: %s\n' "$name"
+  if "$@"; then
+    printf -- '--- images: %s: passed in %ss\n' "$name" "$((SECONDS - started))"
+  else
+    printf -- '--- images: %s: FAILED in %ss\n' "$name" "$((SECONDS - started))"
+    failed+=("$name")
+  fi
+}
+
+scripts() {
+  find . -type f \( -name '*.sh' -o -name '*.bats' -o -path '*/test/stubs/*' \) -not -name '*.tftpl' | sort
+}
+run_shellcheck() {
+  local files
+  mapfile -t files < <(scripts)
+  echo "${#files[@]} scripts"
+  # SC2030/SC2031: bats runs each test in a subshell on purpose
+  shellcheck -x -P SCRIPTDIR -e SC2030,SC2031 "${files[@]}"
+}
+run_dockerfile_lint() {
+  local file status=0
+  while read -r file; do
+    echo "$file"
+    (cd "$repo" && npx --no-install dockerfile-utils lint "infra/images/${file#./}") || status=1
+  done < <(find . -name Dockerfile | sort)
+  return "$status"
+}
+
+part "shellcheck" run_shellcheck
+part "dockerfile lint" run_dockerfile_lint
+part "bats: runner entrypoint" bats runner/test
+part "bats: dind entrypoint" bats dind/test
+part "bats: agent host user data" bats agent-host/test
+part "bats: log sidecar configuration" bats log-sidecar/test
+part "bats: registry mirror (docker-registry, moto_server)" bats registry-mirror/test
+
+if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
+  printf '\n'
+  printf '!!! images: SKIPPED the tests that need a Docker daemon (DAZN_SKIP_DOCKER_TESTS=1):\n'
+  printf '!!!   no real build of the runner and dind images, no dind run. Run them with\n'
+  printf '!!!   DAZN_SKIP_DOCKER_TESTS=0 bash infra/images/test.sh (as .ci/run does).\n'
+else
+  part "docker daemon: real build and run of runner and dind" bash test/daemon.sh
+fi
+
+printf '\n'
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf 'images: FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "images: all passed"
