@@ -9,13 +9,16 @@
 # Settings (environment):
 #   RUNNER_TOKEN | RUNNER_JIT_CONFIG  exactly one: an organisation registration token, or the
 #                                     encoded_jit_config returned by the generate-jitconfig API
-#   RUNNER_URL                        organisation URL, e.g. https://github.com/dazn (token mode)
-#   RUNNER_POOL                       pool name, e.g. ecs-x86_64-spot (label pool-<name>)
-#   RUNNER_CAPACITY                   spot | on-demand | fargate | fargate-spot (label capacity-<c>)
+#   RUNNER_URL (or RUNNER_ORG_URL)    organisation URL, e.g. https://github.com/dazn (token mode)
+#   RUNNER_POOL (or DAZN_RUNNER_POOL) pool name, e.g. ecs-x86_64-spot
+#   RUNNER_CAPACITY                   spot | on-demand | fargate | fargate-spot
 #   RUNNER_PLATFORM                   ecs | fargate; set by the image target, names the runner group
 #   RUNNER_GROUP                      runner group; default: RUNNER_PLATFORM
-#   RUNNER_NAME                       default: <pool>-<hostname>-<random>
-#   RUNNER_EXTRA_LABELS               comma-separated labels added to the pool/arch/capacity ones
+#   RUNNER_LABELS                     the complete label list; default: <pool>,<arch>,<capacity>,
+#                                     <platform> (arch: x86_64 or arm64, from the machine), and then
+#                                     RUNNER_CAPACITY is not needed
+#   RUNNER_EXTRA_LABELS               comma-separated labels added to those
+#   RUNNER_NAME                       default: <RUNNER_NAME_PREFIX or pool>-<hostname>-<random>
 #   RUNNER_HOME                       the runner's installation (config.sh, run.sh); /home/runner
 #   RUNNER_WORKDIR                    the job work folder; <RUNNER_HOME>/_work
 #   RUNNER_TOOL_CACHE                 /opt/hostedtoolcache
@@ -69,11 +72,13 @@ validate_settings() {
     *) die "RUNNER_PLATFORM is '$RUNNER_PLATFORM': set it to ecs or fargate" ;;
   esac
   RUNNER_GROUP=${RUNNER_GROUP:-$RUNNER_PLATFORM}
+  RUNNER_POOL=${RUNNER_POOL:-${DAZN_RUNNER_POOL:-}}
+  RUNNER_URL=${RUNNER_URL:-${RUNNER_ORG_URL:-}}
   [ -n "${RUNNER_POOL:-}" ] || die "RUNNER_POOL is not set: set it to the pool name of this runner, e.g. ecs-x86_64-spot"
   [[ $RUNNER_POOL =~ ^[A-Za-z0-9._-]+$ ]] || die "RUNNER_POOL is '$RUNNER_POOL': use letters, digits, '.', '_' and '-' only"
   case "${RUNNER_CAPACITY:-}" in
     spot | on-demand | fargate | fargate-spot) ;;
-    "") die "RUNNER_CAPACITY is not set: set it to spot, on-demand, fargate or fargate-spot" ;;
+    "") if [ -z "${RUNNER_LABELS:-}" ]; then die "RUNNER_CAPACITY is not set: set it to spot, on-demand, fargate or fargate-spot (or give the whole RUNNER_LABELS)"; fi ;;
     *) die "RUNNER_CAPACITY is '$RUNNER_CAPACITY': set it to spot, on-demand, fargate or fargate-spot" ;;
   esac
   if [ -z "$registration_token" ] && [ -z "$jit_config" ]; then
@@ -82,6 +87,9 @@ validate_settings() {
   if [ -n "$registration_token" ]; then
     [ -n "${RUNNER_URL:-}" ] || die "RUNNER_URL is not set: with RUNNER_TOKEN, set it to the organisation URL, e.g. https://github.com/dazn"
     [[ $RUNNER_URL =~ ^https://[^[:space:]]+$ ]] || die "RUNNER_URL is '$RUNNER_URL': set it to an https:// organisation URL, e.g. https://github.com/dazn"
+  fi
+  if [ -n "${RUNNER_LABELS:-}" ] && ! [[ $RUNNER_LABELS =~ ^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$ ]]; then
+    die "RUNNER_LABELS is '$RUNNER_LABELS': give comma-separated labels without spaces"
   fi
   if [ -n "${RUNNER_EXTRA_LABELS:-}" ] && ! [[ $RUNNER_EXTRA_LABELS =~ ^[A-Za-z0-9._:-]+(,[A-Za-z0-9._:-]+)*$ ]]; then
     die "RUNNER_EXTRA_LABELS is '$RUNNER_EXTRA_LABELS': give comma-separated labels without spaces"
@@ -109,9 +117,9 @@ validate_settings() {
     aarch64 | arm64) arch=arm64 ;;
     *) die "this machine's architecture '$(uname -m)' is not one of the pools' (x86_64, arm64)" ;;
   esac
-  labels="pool-$RUNNER_POOL,arch-$arch,capacity-$RUNNER_CAPACITY${RUNNER_EXTRA_LABELS:+,$RUNNER_EXTRA_LABELS}"
+  labels=${RUNNER_LABELS:-$RUNNER_POOL,$arch,$RUNNER_CAPACITY,$RUNNER_PLATFORM}${RUNNER_EXTRA_LABELS:+,$RUNNER_EXTRA_LABELS}
   if [ -z "${RUNNER_NAME:-}" ]; then
-    RUNNER_NAME="$RUNNER_POOL-$(hostname)-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+    RUNNER_NAME="${RUNNER_NAME_PREFIX:-$RUNNER_POOL}-$(hostname)-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
   fi
 }
 

@@ -137,7 +137,7 @@ runner_out=$($docker run --rm --network none -e RUNNER_URL=https://github.com/da
   -e RUNNER_POOL=ecs-test -e RUNNER_CAPACITY=on-demand dazn-test/runner:ecs 2>&1) || true
 indent runner <<<"$runner_out"
 check "the runner image's entrypoint registers into group ecs and runs the (stub) runner" \
-  grep -q "group 'ecs', labels pool-ecs-test,arch-.*,capacity-on-demand, ephemeral" <<<"$runner_out"
+  grep -q "group 'ecs', labels ecs-test,[a-z0-9_]*,on-demand,ecs, ephemeral" <<<"$runner_out"
 check "the runner image's entrypoint warns that runtime-sync is off without RUNTIME_SYNC_ROOT" \
   grep -q "RUNTIME_SYNC_ROOT is not set" <<<"$runner_out"
 check "the runner image's entrypoint exits with the job's status (0)" grep -q "exiting with status 0" <<<"$runner_out"
@@ -147,8 +147,9 @@ mkdir -p "$tmp/storage" "$tmp/sock" "$tmp/work" "$tmp/toolcache"
 chown 1001:1001 "$tmp/work" "$tmp/toolcache"
 # the same paths in both containers: the daemon resolves a job's bind mounts in its own file system
 shared=(-v "$tmp/sock:/var/run/dind" -v "$tmp/work:/home/runner/_work" -v "$tmp/toolcache:/opt/hostedtoolcache")
-log_info "starting dind with SYS_ADMIN, NET_ADMIN and: ${dind_additions[*]}"
-$docker run -d --name dazn-dind --network none \
+log_info "starting dind with no-new-privileges, SYS_ADMIN, NET_ADMIN and: ${dind_additions[*]}"
+# no-new-privileges on dind itself is a restriction, not an addition: it works here
+$docker run -d --name dazn-dind --network none --security-opt=no-new-privileges \
   --cap-add=SYS_ADMIN --cap-add=NET_ADMIN "${dind_additions[@]}" \
   -v "$tmp/storage:/var/lib/dind" "${shared[@]}" -e DIND_SOCKET_GID=1001 \
   dazn-test/dind:test >/dev/null
@@ -164,6 +165,7 @@ done
 $docker logs dazn-dind >"$tmp/dind.log" 2>&1
 $ready || fail_with_logs "the dind daemon did not answer on its socket" "$tmp/dind.log"
 check "dind is not privileged" test "$($docker inspect -f '{{.HostConfig.Privileged}}' dazn-dind)" = false
+check "dind runs with no-new-privileges" grep -q no-new-privileges <<<"$($docker inspect -f '{{.HostConfig.SecurityOpt}}' dazn-dind)"
 cap_add=$($docker inspect -f '{{join .HostConfig.CapAdd ","}}' dazn-dind)
 check "dind's capability additions are SYS_ADMIN, NET_ADMIN and SYS_PTRACE only ($cap_add)" \
   grep -Eqx '(CAP_)?SYS_ADMIN,(CAP_)?NET_ADMIN,(CAP_)?SYS_PTRACE' <<<"$cap_add"

@@ -21,7 +21,8 @@ value() { # <section> <key>: the key's value in the first such section
   [ "$(value INPUT Name)" = syslog ]
   [ "$(value INPUT Mode)" = udp ]
   [ "$(value INPUT Listen)" = 127.0.0.1 ]
-  [ "$(value INPUT Port)" = 5140 ]
+  [ "$(value INPUT Port)" = '${SYSLOG_PORT}' ]
+  grep -q 'SYSLOG_PORT=5140' "$here/../Dockerfile"
 }
 
 @test "the input parses the format dind sends (rfc5424) with a parser fluent-bit ships" {

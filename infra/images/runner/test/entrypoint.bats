@@ -38,7 +38,7 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   run entrypoint RUNNER_EXTRA_LABELS=docker,big
   [ "$status" -eq 0 ]
   mapfile -t args <"$rec/config.0.args"
-  [ "${args[*]}" = "--unattended --ephemeral --disableupdate --replace --url https://github.com/dazn --name runner-1 --runnergroup ecs --labels pool-ecs-x86_64-spot,arch-$arch,capacity-spot,docker,big --work $home/_work" ]
+  [ "${args[*]}" = "--unattended --ephemeral --disableupdate --replace --url https://github.com/dazn --name runner-1 --runnergroup ecs --labels ecs-x86_64-spot,$arch,spot,ecs,docker,big --work $home/_work" ]
   [ -d "$home/_work" ]
 }
 
@@ -47,7 +47,16 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   [ "$status" -eq 0 ]
   grep -qx -- '--runnergroup' "$rec/config.0.args"
   [ "$(grep -A1 -x -- '--runnergroup' "$rec/config.0.args" | tail -1)" = fargate ]
-  [ "$(grep -A1 -x -- '--labels' "$rec/config.0.args" | tail -1)" = "pool-fargate-arm64,arch-$arch,capacity-fargate" ]
+  [ "$(grep -A1 -x -- '--labels' "$rec/config.0.args" | tail -1)" = "fargate-arm64,$arch,fargate,fargate" ]
+}
+
+@test "the Terraform's names work too: RUNNER_ORG_URL, DAZN_RUNNER_POOL, RUNNER_NAME_PREFIX and a complete RUNNER_LABELS" {
+  run entrypoint RUNNER_URL= RUNNER_POOL= RUNNER_NAME= RUNNER_CAPACITY= RUNNER_ORG_URL=https://github.com/dazn-org \
+    DAZN_RUNNER_POOL=ecs-arm64-on-demand RUNNER_NAME_PREFIX=ecs-arm64 RUNNER_LABELS=ecs-arm64-on-demand,arm64,on-demand,ecs
+  [ "$status" -eq 0 ]
+  [ "$(grep -A1 -x -- '--url' "$rec/config.0.args" | tail -1)" = https://github.com/dazn-org ]
+  [ "$(grep -A1 -x -- '--labels' "$rec/config.0.args" | tail -1)" = ecs-arm64-on-demand,arm64,on-demand,ecs ]
+  [[ $(grep -A1 -x -- '--name' "$rec/config.0.args" | tail -1) == ecs-arm64-* ]]
 }
 
 @test "the token reaches config.sh through its environment only, never argv, and never run.sh or runtime-sync" {
