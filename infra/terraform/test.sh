@@ -146,7 +146,7 @@ declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
   [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"]}"
-  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true, "emulator_unsupported_off": true}'
+  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
   [05-ecs-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
   [06-fargate-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
 )
@@ -191,7 +191,7 @@ TF
     plan=$(tf "$dir" plan -refresh=false -input=false -var emulator_unsupported_off=false) || die "stacks/$s: plan without the switch failed"
     off=$(sed -nE 's/^Plan: ([0-9]+) to add.*/\1/p' <<<"$plan")
     off=${off:-0}
-    switched=$(grep -oE '# [^ ]+ will be created' <<<"$plan" | awk '{print $2}' | sed -E 's/\[[^]]*\]//g' | sort | uniq -c | awk '{printf "%s x%s, ", $2, $1}')
+    switched=$(grep -oE '# [^ ]+ will be created' <<<"$plan" | awk '{print $2}' | sed -E 's/\[[^]]*\]//g' | sort | uniq -c | awk '{printf "%s x%s, ", $2, $1}' || true)
     log "stacks/$s: switched off for moto: $off (${switched%, })"
   fi
   off_total=$((off_total + off))

@@ -62,9 +62,3 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
-
-variable "emulator_unsupported_off" {
-  description = "TESTS ONLY (test.sh against moto): switch off what the emulator cannot do; see infra/terraform/README.md. Never true in a real account."
-  type        = bool
-  default     = false
-}
