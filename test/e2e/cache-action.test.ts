@@ -61,39 +61,37 @@ describe('action.yml (restore in the main step, save in the post step)', () => {
     async () => {
       const prefix = world.env.newPrefix();
       // created in this order; "newest" is by creation, not by name
-      for (const key of ['yarn-1', 'npm-b', 'npm-b-extra', 'npm-a', 'yarn-2']) {
+      for (const [i, key] of ['yarn-1', 'npm-b', 'npm-b-extra', 'npm-a', 'yarn-2'].entries()) {
+        if (i > 0) await sleep(NEWER);
         await world.seed(prefix, key, { 'which.txt': key });
-        await sleep(NEWER);
       }
-      const job = world.job(prefix);
       const restore = async (key: string, restoreKeys: string) => {
-        clearWorkspace(job);
+        const job = world.job(prefix);
         const step = expectExit(
-          await job.step({
-            action: 'cache',
-            with: { path: 'deps', key, 'restore-keys': restoreKeys },
-          }),
+          await job.step({ action: 'cache', with: { path: 'deps', key, 'restore-keys': restoreKeys } }),
           0,
         );
         const file = join(job.workspace, 'deps', 'which.txt');
         return { step, restored: existsSync(file) ? readFileSync(file, 'utf8') : undefined };
       };
+      const [newestOfPrefix, exactRestoreKey, primaryAsPrefix, exactPrimary] = await Promise.all([
+        restore('npm-c', '\n  npm-  \n\n  yarn-\n'),
+        restore('npm-c', 'npm-b'),
+        restore('yarn-', ''),
+        restore('npm-b', 'yarn-'),
+      ]);
 
-      const newestOfPrefix = await restore('npm-c', '\n  npm-  \n\n  yarn-\n');
       expect(output(newestOfPrefix.step, 'cache-matched-key')).toBe('npm-a');
       expect(output(newestOfPrefix.step, 'cache-hit')).toBe('false');
       expect(newestOfPrefix.restored).toBe('npm-a');
 
-      const exactRestoreKey = await restore('npm-c', 'npm-b');
       expect(output(exactRestoreKey.step, 'cache-matched-key')).toBe('npm-b');
       expect(exactRestoreKey.restored).toBe('npm-b');
 
-      const primaryAsPrefix = await restore('yarn-', '');
       expect(output(primaryAsPrefix.step, 'cache-matched-key')).toBe('yarn-2');
       expect(output(primaryAsPrefix.step, 'cache-hit')).toBe('false');
       expect(primaryAsPrefix.restored).toBe('yarn-2');
 
-      const exactPrimary = await restore('npm-b', 'yarn-');
       expect(output(exactPrimary.step, 'cache-matched-key')).toBe('npm-b');
       expect(output(exactPrimary.step, 'cache-hit')).toBe('true');
       expect(exactPrimary.restored).toBe('npm-b');
@@ -107,22 +105,21 @@ describe('action.yml (restore in the main step, save in the post step)', () => {
       const prefix = world.env.newPrefix();
       await world.seed(prefix, 'tools-v1', { 'tool.sh': '#!/bin/sh\n' });
       const job = world.job(prefix);
-      const miss = expectExit(
-        await job.step({
+      const [missed, hitStep] = await Promise.all([
+        job.step({
           action: 'cache',
           with: { path: 'deps\nother', key: 'tools-v1', 'restore-keys': 'tools-' },
         }),
-        0,
-      );
+        world.job(prefix).step({ action: 'cache', with: { path: 'deps', key: 'tools-v1' } }),
+      ]);
+      const miss = expectExit(missed, 0);
       expect(output(miss, 'cache-hit')).toBe('');
       expect(output(miss, 'cache-matched-key')).toBe('');
       expect(existsSync(join(job.workspace, 'deps'))).toBe(false);
       const log = miss.lines.join('\n');
       expect(log).toContain('tools-v1');
       expect(log).toContain('refs/heads/main');
-
-      const hit = expectExit(await job.step({ action: 'cache', with: { path: 'deps', key: 'tools-v1' } }), 0);
-      expect(output(hit, 'cache-hit')).toBe('true');
+      expect(output(expectExit(hitStep, 0), 'cache-hit')).toBe('true');
     },
     TEST_TIMEOUT_MS,
   );
@@ -134,19 +131,17 @@ describe('action.yml (restore in the main step, save in the post step)', () => {
       await world.seed(prefix, 'look-1', { 'big.bin': noise(100_000) });
       const job = world.job(prefix);
       const firstRequest = world.env.proxy.requests.length;
-      const exact = expectExit(
-        await job.step({ action: 'cache', with: { path: 'deps', key: 'look-1', 'lookup-only': 'true' } }),
-        0,
-      );
-      expect(output(exact, 'cache-hit')).toBe('true');
-      expect(output(exact, 'cache-matched-key')).toBe('look-1');
-      const partial = expectExit(
-        await job.step({
+      const [exact, partial] = await Promise.all([
+        job.step({ action: 'cache', with: { path: 'deps', key: 'look-1', 'lookup-only': 'true' } }),
+        job.step({
           action: 'cache',
           with: { path: 'deps', key: 'look-2', 'restore-keys': 'look-', 'lookup-only': 'true' },
         }),
-        0,
-      );
+      ]);
+      expectExit(exact, 0);
+      expectExit(partial, 0);
+      expect(output(exact, 'cache-hit')).toBe('true');
+      expect(output(exact, 'cache-matched-key')).toBe('look-1');
       expect(output(partial, 'cache-hit')).toBe('false');
       expect(output(partial, 'cache-matched-key')).toBe('look-1');
       expect(existsSync(join(job.workspace, 'deps'))).toBe(false);

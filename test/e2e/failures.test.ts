@@ -33,7 +33,6 @@ describe('invalid inputs fail the step with a message naming the input', () => {
   const elevenKeys = Array.from({ length: 10 }, (_, i) => `rk-${i}-`).join('\n');
   const cases: [string, ActionName, Record<string, string>, RegExp][] = [
     ['a key with a comma', 'cache', { path: 'deps', key: 'a,b' }, /\bkey\b/i],
-    ['an empty key', 'cache', { path: 'deps', key: '' }, /\bkey\b/i],
     ['a key longer than 512 characters', 'cache', { path: 'deps', key: long }, /\bkey\b/i],
     ['more than 10 keys', 'cache', { path: 'deps', key: 'k', 'restore-keys': elevenKeys }, /restore-keys/i],
     [
@@ -44,7 +43,6 @@ describe('invalid inputs fail the step with a message naming the input', () => {
     ],
     ['no path', 'cache', { path: '', key: 'k' }, /\bpath\b/i],
     ['save/: a key with a comma', 'save', { path: 'deps', key: 'a,b' }, /\bkey\b/i],
-    ['save/: no path', 'save', { path: '', key: 'k' }, /\bpath\b/i],
   ];
   it.each(cases)(
     '%s',
