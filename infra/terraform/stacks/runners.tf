@@ -39,7 +39,7 @@ variable "job_hooks" {
 }
 
 variable "emulator_unsupported_off" {
-  description = "TESTS ONLY (test.sh against moto): switch off the services' application auto scaling, which the emulator cannot do. Never true in a real account."
+  description = "TESTS ONLY (test.sh against moto): switch off the services' application auto scaling targets (moto lacks the tagging API the provider reads them with). Never true in a real account."
   type        = bool
   default     = false
 }

@@ -123,6 +123,8 @@ locals {
     ))}]"
   }
 
+  scaling_resource_id = { for name, p in local.pool : name => "service/${var.clusters[p.cluster].name}/${aws_ecs_service.runner[name].name}" }
+
   task_arn_pattern = { for kind, c in var.clusters : kind => "${replace(c.arn, ":cluster/", ":task/")}/*" }
 
   runner_schedules = {
@@ -384,7 +386,7 @@ resource "aws_appautoscaling_target" "runner" {
 
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = "service/${var.clusters[each.value.cluster].name}/${aws_ecs_service.runner[each.key].name}"
+  resource_id        = local.scaling_resource_id[each.key]
   min_capacity       = each.value.min_runners
   max_capacity       = each.value.max_runners
   tags               = merge(var.tags, { Pool = each.key })
@@ -395,12 +397,12 @@ resource "aws_appautoscaling_target" "runner" {
 }
 
 resource "aws_appautoscaling_scheduled_action" "runner" {
-  for_each = var.emulator_unsupported_off ? {} : local.runner_schedules
+  for_each = local.runner_schedules
 
   name               = "${each.value.pool}-${replace(each.value.event, "_", "-")}"
-  service_namespace  = aws_appautoscaling_target.runner[each.value.pool].service_namespace
-  resource_id        = aws_appautoscaling_target.runner[each.value.pool].resource_id
-  scalable_dimension = aws_appautoscaling_target.runner[each.value.pool].scalable_dimension
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = local.scaling_resource_id[each.value.pool]
   schedule           = var.schedules[each.value.event].cron
   timezone           = var.time_zone
 
@@ -408,4 +410,7 @@ resource "aws_appautoscaling_scheduled_action" "runner" {
     min_capacity = each.value.size
     max_capacity = each.value.size
   }
+
+  # AWS accepts a scheduled action only for a registered scalable target.
+  depends_on = [aws_appautoscaling_target.runner]
 }

@@ -249,7 +249,7 @@ variable "log_retention_days" {
 }
 
 variable "emulator_unsupported_off" {
-  description = "TESTS ONLY: true switches off what the local AWS emulator (moto) cannot do: the service's application auto scaling target and its scheduled actions. Never true in a real account."
+  description = "TESTS ONLY: true switches off what the local AWS emulator (moto) cannot do: the services' application auto scaling targets (moto lacks the tagging API the provider reads them with). Never true in a real account."
   type        = bool
   default     = false
 }

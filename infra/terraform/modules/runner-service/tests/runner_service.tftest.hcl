@@ -175,7 +175,7 @@ run "runners_scale_out_after_agents_and_in_before_them" {
   }
 }
 
-run "emulator_switch_turns_off_only_application_auto_scaling" {
+run "emulator_switch_turns_off_only_the_scaling_targets" {
   command = plan
   variables {
     pools                    = run.pools.fargate_pools
@@ -184,8 +184,8 @@ run "emulator_switch_turns_off_only_application_auto_scaling" {
     emulator_unsupported_off = true
   }
   assert {
-    condition     = length(aws_appautoscaling_target.runner) == 0 && length(aws_appautoscaling_scheduled_action.runner) == 0 && length(aws_ecs_service.runner) == 3
-    error_message = "Only the auto scaling target and its actions are switched off."
+    condition     = length(aws_appautoscaling_target.runner) == 0 && length(aws_appautoscaling_scheduled_action.runner) == 6 && length(aws_ecs_service.runner) == 3
+    error_message = "Only the auto scaling targets are switched off."
   }
 }
 
