@@ -260,4 +260,25 @@ describe('action.yml (restore in the main step, save in the post step)', () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    "stores the longest key actions/cache accepts (512 non-ASCII characters) within S3's 1024-byte key limit",
+    async () => {
+      const prefix = world.env.newPrefix();
+      // moto accepts longer keys; real S3 refuses keys over 1024 UTF-8 bytes (KeyTooLongError)
+      const key = '名'.repeat(512);
+      const saved = await world.seed(prefix, key, { 'k.txt': 'long key' });
+      expect(saved.warnings).toEqual([]);
+      const stored = await world.env.list(prefix);
+      expect(stored).toHaveLength(1);
+      expect(Buffer.byteLength(stored[0].key, 'utf8')).toBeLessThanOrEqual(1024);
+      const hit = expectExit(
+        await world.job(prefix).step({ action: 'cache', with: { path: 'deps', key } }),
+        0,
+      );
+      expect(output(hit, 'cache-hit')).toBe('true');
+      expect(output(hit, 'cache-matched-key')).toBe(key);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -3,7 +3,8 @@
  * problems become warnings (the job goes on); entries are immutable and concurrent saves are safe.
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { freePort } from '../support/moto';
 import { RecordedRequest } from '../support/recording-proxy';
 import { ActionName, expectExit, runJob, StepResult } from '../support/runner';
@@ -20,6 +21,11 @@ function completingWrites(requests: RecordedRequest[], prefix: string): Recorded
     const query = new URL(r.url, 'http://x').searchParams;
     return (r.method === 'PUT' && !query.has('uploadId')) || (r.method === 'POST' && query.has('uploadId'));
   });
+}
+
+/** Absolute path of a program on this machine's PATH. */
+function which(program: string): string {
+  return execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim();
 }
 
 function expectWarnedMiss(step: StepResult): void {
@@ -199,6 +205,28 @@ describe('unavailable cache: a warning, never a failed step', () => {
 
       const again = expectExit(await job.step({ action: 'save', with: inputs }), 0);
       expect(again.warnings).toEqual([]);
+      expect(await world.env.list(prefix)).toHaveLength(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'zstd missing on the runner: restore and save warn, naming zstd and how to install it',
+    async () => {
+      const prefix = world.env.newPrefix();
+      await world.seed(prefix, 'nozstd-1', { 'x.txt': 'x' });
+      const bin = join(world.job(prefix).root, 'bin-without-zstd');
+      mkdirSync(bin);
+      for (const tool of ['tar', 'sh', 'gzip']) symlinkSync(which(tool), join(bin, tool));
+      const job = world.job(prefix, { env: { PATH: bin } });
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'nozstd-2', 'restore-keys': 'nozstd-' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'y.txt': 'y' }),
+      });
+      expectWarnedMiss(run.main);
+      expect(run.main.warnings.join('\n')).toMatch(/zstd.*install/is);
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings.join('\n')).toMatch(/zstd.*install/is);
       expect(await world.env.list(prefix)).toHaveLength(1);
     },
     TEST_TIMEOUT_MS,
