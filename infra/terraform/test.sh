@@ -85,6 +85,15 @@ if [[ $parts == *" static "* ]]; then
 log "terraform fmt -check -recursive"
 terraform fmt -check -recursive -diff "$here" || die "files above are not formatted: run terraform fmt -recursive infra/terraform"
 
+# Every module and stack documents each of its inputs and outputs in its README.md.
+for dir in "$tree"/modules/*/ "$tree"/stacks/*/; do
+  [ -f "$dir/README.md" ] || die "${dir#"$tree"/}: README.md missing"
+  while read -r name; do
+    grep -q "\`$name\`" "$dir/README.md" || die "${dir#"$tree"/}README.md does not document \`$name\`"
+  done < <(sed -nE 's/^(variable|output) "([^"]+)".*/\2/p' "$dir"/*.tf)
+done
+log "READMEs document every input and output"
+
 # --- 2. Modules ---------------------------------------------------------------------------------------
 for dir in "$tree"/modules/*/; do
   name=modules/$(basename "$dir")
