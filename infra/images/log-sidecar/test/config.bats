@@ -21,7 +21,7 @@ value() { # <section> <key>: the key's value in the first such section
   [ "$(value INPUT Name)" = syslog ]
   [ "$(value INPUT Mode)" = udp ]
   [ "$(value INPUT Listen)" = 127.0.0.1 ]
-  [ "$(value INPUT Port)" = '${SYSLOG_PORT}' ]
+  [ "$(value INPUT Port)" = "\${SYSLOG_PORT}" ]
   grep -q 'SYSLOG_PORT=5140' "$here/../Dockerfile"
 }
 
