@@ -132,6 +132,7 @@ export class S3Backend implements CacheBackend {
           onRetry: (message) => this.logger.info(message),
         },
       );
+      progress.stop(); // the rest is tar finishing the last files, not a transfer
       extract.input.end();
       await extract.done;
     } catch (error) {
