@@ -55,7 +55,9 @@ export interface ActionMetadata {
 function bundlePath(path: string): string {
   const override = process.env.DAZN_E2E_DIST;
   const dist = join(REPO_ROOT, 'dist');
-  return override && path.startsWith(`${dist}/`) ? join(resolve(override), path.slice(dist.length + 1)) : path;
+  return override && path.startsWith(`${dist}/`)
+    ? join(resolve(override), path.slice(dist.length + 1))
+    : path;
 }
 
 function unquote(value: string): string {
