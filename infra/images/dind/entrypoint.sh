@@ -19,8 +19,8 @@
 set -Eeuo pipefail
 
 LOG_COMPONENT=dind
-# shellcheck source=../common/log.sh
-source "${DAZN_SHELL_LIB:-/usr/local/lib/dazn}/log.sh"
+# shellcheck source=../common/lib.sh
+source "${DAZN_SHELL_LIB:-/usr/local/lib/dazn}/lib.sh"
 
 validate_settings() {
   DIND_STORAGE_ROOT=${DIND_STORAGE_ROOT:-/var/lib/dind}
@@ -88,19 +88,8 @@ exiting=false
 
 stop_dockerd() {
   [ -n "$dockerd_pid" ] || return 0
-  if kill -0 "$dockerd_pid" 2>/dev/null; then
-    log_info "stopping dockerd (pid $dockerd_pid), at most ${DIND_STOP_TIMEOUT_SECONDS}s"
-    kill -TERM "$dockerd_pid" 2>/dev/null || true
-    local until=$((SECONDS + DIND_STOP_TIMEOUT_SECONDS))
-    while kill -0 "$dockerd_pid" 2>/dev/null && [ "$SECONDS" -lt "$until" ]; do sleep 0.2; done
-    if kill -0 "$dockerd_pid" 2>/dev/null; then
-      log_warn "dockerd did not stop within ${DIND_STOP_TIMEOUT_SECONDS}s: killing it"
-      kill -KILL "$dockerd_pid" 2>/dev/null || true
-    fi
-  fi
-  local status=0
-  wait "$dockerd_pid" 2>/dev/null || status=$?
-  dockerd_status=$status
+  stop_process "$dockerd_pid" "$DIND_STOP_TIMEOUT_SECONDS" dockerd
+  dockerd_status=$stopped_status
   dockerd_pid=""
 }
 

@@ -31,8 +31,8 @@
 set -Eeuo pipefail
 
 LOG_COMPONENT=runner
-# shellcheck source=../common/log.sh
-source "${DAZN_SHELL_LIB:-/usr/local/lib/dazn}/log.sh"
+# shellcheck source=../common/lib.sh
+source "${DAZN_SHELL_LIB:-/usr/local/lib/dazn}/lib.sh"
 
 # --- The registration secret leaves the environment before anything else runs ----------------------
 # A process's initial environment stays readable in /proc/<pid>/environ for its whole life, whatever
@@ -173,19 +173,8 @@ deregister() { # <seconds>
 # stop_runner: TERM to run.sh, KILL after the grace time; records its status.
 stop_runner() {
   [ -n "$runner_pid" ] || return 0
-  if kill -0 "$runner_pid" 2>/dev/null; then
-    log_info "stopping the runner (pid $runner_pid), grace ${RUNNER_STOP_GRACE_SECONDS}s"
-    kill -TERM "$runner_pid" 2>/dev/null || true
-    local until=$((SECONDS + RUNNER_STOP_GRACE_SECONDS))
-    while kill -0 "$runner_pid" 2>/dev/null && [ "$SECONDS" -lt "$until" ]; do sleep 0.2; done
-    if kill -0 "$runner_pid" 2>/dev/null; then
-      log_warn "the runner did not stop within ${RUNNER_STOP_GRACE_SECONDS}s: killing it"
-      kill -KILL "$runner_pid" 2>/dev/null || true
-    fi
-  fi
-  local status=0
-  wait "$runner_pid" 2>/dev/null || status=$?
-  job_status=$status
+  stop_process "$runner_pid" "$RUNNER_STOP_GRACE_SECONDS" "the runner"
+  job_status=$stopped_status
   runner_pid=""
 }
 

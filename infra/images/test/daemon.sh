@@ -43,8 +43,8 @@ read -r -a dind_additions_tried <<<"${DAZN_IMAGES_TEST_DIND_OPTIONS:-}"
 dind_additions+=("${dind_additions_tried[@]}")
 
 LOG_COMPONENT="images daemon test"
-# shellcheck source=../common/log.sh
-source "$images/common/log.sh"
+# shellcheck source=../common/lib.sh
+source "$images/common/lib.sh"
 
 indent() { sed "s/^/    $1: /"; }
 tests=0
