@@ -181,7 +181,9 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
   s3_use_path_style           = true
-  max_retries                 = 1
+  # A few retries: moto answers HTTP 500 when concurrent calls race inside it (seen on SSM
+  # DescribeParameters while other parameters were being written).
+  max_retries = 3
 
   endpoints {
 $endpoints
