@@ -79,6 +79,11 @@ stacks=(01-ecr 02-cache 03-runtime-efs 04-clusters 05-ecs-runners 06-fargate-run
 tree=$work/tree
 mkdir -p "$tree"
 tar -C "$here" --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - . | tar -C "$tree" -xf -
+# The agents' user data template of infra/images, where stack 04-clusters looks for it.
+if [ -f "$here/../images/agent-host/user-data.sh.tftpl" ]; then
+  mkdir -p "$work/images/agent-host"
+  cp "$here/../images/agent-host/user-data.sh.tftpl" "$work/images/agent-host/"
+fi
 
 if [[ $parts == *" static "* ]]; then
 # --- 1. Format ----------------------------------------------------------------------------------------

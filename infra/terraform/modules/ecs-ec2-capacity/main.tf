@@ -163,13 +163,15 @@ resource "aws_launch_template" "agent" {
   }
 
   user_data = base64encode(templatefile(local.user_data_template, {
-    cluster_name           = aws_ecs_cluster.this.name
+    # The variables of infra/images/agent-host/user-data.sh.tftpl ...
+    cluster_name        = aws_ecs_cluster.this.name
+    registry_mirror_url = var.registry_mirror_url
+    ebs_device_name     = local.data_device_name
+    mount_point         = var.data_mount_path
+    # ... and what a template may use besides.
     pool_name              = each.key
     arch                   = each.value.arch
     spot                   = each.value.spot
-    registry_mirror_url    = var.registry_mirror_url
-    data_device_name       = local.data_device_name
-    data_mount_path        = var.data_mount_path
     container_stop_timeout = var.container_stop_timeout
     tasks_per_instance     = each.value.tasks_per_instance
   }))

@@ -58,7 +58,7 @@ variable "ami_ids" {
 }
 
 variable "user_data_template_path" {
-  description = "Path of the agents' user data template (infra/images/agent-host/user-data.sh.tftpl); null = this module's minimal template."
+  description = "Path of the agents' user data template (infra/images/agent-host/user-data.sh.tftpl); null = this module's minimal template. Variables given: cluster_name, registry_mirror_url, ebs_device_name, mount_point, and pool_name, arch, spot, container_stop_timeout, tasks_per_instance."
   type        = string
   default     = null
 }
@@ -69,9 +69,9 @@ variable "registry_mirror_url" {
 }
 
 variable "data_mount_path" {
-  description = "Where the agents mount their extra XFS volume (shared by the runner tasks' dind containers)."
+  description = "Where the agents mount their extra XFS volume (template variable mount_point); the runner tasks' dind containers use <data_mount_path>/dind."
   type        = string
-  default     = "/data"
+  default     = "/mnt/runners"
 }
 
 variable "root_volume_gib" {

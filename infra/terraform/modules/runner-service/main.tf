@@ -340,7 +340,7 @@ resource "aws_ecs_task_definition" "runner" {
     for_each = each.value.ecs ? [1] : []
     content {
       name      = "dind-data"
-      host_path = var.data_mount_path
+      host_path = "${var.data_mount_path}/dind" # prepared by the agents' user data
     }
   }
 

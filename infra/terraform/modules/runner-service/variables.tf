@@ -181,9 +181,9 @@ variable "registry_mirror_url" {
 }
 
 variable "data_mount_path" {
-  description = "The agents' XFS volume (ecs-ec2-capacity data_mount_path), bind-mounted into dind at /var/lib/dind (DIND_STORAGE_ROOT) for its data-root and exec-root."
+  description = "The agents' XFS volume (ecs-ec2-capacity data_mount_path); its dind folder is bind-mounted into dind at /var/lib/dind (DIND_STORAGE_ROOT) for the data-root and exec-root."
   type        = string
-  default     = "/data"
+  default     = "/mnt/runners"
 }
 
 variable "ec2_memory_headroom_mib" {
