@@ -4,7 +4,17 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'runtime-sync/dist/**', 'node_modules/**', 'build/**', 'bench/results/**', '.cache/**', 'infra/**/.terraform/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'dist/**',
+      'runtime-sync/dist/**',
+      'node_modules/**',
+      'build/**',
+      'bench/results/**',
+      '.cache/**',
+      'infra/**/.terraform/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strict,
