@@ -288,10 +288,11 @@ resource "aws_ecs_task_definition" "runner" {
   network_mode             = "awsvpc"
   requires_compatibilities = [each.value.ecs ? "EC2" : "FARGATE"]
   cpu                      = tostring(each.value.cpu)
-  memory                   = each.value.ecs ? null : tostring(each.value.memory)
-  execution_role_arn       = aws_iam_role.execution[each.key].arn
-  task_role_arn            = aws_iam_role.task[each.key].arn
-  container_definitions    = local.container_definitions[each.key]
+  # EC2: the headroom stays free so that tasks_per_instance tasks fit beside the ECS agent.
+  memory                = tostring(each.value.ecs ? each.value.memory - var.ec2_memory_headroom_mib : each.value.memory)
+  execution_role_arn    = aws_iam_role.execution[each.key].arn
+  task_role_arn         = aws_iam_role.task[each.key].arn
+  container_definitions = local.container_definitions[each.key]
 
   dynamic "runtime_platform" {
     for_each = each.value.ecs ? [] : [1]
