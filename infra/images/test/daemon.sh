@@ -126,8 +126,15 @@ build() { # <image> <tag> <build args...>
   fi
   log_info "built $tag in $((SECONDS - started))s"
 }
-build runner dazn-test/runner:ecs --target ecs --build-arg RUNNER_DIST=local --build-arg DOCKER_DIST=local
-build dind dazn-test/dind:test --build-arg DOCKER_DIST=debian
+# both at once: their apt downloads and installs overlap
+build runner dazn-test/runner:ecs --target ecs --build-arg RUNNER_DIST=local --build-arg DOCKER_DIST=local &
+runner_build=$!
+build dind dazn-test/dind:test --build-arg DOCKER_DIST=debian &
+dind_build=$!
+builds_ok=true
+wait "$runner_build" || builds_ok=false
+wait "$dind_build" || builds_ok=false
+$builds_ok || exit 1
 
 check "the runner image runs as the non-root user runner (uid 1001)" \
   test "$($docker run --rm --entrypoint id dazn-test/runner:ecs)" = "uid=1001(runner) gid=1001(runner) groups=1001(runner)"
