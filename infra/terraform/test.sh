@@ -199,7 +199,7 @@ TF
   rm -rf "$dir/.terraform"
   tf "$dir" init -input=false -reconfigure >/dev/null || die "stacks/$s: init against moto failed"
   tf "$dir" apply -refresh=false -auto-approve -input=false >"$work/$s.apply.log" || die "stacks/$s: apply to moto failed"
-  created=$(tf "$dir" state list | grep -vc '^data\.\|\.data\.' || true)
+  created=$(tf "$dir" state list | grep -vcE '^$|^data\.|\.data\.' || true)
   created_total=$((created_total + created))
   off=0
   if grep -q emulator_unsupported_off "$dir/moto.auto.tfvars.json"; then
@@ -217,7 +217,7 @@ done
 for ((i = ${#stacks[@]} - 1; i >= 0; i--)); do
   s=${stacks[$i]}
   tf "$tree/stacks/$s" destroy -auto-approve -input=false >"$work/$s.destroy.log" || die "stacks/$s: destroy failed"
-  left=$(tf "$tree/stacks/$s" state list | grep -vc '^data\.\|\.data\.' || true)
+  left=$(tf "$tree/stacks/$s" state list | grep -vcE '^$|^data\.|\.data\.' || true)
   [ "$left" -eq 0 ] || die "stacks/$s: $left resources left after destroy"
   log "stacks/$s: destroyed"
 done
