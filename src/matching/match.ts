@@ -4,7 +4,7 @@
  * else the newest entry starting with it. The first hit wins. "Newest" is the latest LastModified
  * (creation time, entries are immutable); ties go to the greater object key, so the choice is stable.
  */
-import { decodeSegment, encodeSegment, scopeFolder } from './encoding';
+import { decodeEntryName, listingPrefix, objectKey, scopeFolder } from './encoding';
 
 export interface ListedObject {
   key: string;
@@ -16,6 +16,11 @@ export interface ListedObject {
 /** Lists every object under a prefix (all pages). */
 export interface EntryLister {
   list(prefix: string): Promise<ListedObject[]>;
+  /**
+   * The whole cache key of an entry whose key was too long for S3 (its head is in the object key,
+   * the rest in its metadata); undefined when it cannot be read.
+   */
+  longKey(objectKey: string, head: string): Promise<string | undefined>;
 }
 
 export interface MatchQuery {
@@ -39,8 +44,8 @@ export interface Match {
 }
 
 /** The newest object; ties broken by the greater key. */
-export function newest(objects: readonly ListedObject[]): ListedObject | undefined {
-  let best: ListedObject | undefined;
+export function newest<T extends ListedObject>(objects: readonly T[]): T | undefined {
+  let best: T | undefined;
   for (const object of objects) {
     if (
       best === undefined ||
@@ -63,20 +68,31 @@ export async function findMatch(lister: EntryLister, query: MatchQuery): Promise
       version: query.version,
     });
     for (const candidate of candidates) {
-      const wanted = folder + encodeSegment(candidate);
-      const objects = (await lister.list(wanted)).filter(
-        (object) => object.key.startsWith(wanted) && !object.key.slice(folder.length).includes('/'),
+      const exactKey = objectKey(
+        { prefix: query.prefix, repository: query.repository, scope, version: query.version },
+        candidate,
       );
-      const hit = objects.find((object) => object.key === wanted) ?? newest(objects);
+      const objects: (ListedObject & { cacheKey: string })[] = [];
+      for (const object of await lister.list(listingPrefix(folder, candidate))) {
+        const name = object.key.slice(folder.length);
+        if (!object.key.startsWith(folder) || name.includes('/')) continue;
+        const decoded = decodeEntryName(name);
+        const cacheKey = decoded.long
+          ? object.key === exactKey
+            ? candidate
+            : await lister.longKey(object.key, decoded.key)
+          : decoded.key;
+        if (cacheKey !== undefined && cacheKey.startsWith(candidate)) objects.push({ ...object, cacheKey });
+      }
+      const hit = objects.find((object) => object.key === exactKey) ?? newest(objects);
       if (hit) {
-        const cacheKey = decodeSegment(hit.key.slice(folder.length));
         return {
-          cacheKey,
+          cacheKey: hit.cacheKey,
           objectKey: hit.key,
           scope,
           size: hit.size,
           etag: hit.etag,
-          exact: cacheKey === query.primaryKey,
+          exact: hit.cacheKey === query.primaryKey,
         };
       }
     }

@@ -8,7 +8,7 @@ import type { CacheSettings, S3Settings } from '../config/settings';
 import { resolveCredentials } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
 import { TransferProgress } from '../logging/progress';
-import { objectKey, scopeFolder } from '../matching/encoding';
+import { entryName, KEY_TAIL_METADATA_KEY, scopeFolder } from '../matching/encoding';
 import { findMatch, Match } from '../matching/match';
 import { restoreScopes, saveScope } from '../matching/scopes';
 import { cacheVersion } from '../matching/version';
@@ -155,7 +155,10 @@ export class S3Backend implements CacheBackend {
       return { status: 'no-paths' };
     }
     const scope = saveScope(settings.github);
-    const key = objectKey(this.location(settings, scope), primaryKey);
+    const { objectKey: key, keyTail } = entryName(this.location(settings, scope), primaryKey);
+    const metadata: Record<string, string> = { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT };
+    if (keyTail !== undefined)
+      metadata[KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
     const client = await this.client(settings);
     try {
       if (await this.exists(client, key)) return { status: 'exists', scope };
@@ -167,7 +170,7 @@ export class S3Backend implements CacheBackend {
       try {
         const result = await uploadStream(
           archive.output,
-          { client, bucket: this.s3.bucket, key, metadata: { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT } },
+          { client, bucket: this.s3.bucket, key, metadata },
           {
             partSize: settings.tuning.uploadPartSize,
             concurrency: settings.tuning.uploadConcurrency,

@@ -1,5 +1,6 @@
 /** ListObjectsV2 over every page, so a prefix with thousands of entries is searched completely. */
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { KEY_TAIL_METADATA_KEY } from '../matching/encoding';
 import type { EntryLister, ListedObject } from '../matching/match';
 
 export interface ListPage {
@@ -42,5 +43,12 @@ export function s3PageFetcher(client: S3Client, bucket: string): PageFetcher {
 
 export function s3Lister(client: S3Client, bucket: string): EntryLister {
   const fetchPage = s3PageFetcher(client, bucket);
-  return { list: (prefix) => listAll(fetchPage, prefix) };
+  return {
+    list: (prefix) => listAll(fetchPage, prefix),
+    longKey: async (key, head) => {
+      const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const tail = response.Metadata?.[KEY_TAIL_METADATA_KEY];
+      return tail === undefined ? undefined : head + Buffer.from(tail, 'base64').toString('utf8');
+    },
+  };
 }

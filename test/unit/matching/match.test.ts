@@ -1,4 +1,4 @@
-import { objectKey } from '../../../src/matching/encoding';
+import { entryName } from '../../../src/matching/encoding';
 import { EntryLister, findMatch, ListedObject, MatchQuery } from '../../../src/matching/match';
 
 const base = { prefix: 'cache', repository: 'o/r', version: 'v1' };
@@ -7,17 +7,23 @@ const base = { prefix: 'cache', repository: 'o/r', version: 'v1' };
 function bucket(
   entries: { scope: string; key: string; at: number; version?: string }[],
 ): EntryLister & { calls: string[] } {
-  const objects: ListedObject[] = entries.map((e) => ({
-    key: objectKey({ ...base, version: e.version ?? base.version, scope: e.scope }, e.key),
-    lastModified: new Date(e.at * 1000),
-    size: 1,
-  }));
+  const tails = new Map<string, string | undefined>();
+  const objects: ListedObject[] = entries.map((e) => {
+    const name = entryName({ ...base, version: e.version ?? base.version, scope: e.scope }, e.key);
+    tails.set(name.objectKey, name.keyTail);
+    return { key: name.objectKey, lastModified: new Date(e.at * 1000), size: 1 };
+  });
   const calls: string[] = [];
   return {
     calls,
     list: async (prefix) => {
       calls.push(prefix);
       return objects.filter((o) => o.key.startsWith(prefix));
+    },
+    longKey: async (key, head) => {
+      calls.push(`head ${key}`);
+      const tail = tails.get(key);
+      return tail === undefined ? undefined : head + tail;
     },
   };
 }
@@ -92,5 +98,43 @@ describe('matching', () => {
     ]);
     expect(await findMatch(lister, query({ restoreKeys: ['deps%2'] }))).toBeUndefined();
     expect(lister.calls).toHaveLength(4);
+  });
+
+  describe('keys too long for S3 (1024 bytes)', () => {
+    const long = (fill: string, end: string): string => fill.repeat(500) + end;
+
+    it('stores any accepted key within 1024 bytes and still matches it exactly', async () => {
+      const key = long('名', '-v1');
+      const name = entryName({ ...base, scope: 'refs/heads/main' }, key);
+      expect(Buffer.byteLength(name.objectKey)).toBeLessThanOrEqual(1024);
+      expect(name.keyTail?.length).toBeGreaterThan(0);
+      const lister = bucket([{ scope: 'refs/heads/main', key, at: 1 }]);
+      const match = await findMatch(lister, query({ primaryKey: key, restoreKeys: [] }));
+      expect(match).toMatchObject({ cacheKey: key, exact: true });
+    });
+
+    it('tells long keys with the same head apart and prefix-matches them by their whole key', async () => {
+      const lister = bucket([
+        { scope: 'refs/heads/main', key: long('名', '-a'), at: 5 },
+        { scope: 'refs/heads/main', key: long('名', '-b'), at: 3 },
+      ]);
+      const match = await findMatch(
+        lister,
+        query({ primaryKey: long('名', '-x'), restoreKeys: [long('名', '-b')] }),
+      );
+      expect(match).toMatchObject({ cacheKey: long('名', '-b'), exact: false });
+      const newestLong = await findMatch(lister, query({ primaryKey: 'zzz', restoreKeys: [long('名', '')] }));
+      expect(newestLong?.cacheKey).toBe(long('名', '-a'));
+    });
+
+    it('finds a long key through a short restore key without reading metadata for other keys', async () => {
+      const lister = bucket([
+        { scope: 'refs/heads/main', key: long('名', '-a'), at: 5 },
+        { scope: 'refs/heads/main', key: 'short-1', at: 9 },
+      ]);
+      const match = await findMatch(lister, query({ primaryKey: 'x', restoreKeys: ['名名'] }));
+      expect(match?.cacheKey).toBe(long('名', '-a'));
+      expect(lister.calls.filter((c) => c.startsWith('head '))).toHaveLength(1);
+    });
   });
 });

@@ -37,7 +37,7 @@ describe('listing', () => {
     }));
     const fetcher = pagedBucket(keys, 1000);
     const match = await findMatch(
-      { list: (prefix) => listAll(fetcher, prefix) },
+      { list: (prefix) => listAll(fetcher, prefix), longKey: async () => undefined },
       { ...location, scopes: ['refs/heads/main'], primaryKey: 'deps-x', restoreKeys: ['deps-'] },
     );
     expect(match?.cacheKey).toBe('deps-2999');
