@@ -7,7 +7,7 @@ variable "github_organization" {
 }
 
 variable "runner_secret_arn" {
-  description = "Secrets Manager secret (or SSM parameter) ARN holding the runner registration secret (GitHub App key, registration token or JIT config source, as the runner image expects); injected as RUNNER_REGISTRATION_SECRET."
+  description = "Secrets Manager secret (or SSM parameter) ARN holding the runner registration secret (GitHub App key, registration token or JIT config source, as the runner image expects); injected as RUNNER_TOKEN (a registration token; the runner image also accepts RUNNER_JIT_CONFIG, see infra/images/runner)."
   type        = string
 }
 
@@ -100,7 +100,7 @@ module "runners" {
   security_group_ids       = [module.efs.values.client_security_group_id]
   runtime_file_systems     = module.efs.values.file_systems
   github_organization      = var.github_organization
-  runner_secrets           = { RUNNER_REGISTRATION_SECRET = var.runner_secret_arn }
+  runner_secrets           = { RUNNER_TOKEN = var.runner_secret_arn }
   runner_environment       = merge(module.cache.values.action_environment, var.runner_environment)
   registry_mirror_url      = module.clusters.values.registry_mirror_url
   data_mount_path          = module.clusters.values.data_mount_path

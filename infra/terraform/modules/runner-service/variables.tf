@@ -106,7 +106,7 @@ variable "github_organization" {
 }
 
 variable "runner_secrets" {
-  description = "Secrets of the runner container: environment name => ARN of a Secrets Manager secret or SSM parameter (e.g. { RUNNER_REGISTRATION_SECRET = arn }). ECS injects them; they never appear in the task definition or on a command line."
+  description = "Secrets of the runner container: environment name => ARN of a Secrets Manager secret or SSM parameter (e.g. { RUNNER_TOKEN = arn } or { RUNNER_JIT_CONFIG = arn }, the names infra/images/runner reads). ECS injects them; they never appear in the task definition or on a command line."
   type        = map(string)
 
   validation {

@@ -46,7 +46,7 @@ variables {
     arm64  = { file_system_id = "fs-arm", file_system_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-arm", access_point_id = "fsap-arm", access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm" }
   }
   github_organization = "dazn"
-  runner_secrets      = { RUNNER_REGISTRATION_SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-abc" }
+  runner_secrets      = { RUNNER_TOKEN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-abc" }
 }
 
 run "seven_pools_give_seven_services_with_their_capacity_and_architecture" {
