@@ -145,14 +145,14 @@ interface World {
 /** `save/action.yml` or `restore/action.yml`: the dist entry it runs and its input defaults. */
 function actionMetadata(action: 'save' | 'restore'): { entry: string; defaults: Record<string, string> } {
   const yml = readFileSync(join(REPO, action, 'action.yml'), 'utf8');
-  const main = /^\s+main:\s*"?\.\.\/dist\/([\w-]+)\/index\.js"?\s*$/m.exec(yml);
+  const main = /^\s+main:\s*["']?\.\.\/dist\/([\w-]+)\/index\.js["']?\s*$/m.exec(yml);
   if (!main) throw new Error(`${action}/action.yml: runs.main is not ../dist/<entry>/index.js`);
   const defaults: Record<string, string> = {};
   let input = '';
   for (const line of yml.split('\n')) {
     const name = /^ {2}([\w-]+):\s*$/.exec(line);
     if (name) input = name[1];
-    const value = /^ {4}default:\s*"?([^"]*)"?\s*$/.exec(line);
+    const value = /^ {4}default:\s*["']?([^"']*)["']?\s*$/.exec(line);
     if (value && input) defaults[input] = value[1];
   }
   return { entry: main[1], defaults };
@@ -342,6 +342,7 @@ async function benchCase(
   record('action-restore', fromM(restore.m), dataset.bytes, entry.size);
   rmSync(target, { recursive: true, force: true });
 
+  if (!w.s.baselines) return; // the large case: memory only
   const single = await measure([
     process.execPath,
     BUNDLE,
@@ -354,7 +355,6 @@ async function benchCase(
   check(single, 'single GET');
   record('single-get', fromM(single), entry.size, entry.size);
 
-  if (!w.s.baselines) return;
   // Baselines, on the same data and server. Local ones do not touch the network: once per run.
   const manifest = join(scratch, 'manifest.txt');
   writeFileSync(manifest, dataset.paths.join('\n') + '\n');
@@ -465,6 +465,19 @@ async function runBenchmark(): Promise<void> {
     const distDir = join(s.dataDir, 'dist-snapshot');
     rmSync(distDir, { recursive: true, force: true });
     cpSync(join(REPO, 'dist'), distDir, { recursive: true });
+    const dirty = spawnSync('git', ['status', '--porcelain', '--', 'dist'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).stdout.trim();
+    const bundleHash = (entry: string): string =>
+      createHash('sha256')
+        .update(readFileSync(join(distDir, entry, 'index.js')))
+        .digest('hex')
+        .slice(0, 12);
+    // Which dist was measured: its last commit, whether the copy differs from it, and the bundles' hashes.
+    const distCommit =
+      `${gitDescribe('dist')}${dirty ? ' (working tree differs from it)' : ''}; ` +
+      `save-only ${bundleHash('save-only')}, restore-only ${bundleHash('restore-only')}`;
     const w: World = {
       s,
       endpoint: { plain: server.endpoint, shaped: shaped.endpoint },
@@ -494,18 +507,7 @@ async function runBenchmark(): Promise<void> {
     }
     const summaries = summarise(records);
     const targetList = targets(summaries);
-    const dirty = spawnSync('git', ['status', '--porcelain', '--', 'dist'], {
-      cwd: REPO,
-      encoding: 'utf8',
-    }).stdout.trim();
-    const bundleHash = (entry: string): string =>
-      createHash('sha256')
-        .update(readFileSync(join(distDir, entry, 'index.js')))
-        .digest('hex')
-        .slice(0, 12);
-    const distCommit =
-      `${gitDescribe('dist')}${dirty ? ' (working tree differs from it)' : ''}; ` +
-      `save-only ${bundleHash('save-only')}, restore-only ${bundleHash('restore-only')}`;
+
     const command = `BENCH_CASES=${s.cases.join(',')} BENCH_RUNS=${s.runs} BENCH_NETWORK=${process.env.BENCH_NETWORK ?? 'both'} npm run bench`;
     const environment = {
       date: new Date().toISOString(),
