@@ -78,6 +78,10 @@ locals {
       image      = var.images.dind
       essential  = true
       privileged = false
+      # ECS accepts only no-new-privileges, apparmor:, label: and credentialspec: here; the
+      # seccomp and systempaths needs seen on the build machines (infra/images/README.md) are
+      # the agent daemon's settings, not the task's.
+      dockerSecurityOptions = var.dind_security_options
       linuxParameters = {
         initProcessEnabled = true
         capabilities       = { add = local.dind_capabilities, drop = [] }

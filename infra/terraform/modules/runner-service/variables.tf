@@ -259,3 +259,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "dind_security_options" {
+  description = "dockerSecurityOptions of the dind container. Default no-new-privileges: dockerd and its children cannot gain privileges through setuid binaries (infra/images/README.md)."
+  type        = list(string)
+  default     = ["no-new-privileges"]
+}

@@ -122,6 +122,10 @@ run "dind_is_unprivileged_with_named_capabilities_and_shares_the_runner_paths" {
     error_message = "dind adds SYS_ADMIN and NET_ADMIN, plus only the named extras."
   }
   assert {
+    condition     = jsondecode(aws_ecs_task_definition.runner["ecs-x64-spot"].container_definitions)[1].dockerSecurityOptions == ["no-new-privileges"]
+    error_message = "dind runs with no-new-privileges."
+  }
+  assert {
     condition = alltrue([for p in values(var.shared_paths) :
       contains([for m in jsondecode(aws_ecs_task_definition.runner["ecs-arm64-spot"].container_definitions)[0].mountPoints : "${m.sourceVolume}=${m.containerPath}"],
         one([for m in jsondecode(aws_ecs_task_definition.runner["ecs-arm64-spot"].container_definitions)[1].mountPoints : "${m.sourceVolume}=${m.containerPath}" if m.containerPath == p])
