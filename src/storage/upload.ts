@@ -37,29 +37,52 @@ export interface UploadResult {
   size: number;
 }
 
-/** Collects stream chunks into parts of exactly `partSize` bytes (the last may be shorter). */
+/**
+ * Copies stream chunks into parts of exactly `partSize` bytes (the last may be shorter). Part buffers
+ * are reused once their upload has finished (`release`): one copy per byte and no fresh allocation
+ * (page faults) per part, where concatenating the chunks of every part cost a second of CPU per GB.
+ */
 class PartCutter {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private current: Buffer | undefined;
+  private filled = 0;
+  private readonly ready: Buffer[] = [];
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly partSize: number) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.current ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
+      const copied = chunk.copy(this.current, this.filled, offset);
+      offset += copied;
+      this.filled += copied;
+      if (this.filled === this.partSize) {
+        this.ready.push(this.current);
+        this.current = undefined;
+        this.filled = 0;
+      }
+    }
   }
 
   get full(): boolean {
-    return this.buffered >= this.partSize;
+    return this.ready.length > 0;
   }
 
+  /** A full part, or with `all` what is left (possibly empty). */
   take(all = false): Buffer {
-    const joined = Buffer.concat(this.chunks, this.buffered);
-    const length = all ? joined.length : Math.min(this.partSize, joined.length);
-    const rest = joined.subarray(length);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
-    return joined.subarray(0, length);
+    const part = this.ready.shift();
+    if (part) return part;
+    if (!all) throw new Error('PartCutter.take: no full part');
+    const rest = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
+    this.current = undefined;
+    this.filled = 0;
+    return rest;
+  }
+
+  /** The part's upload has finished: its buffer may hold the next part. */
+  release(part: Buffer): void {
+    if (part.length === this.partSize) this.spare.push(part);
   }
 }
 
@@ -98,7 +121,10 @@ export async function uploadStream(
       .catch((error: unknown) => {
         failure ??= { error };
       })
-      .finally(() => inFlight.delete(task));
+      .finally(() => {
+        inFlight.delete(task);
+        cutter.release(body);
+      });
     inFlight.add(task);
   };
 
