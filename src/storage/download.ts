@@ -51,8 +51,11 @@ function isPermanent(error: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-async function writeInOrder(sink: Writable, data: Buffer, deadline: AbortSignal): Promise<void> {
-  if (sink.write(data)) return;
+/** Writes the chunks of one range (not joined: that would copy every byte once more). */
+async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSignal): Promise<void> {
+  let accepted = true;
+  for (const chunk of data) accepted = sink.write(chunk);
+  if (accepted) return;
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   deadline.addEventListener('abort', onAbort);
@@ -90,7 +93,7 @@ export async function downloadToStream(
       `Downloading ${source.key} did not finish within ${Math.round(options.deadlineMs / 1000)} s (SEGMENT_DOWNLOAD_TIMEOUT_MINS); treating it as a cache miss.`,
     );
 
-  const fetchOnce = async (index: number): Promise<Buffer> => {
+  const fetchOnce = async (index: number): Promise<Buffer[]> => {
     const start = index * options.partSize;
     const end = Math.min(source.size, start + options.partSize) - 1;
     const attempt = new AbortController();
@@ -127,12 +130,11 @@ export async function downloadToStream(
         options.onProgress?.(data.length);
         stallTimer.refresh();
       }
-      const data = Buffer.concat(chunks, received);
       const expected = end - start + 1;
-      if (data.length !== expected) {
-        throw new Error(`range ${start}-${end} of ${source.key}: got ${data.length} of ${expected} bytes`);
+      if (received !== expected) {
+        throw new Error(`range ${start}-${end} of ${source.key}: got ${received} of ${expected} bytes`);
       }
-      return data;
+      return chunks;
     } catch (error) {
       options.onProgress?.(-received);
       throw error;
@@ -142,7 +144,7 @@ export async function downloadToStream(
     }
   };
 
-  const fetchPart = async (index: number): Promise<Buffer> => {
+  const fetchPart = async (index: number): Promise<Buffer[]> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await fetchOnce(index);
@@ -159,7 +161,7 @@ export async function downloadToStream(
     }
   };
 
-  const pending = new Map<number, Promise<Buffer>>();
+  const pending = new Map<number, Promise<Buffer[]>>();
   let launched = 0;
   const fill = (written: number): void => {
     while (launched < partCount && launched < written + options.concurrency) {
@@ -172,7 +174,7 @@ export async function downloadToStream(
   try {
     for (let index = 0; index < partCount; index += 1) {
       fill(index);
-      const task = pending.get(index) as Promise<Buffer>;
+      const task = pending.get(index) as Promise<Buffer[]>;
       pending.delete(index);
       const data = await task;
       await writeInOrder(sink, data, deadline.signal);

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { once } from 'node:events';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { downloadToStream } from '../../../src/storage/download';
 import { DownloadTimeoutError } from '../../../src/errors/errors';
@@ -29,7 +30,7 @@ function fakeClient(behave: (range: string | undefined, call: number) => 'serve'
   return { client: client as unknown as S3Client, calls };
 }
 
-function collector(): Writable & { result(): Buffer } {
+function collector(): Writable & { result(): Promise<Buffer> } {
   const parts: Buffer[] = [];
   const sink = new Writable({
     highWaterMark: 64,
@@ -38,7 +39,14 @@ function collector(): Writable & { result(): Buffer } {
       setImmediate(callback);
     },
   });
-  return Object.assign(sink, { result: () => Buffer.concat(parts) });
+  // The download may return with its last writes still buffered in the sink (as zstd's stdin does):
+  // end the sink and wait until every chunk reached it.
+  const result = async (): Promise<Buffer> => {
+    sink.end();
+    await once(sink, 'finish');
+    return Buffer.concat(parts);
+  };
+  return Object.assign(sink, { result });
 }
 
 const noSleep = async (): Promise<void> => undefined;
@@ -57,7 +65,7 @@ describe('download', () => {
       },
     );
     expect(calls).toEqual([undefined]);
-    expect(sink.result().equals(data)).toBe(true);
+    expect((await sink.result()).equals(data)).toBe(true);
   });
 
   it('reassembles parallel ranges in order', async () => {
@@ -74,7 +82,7 @@ describe('download', () => {
     );
     expect(calls).toHaveLength(16);
     expect(calls[15]).toBe('bytes=960-999');
-    expect(sink.result().equals(data)).toBe(true);
+    expect((await sink.result()).equals(data)).toBe(true);
   });
 
   it('retries a stalled range with backoff and finishes', async () => {
@@ -98,7 +106,7 @@ describe('download', () => {
         onRetry: (message) => retries.push(message),
       },
     );
-    expect(sink.result().equals(data)).toBe(true);
+    expect((await sink.result()).equals(data)).toBe(true);
     expect(retries.length).toBeGreaterThanOrEqual(1);
     expect(retries[0]).toMatch(/Part 3\/16 .*no data for 30 ms|Part 3\/16 .*abort/);
     expect(delays.length).toBe(retries.length);
