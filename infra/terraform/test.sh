@@ -61,11 +61,11 @@ plugin_cache_may_break_dependency_lock_file = true
 RC
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 
-tf() { # <dir> <args...>: terraform quietly, output shown on failure
+tf() { # <dir> <args...>: terraform quietly, output shown on failure; none may run past TF_STEP_TIMEOUT
   local dir=$1
   shift
   local out
-  if ! out=$(terraform -chdir="$dir" "$@" -no-color 2>&1); then
+  if ! out=$(timeout --kill-after=10 "${TF_STEP_TIMEOUT:-900}" terraform -chdir="$dir" "$@" -no-color 2>&1); then
     printf '%s\n' "$out" >&2
     return 1
   fi

@@ -203,6 +203,8 @@ resource "aws_autoscaling_group" "agent" {
   # Do not block apply on instances booting: the schedules and the capacity provider move the size.
   wait_for_capacity_timeout = "0"
   default_cooldown          = 60
+  # Agents are protected from scale-in, so a destroy waits for them forever unless told otherwise.
+  force_delete = var.force_delete_agents
 
   launch_template {
     id      = aws_launch_template.agent[each.key].id

@@ -97,3 +97,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "force_delete_agents" {
+  description = "Delete the auto scaling groups without waiting for their scale-in protected agents to drain (throw-away environments and the emulator test only)."
+  type        = bool
+  default     = false
+}

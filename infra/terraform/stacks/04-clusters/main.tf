@@ -63,6 +63,7 @@ module "ecs" {
   source = "../../modules/ecs-ec2-capacity"
 
   name_prefix             = var.name_prefix
+  force_delete_agents     = var.force_destroy
   cluster_name            = "${var.name_prefix}-ecs"
   pools                   = module.pools.ecs_pools
   schedules               = module.pools.schedules

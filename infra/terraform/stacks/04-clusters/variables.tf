@@ -58,7 +58,7 @@ variable "agent_user_data_template" {
 }
 
 variable "force_destroy" {
-  description = "Allow destroying the mirror's bucket with layers in it (throw-away environments only)."
+  description = "Allow destroying the mirror's bucket with layers in it, and the agents' auto scaling groups without draining (throw-away environments only)."
   type        = bool
   default     = false
 }
