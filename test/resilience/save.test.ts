@@ -113,12 +113,13 @@ test('a save killed with SIGKILL mid-upload leaves no visible entry; a later sav
   const before = world.proxy.log.length;
   const job = newJob(prefix);
   fillWorkspace(job.workspace, ENTRY_BYTES, seed++);
-  // Parts after the first stall: the upload is in flight when the step is killed.
+  // Part uploads reach the server but their answers are held back, so the upload is still in flight
+  // (no CompleteMultipartUpload can be sent) when the step is killed, however fast the machine is.
   const uploads = (): number =>
     world.proxy.log.slice(before).filter((r) => s3Operation(r) === 'UploadPart').length;
   world.proxy.setRule((r) => {
     if (s3Operation(r) !== 'UploadPart' && s3Operation(r) !== 'PutObject') return undefined;
-    return { kind: 'stall', afterBytes: 1024 * 1024 };
+    return { kind: 'delay', ms: 20_000 };
   });
   const running = job.step({
     action: 'save',
