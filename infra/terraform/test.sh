@@ -159,7 +159,7 @@ endpoints=$(for s in "${services[@]}"; do printf '    %s = "%s"\n' "$s" "$endpoi
 declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
   [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
-  [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"]}"
+  [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
   [05-ecs-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
   [06-fargate-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'

@@ -141,7 +141,7 @@ data "aws_iam_policy_document" "file_system" {
 }
 
 resource "aws_efs_file_system_policy" "runtime" {
-  for_each = var.architectures
+  for_each = var.emulator_unsupported_off ? toset([]) : var.architectures
 
   file_system_id = aws_efs_file_system.runtime[each.key].id
   policy         = data.aws_iam_policy_document.file_system[each.key].json

@@ -69,3 +69,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "emulator_unsupported_off" {
+  description = "TESTS ONLY (test.sh against moto): switch off the file system policies (moto creates them but answers DeleteFileSystemPolicy with HTTP 500, so a destroy cannot finish). Never true in a real account."
+  type        = bool
+  default     = false
+}

@@ -4,8 +4,10 @@ module "efs" {
   name_prefix = var.name_prefix
   vpc_id      = var.vpc_id
   subnet_ids  = var.subnet_ids
-  runner_uid  = var.runner_uid
-  tags        = var.tags
+
+  emulator_unsupported_off = var.emulator_unsupported_off
+  runner_uid               = var.runner_uid
+  tags                     = var.tags
 }
 
 module "outputs" {

@@ -13,3 +13,9 @@ variable "runner_uid" {
   type        = number
   default     = 1001
 }
+
+variable "emulator_unsupported_off" {
+  description = "TESTS ONLY (test.sh against moto): switch off the file system policies (moto creates them but answers DeleteFileSystemPolicy with HTTP 500, so a destroy cannot finish). Never true in a real account."
+  type        = bool
+  default     = false
+}
