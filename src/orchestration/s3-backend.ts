@@ -2,7 +2,7 @@
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createArchive, extractArchive, Pipeline } from '../archive/pipeline';
 import { resolvePaths, writeManifest } from '../archive/paths';
-import { ArchiveTools, findArchiveTools } from '../archive/tools';
+import { ArchiveTools, explainToolFailure, findArchiveTools } from '../archive/tools';
 import { ARCHIVE_FORMAT, FORMAT_METADATA_KEY, ZSTD_LEVEL, ZSTD_THREADS } from '../config/constants';
 import type { CacheSettings, S3Settings } from '../config/settings';
 import { resolveCredentials } from '../credentials/credentials';
@@ -64,8 +64,6 @@ export class S3Backend implements CacheBackend {
   }
 
   async restore(settings: CacheSettings): Promise<RestoreOutcome | undefined> {
-    const tools = settings.lookupOnly ? undefined : findArchiveTools();
-    tools?.catch(() => undefined);
     const client = await this.client(settings);
     try {
       const version = cacheVersion(settings.paths, settings.enableCrossOsArchive);
@@ -91,10 +89,10 @@ export class S3Backend implements CacheBackend {
       this.logger.info(
         `Matched ${JSON.stringify(match.cacheKey)} in scope ${match.scope} (s3://${this.s3.bucket}/${match.objectKey})`,
       );
-      if (settings.lookupOnly || !tools)
-        return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
+      if (settings.lookupOnly) return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
+      const tools = findArchiveTools();
       const started = Date.now();
-      const size = await this.download(settings, client, match, await tools);
+      const size = await this.download(settings, client, match, tools);
       return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
     } finally {
       client.destroy();
@@ -138,7 +136,7 @@ export class S3Backend implements CacheBackend {
     } catch (error) {
       const cause = pipelineError(extract, error);
       await settle(extract);
-      throw cause;
+      throw await explainToolFailure(tools, cause);
     } finally {
       progress.stop();
     }
@@ -146,8 +144,6 @@ export class S3Backend implements CacheBackend {
   }
 
   async save(settings: CacheSettings, primaryKey: string): Promise<SaveOutcome> {
-    const tools = findArchiveTools();
-    tools.catch(() => undefined);
     const workspace = settings.github.workspace;
     const paths = await resolvePaths(settings.paths, workspace);
     if (paths.length === 0) {
@@ -162,7 +158,7 @@ export class S3Backend implements CacheBackend {
     const client = await this.client(settings);
     try {
       if (await this.exists(client, key)) return { status: 'exists', scope };
-      const archiveTools = await tools;
+      const archiveTools = findArchiveTools();
       const manifest = await writeManifest(paths);
       const started = Date.now();
       const progress = new TransferProgress('Uploaded', this.logger).start();
@@ -182,7 +178,7 @@ export class S3Backend implements CacheBackend {
       } catch (error) {
         const cause = pipelineError(archive, error);
         await settle(archive);
-        throw cause;
+        throw await explainToolFailure(archiveTools, cause);
       } finally {
         progress.stop();
         await manifest.remove();

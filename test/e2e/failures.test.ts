@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { freePort } from '../support/moto';
 import { RecordedRequest } from '../support/recording-proxy';
 import { ActionName, expectExit, runJob, StepResult } from '../support/runner';
@@ -226,6 +226,36 @@ describe('unavailable cache: a warning, never a failed step', () => {
       const post = expectExit(postStep(run), 0);
       expect(post.warnings.join('\n')).toMatch(/zstd.*install/is);
       expect(await world.env.list(prefix)).toHaveLength(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a tar that is not GNU tar: restore and save warn, naming GNU tar, and leave nothing behind',
+    async () => {
+      const prefix = world.env.newPrefix();
+      await world.seed(prefix, 'busybox-1', { 'x.txt': 'x' });
+      const bin = join(world.job(prefix).root, 'bin-busybox-tar');
+      mkdirSync(bin);
+      for (const tool of ['zstd', 'sh']) symlinkSync(which(tool), join(bin, tool));
+      // Like busybox tar: no --posix, no --verbatim-files-from; extraction fails as well.
+      writeFileSync(
+        join(bin, 'tar'),
+        '#!/bin/sh\n[ "$1" = --version ] && { echo "tar (busybox) 1.36.1"; exit 0; }\ncat >/dev/null\necho "tar: unrecognized option" >&2\nexit 1\n',
+      );
+      chmodSync(join(bin, 'tar'), 0o755);
+      const job = world.job(prefix, { env: { PATH: bin } });
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'busybox-2', 'restore-keys': 'busybox-' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'y.txt': 'y' }),
+      });
+      expectWarnedMiss(run.main);
+      expect(run.main.warnings.join('\n')).toMatch(
+        /is not GNU tar \(tar \(busybox\) 1\.36\.1\): install GNU tar/,
+      );
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings.join('\n')).toMatch(/is not GNU tar.*install GNU tar/);
+      expect(await world.env.list(prefix)).toHaveLength(1); // only the seeded entry
     },
     TEST_TIMEOUT_MS,
   );
