@@ -1,3 +1,0 @@
-import { run } from '../orchestration/run';
-
-void run('restore-only');
