@@ -1,10 +1,10 @@
 /**
  * The one place that reads inputs and the environment: everything is resolved and validated into
- * one typed settings object before any work starts. Nothing else calls core.getInput.
+ * one typed settings object before any work starts. Nothing else reads inputs.
  *
  * S3 settings: the input, else its environment variable, else the default (see README).
  */
-import * as core from '@actions/core';
+import { getInput } from '../runner/workflow';
 import { readFileSync } from 'node:fs';
 import * as C from './constants';
 import { ValidationError } from '../errors/errors';
@@ -261,10 +261,10 @@ export function resolveSettings(
 
 /** Reads the step's inputs and environment. */
 export function readSettings(kind: StepKind): CacheSettings {
-  return resolveSettings(kind, (name) => core.getInput(name), process.env);
+  return resolveSettings(kind, (name) => getInput(name), process.env);
 }
 
-/** Prints every resolved setting with core.debug (no secrets live in settings). */
+/** Prints every resolved setting as debug lines (no secrets live in settings). */
 export function debugSettings(settings: CacheSettings, debug: (message: string) => void): void {
   const flat: Record<string, unknown> = {
     ...settings,

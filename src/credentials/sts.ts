@@ -1,5 +1,5 @@
-/** The real boundaries of credentials.ts: @actions/core's OIDC token and the STS client. */
-import * as core from '@actions/core';
+/** The real boundaries of credentials.ts: the runner's OIDC token service and the STS client. */
+import { getIDToken, setSecret } from '../runner/workflow';
 import { S3_MAX_ATTEMPTS, USER_AGENT } from '../config/constants';
 import type { AssumeRoleRequest, AwsCredentials, CredentialsDeps } from './credentials';
 
@@ -36,7 +36,7 @@ async function assumeRoleWithWebIdentity(request: AssumeRoleRequest): Promise<Aw
 }
 
 export const actionsCredentialsDeps: CredentialsDeps = {
-  getIDToken: (audience) => core.getIDToken(audience),
-  setSecret: (secret) => core.setSecret(secret),
+  getIDToken: (audience) => getIDToken(audience),
+  setSecret: (secret) => setSecret(secret),
   assumeRoleWithWebIdentity,
 };

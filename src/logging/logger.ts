@@ -1,5 +1,5 @@
-/** A small logger over @actions/core, so modules log through one interface tests can replace. */
-import * as core from '@actions/core';
+/** A small logger over the runner's log commands, so modules log through one interface tests can replace. */
+import * as runner from '../runner/workflow';
 
 export interface Logger {
   debug(message: string): void;
@@ -8,9 +8,9 @@ export interface Logger {
 }
 
 export const actionsLogger: Logger = {
-  debug: (message) => core.debug(message),
-  info: (message) => core.info(message),
-  warning: (message) => core.warning(message),
+  debug: (message) => runner.debug(message),
+  info: (message) => runner.info(message),
+  warning: (message) => runner.warning(message),
 };
 
 export function formatBytes(bytes: number): string {

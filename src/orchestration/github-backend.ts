@@ -4,39 +4,8 @@
  */
 import type { CacheSettings } from '../config/settings';
 import type { Logger } from '../logging/logger';
+import { ActionsCache, loadActionsCache } from '../runner/lazy';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
-
-type ActionsCache = typeof import('@actions/cache');
-
-interface EnsuringRequire {
-  ensure?(
-    deps: string[],
-    callback: (req: NodeJS.Require) => void,
-    onError: (error: Error) => void,
-    name: string,
-  ): void;
-}
-
-/**
- * Loads @actions/cache on demand. require.ensure makes ncc put it (about 3 MB of the 5 MB bundle)
- * into a separate chunk file, so the S3 path never parses it. Outside a bundle (ts-jest) Node's
- * require has no ensure, and the module is required directly.
- */
-function loadActionsCache(): Promise<ActionsCache> {
-  if (typeof (require as unknown as EnsuringRequire).ensure !== 'function') {
-    // Only outside a bundle: webpack folds `typeof require.ensure` to "function" and drops this branch.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return Promise.resolve(require('@actions/cache') as ActionsCache);
-  }
-  return new Promise((resolve, reject) => {
-    (require as unknown as Required<EnsuringRequire>).ensure(
-      ['@actions/cache'],
-      (require) => resolve(require('@actions/cache') as ActionsCache),
-      reject,
-      'actions-cache',
-    );
-  });
-}
 
 export const FALLBACK_INFO = "S3 is not configured (no bucket): using GitHub's cache service";
 

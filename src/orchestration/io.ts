@@ -1,8 +1,8 @@
 /**
  * What a step reads from and writes to the runner, as one interface: the real one is
- * @actions/core; integration tests pass a recording one.
+ * runner/workflow.ts; integration tests pass a recording one.
  */
-import * as core from '@actions/core';
+import * as core from '../runner/workflow';
 import { appendFileSync } from 'node:fs';
 import type { CredentialsDeps } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';

@@ -146,6 +146,31 @@ describe('credentials', () => {
   );
 
   it(
+    "behind a proxy (https_proxy set) the token request goes through @actions/core's HTTP client, loaded on demand",
+    async () => {
+      const prefix = world.env.newPrefix();
+      // Nothing listens on port 9; no_proxy keeps loopback (the fake token service) direct, as on a runner.
+      const proxied = {
+        https_proxy: 'http://127.0.0.1:9',
+        http_proxy: 'http://127.0.0.1:9',
+        no_proxy: '127.0.0.1,localhost',
+      };
+      const oidcBefore = world.env.oidc.requests.length;
+      const job = world.job(prefix, { env: proxied });
+      const step = expectExit(await job.step({ action: 'cache', with: { path: 'deps', key: 'proxy-1' } }), 0);
+      expect(step.warnings).toEqual([]);
+      const direct = world.job(prefix);
+      expectExit(await direct.step({ action: 'cache', with: { path: 'deps', key: 'proxy-1' } }), 0);
+      const [viaCore, own] = world.env.oidc.requests.slice(oidcBefore);
+      expect(viaCore).toMatchObject({ audience: 'sts.amazonaws.com', authorized: true });
+      expect(viaCore.userAgent).toBe('actions/oidc-client');
+      expect(own).toMatchObject({ audience: 'sts.amazonaws.com', authorized: true });
+      expect(own.userAgent).toBeUndefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'uses the default AWS credential chain when no role is set, and the default prefix `cache`',
     async () => {
       const prefix = world.env.newPrefix();

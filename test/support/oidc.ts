@@ -13,6 +13,8 @@ export interface OidcRequest {
   audience: string | undefined;
   /** Whether the bearer token matched the request token. */
   authorized: boolean;
+  /** The client's User-Agent header (tells @actions/core's HTTP client from the action's own request). */
+  userAgent?: string;
   /** The token handed out (empty when the request was refused). */
   token: string;
 }
@@ -64,12 +66,12 @@ export async function startOidc(): Promise<FakeOidc> {
       return;
     }
     if (!authorized) {
-      requests.push({ audience, authorized, token: '' });
+      requests.push({ audience, authorized, token: '', userAgent: req.headers['user-agent'] });
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"bad request token"}');
       return;
     }
     const token = makeJwt(audience ?? 'https://github.com/dazn');
-    requests.push({ audience, authorized, token });
+    requests.push({ audience, authorized, token, userAgent: req.headers['user-agent'] });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: token }));
   };
 
