@@ -41,6 +41,8 @@ export interface Target {
 export const OPS: { op: string; label: string }[] = [
   { op: 'action-save', label: 'action save (dist/save-only)' },
   { op: 'action-restore', label: 'action restore (dist/restore-only)' },
+  { op: 'action-save-cold', label: 'action save, first step of a job (no compile cache)' },
+  { op: 'action-restore-cold', label: 'action restore, first step of a job (no compile cache)' },
   { op: 'seq-save', label: 'sequential save: tar|zstd → file, then SDK upload' },
   { op: 'seq-restore', label: 'sequential restore: SDK download → file, then zstd -d|tar -x' },
   { op: 'tar-zstd-file', label: 'tar | zstd -T0 --long=30 → file' },
@@ -163,7 +165,7 @@ export function targets(summaries: Summary[]): Target[] {
     '×',
     false,
   );
-  for (const op of ['action-restore', 'action-save']) {
+  for (const op of ['action-restore', 'action-save', 'action-restore-cold', 'action-save-cold']) {
     push(`tiny/plain: ${op} step wall time`, find(summaries, 'tiny', 'plain', op)?.seconds, 0.4, ' s');
   }
   for (const op of ['action-save', 'action-restore']) {
