@@ -34652,6 +34652,7 @@ exports.extractArchive = extractArchive;
  * The two programs are connected by an OS pipe (the data never passes through Node between them).
  */
 const node_child_process_1 = __nccwpck_require__(31421);
+const node_stream_1 = __nccwpck_require__(57075);
 const errors_1 = __nccwpck_require__(12600);
 function watch(child, name) {
     let stderr = '';
@@ -34707,7 +34708,14 @@ function createArchive(tools, workspace, manifestPath, level, threads) {
     // zstd holds its own copy of the pipe; closing ours lets tar see EPIPE if zstd dies.
     tar.stdout?.destroy();
     const pipeline = twoProcesses(tar, 'tar', zstd, 'zstd');
-    return { ...pipeline, output: zstd.stdout };
+    // Read through a PassThrough from the start: when a child exits, Node drains (and drops) any of its
+    // output streams that nobody reads yet, and the upload may start reading only after zstd is done.
+    // The pipe keeps backpressure: zstd waits while the PassThrough is full.
+    const output = new node_stream_1.PassThrough({ highWaterMark: 1024 * 1024 });
+    const source = zstd.stdout;
+    source.on('error', (error) => output.destroy(error));
+    source.pipe(output);
+    return { ...pipeline, output };
 }
 function extractArchive(tools, workspace) {
     const zstd = (0, node_child_process_1.spawn)(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -36177,36 +36185,38 @@ class S3Backend {
         const metadata = { [constants_1.FORMAT_METADATA_KEY]: constants_1.ARCHIVE_FORMAT };
         if (keyTail !== undefined)
             metadata[encoding_1.KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
-        const client = await this.client(settings);
+        // tar | zstd starts before the credentials and the existence check and overlaps their round
+        // trips (the pipe holds its output until the upload reads it); it is stopped if there is nothing to do.
+        const archiveTools = (0, tools_1.findArchiveTools)();
+        const manifest = await (0, paths_1.writeManifest)(paths);
+        const started = Date.now();
+        const archive = (0, pipeline_1.createArchive)(archiveTools, workspace, manifest.path, constants_1.ZSTD_LEVEL, constants_1.ZSTD_THREADS);
+        const progress = new progress_1.TransferProgress('Uploaded', this.logger);
+        let client;
         try {
-            if (await this.exists(client, key))
-                return { status: 'exists', scope };
-            const archiveTools = (0, tools_1.findArchiveTools)();
-            const manifest = await (0, paths_1.writeManifest)(paths);
-            const started = Date.now();
-            const progress = new progress_1.TransferProgress('Uploaded', this.logger).start();
-            const archive = (0, pipeline_1.createArchive)(archiveTools, workspace, manifest.path, constants_1.ZSTD_LEVEL, constants_1.ZSTD_THREADS);
-            try {
-                const result = await (0, upload_1.uploadStream)(archive.output, { client, bucket: this.s3.bucket, key, metadata }, {
-                    partSize: settings.tuning.uploadPartSize,
-                    concurrency: settings.tuning.uploadConcurrency,
-                    onProgress: (bytes) => progress.add(bytes),
-                    beforeCommit: () => archive.done,
-                });
-                return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
-            }
-            catch (error) {
-                const cause = pipelineError(archive, error);
+            client = await this.client(settings);
+            if (await this.exists(client, key)) {
                 await settle(archive);
-                throw await (0, tools_1.explainToolFailure)(archiveTools, cause);
+                return { status: 'exists', scope };
             }
-            finally {
-                progress.stop();
-                await manifest.remove();
-            }
+            progress.start();
+            const result = await (0, upload_1.uploadStream)(archive.output, { client, bucket: this.s3.bucket, key, metadata }, {
+                partSize: settings.tuning.uploadPartSize,
+                concurrency: settings.tuning.uploadConcurrency,
+                onProgress: (bytes) => progress.add(bytes),
+                beforeCommit: () => archive.done,
+            });
+            return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
+        }
+        catch (error) {
+            const cause = pipelineError(archive, error);
+            await settle(archive);
+            throw await (0, tools_1.explainToolFailure)(archiveTools, cause);
         }
         finally {
-            client.destroy();
+            progress.stop();
+            client?.destroy();
+            await manifest.remove();
         }
     }
     async exists(client, key) {

@@ -5,7 +5,7 @@
  * The two programs are connected by an OS pipe (the data never passes through Node between them).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { ToolError } from '../errors/errors';
 import type { ArchiveTools } from './tools';
 
@@ -99,7 +99,14 @@ export function createArchive(
   // zstd holds its own copy of the pipe; closing ours lets tar see EPIPE if zstd dies.
   tar.stdout?.destroy();
   const pipeline = twoProcesses(tar, 'tar', zstd, 'zstd');
-  return { ...pipeline, output: zstd.stdout as Readable };
+  // Read through a PassThrough from the start: when a child exits, Node drains (and drops) any of its
+  // output streams that nobody reads yet, and the upload may start reading only after zstd is done.
+  // The pipe keeps backpressure: zstd waits while the PassThrough is full.
+  const output = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const source = zstd.stdout as Readable;
+  source.on('error', (error) => output.destroy(error));
+  source.pipe(output);
+  return { ...pipeline, output };
 }
 
 export function extractArchive(tools: ArchiveTools, workspace: string): ExtractPipeline {

@@ -155,36 +155,40 @@ export class S3Backend implements CacheBackend {
     const metadata: Record<string, string> = { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT };
     if (keyTail !== undefined)
       metadata[KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
-    const client = await this.client(settings);
+    // tar | zstd starts before the credentials and the existence check and overlaps their round
+    // trips (the pipe holds its output until the upload reads it); it is stopped if there is nothing to do.
+    const archiveTools = findArchiveTools();
+    const manifest = await writeManifest(paths);
+    const started = Date.now();
+    const archive = createArchive(archiveTools, workspace, manifest.path, ZSTD_LEVEL, ZSTD_THREADS);
+    const progress = new TransferProgress('Uploaded', this.logger);
+    let client: S3Client | undefined;
     try {
-      if (await this.exists(client, key)) return { status: 'exists', scope };
-      const archiveTools = findArchiveTools();
-      const manifest = await writeManifest(paths);
-      const started = Date.now();
-      const progress = new TransferProgress('Uploaded', this.logger).start();
-      const archive = createArchive(archiveTools, workspace, manifest.path, ZSTD_LEVEL, ZSTD_THREADS);
-      try {
-        const result = await uploadStream(
-          archive.output,
-          { client, bucket: this.s3.bucket, key, metadata },
-          {
-            partSize: settings.tuning.uploadPartSize,
-            concurrency: settings.tuning.uploadConcurrency,
-            onProgress: (bytes) => progress.add(bytes),
-            beforeCommit: () => archive.done,
-          },
-        );
-        return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
-      } catch (error) {
-        const cause = pipelineError(archive, error);
+      client = await this.client(settings);
+      if (await this.exists(client, key)) {
         await settle(archive);
-        throw await explainToolFailure(archiveTools, cause);
-      } finally {
-        progress.stop();
-        await manifest.remove();
+        return { status: 'exists', scope };
       }
+      progress.start();
+      const result = await uploadStream(
+        archive.output,
+        { client, bucket: this.s3.bucket, key, metadata },
+        {
+          partSize: settings.tuning.uploadPartSize,
+          concurrency: settings.tuning.uploadConcurrency,
+          onProgress: (bytes) => progress.add(bytes),
+          beforeCommit: () => archive.done,
+        },
+      );
+      return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
+    } catch (error) {
+      const cause = pipelineError(archive, error);
+      await settle(archive);
+      throw await explainToolFailure(archiveTools, cause);
     } finally {
-      client.destroy();
+      progress.stop();
+      client?.destroy();
+      await manifest.remove();
     }
   }
 
