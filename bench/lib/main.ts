@@ -32,7 +32,7 @@ import {
   DEFAULT_RATE_BYTES_PER_SECOND,
 } from '../../test/support/shaping-proxy';
 import { CASES, CaseName, Dataset, ensureDataset } from './dataset';
-import { measure, Measurement } from './measure';
+import { addHelper, measure, Measurement } from './measure';
 import { benchClient, createBucket, downloadFile, uploadFile } from './sdk-tools';
 import { Network, RunRecord, summarise, table, targets, targetTable } from './report';
 import { parseKeyValueFile, parseWorkflowCommands } from '../../test/support/runner';
@@ -308,7 +308,7 @@ async function benchCase(
   mkdirSync(scratch, { recursive: true });
   const record = (
     op: string,
-    m: { seconds: number; cpu: number; rss: number },
+    m: { seconds: number; cpu: number; rss: number; helperCpu: number },
     bytes: number,
     archive = 0,
   ): void => {
@@ -323,15 +323,22 @@ async function benchCase(
       bytes,
       datasetBytes: dataset.bytes,
       archiveBytes: archive,
+      helperCpuSeconds: m.helperCpu,
     };
     records.push(r);
     log(
       `${tag} ${op}: ${r.seconds.toFixed(2)} s, ${(bytes / 1e6 / r.seconds).toFixed(0)} MB/s, CPU ${r.cpuSeconds.toFixed(2)} s ` +
-        `(${(r.cpuSeconds / (dataset.bytes / 1e9)).toFixed(2)} s/GB), peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
+        `(${(r.cpuSeconds / (dataset.bytes / 1e9)).toFixed(2)} s/GB), server+proxy CPU ${(r.helperCpuSeconds ?? 0).toFixed(2)} s, ` +
+        `peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
         (archive ? `, archive ${(archive / 1048576).toFixed(0)} MiB` : ''),
     );
   };
-  const fromM = (m: Measurement) => ({ seconds: m.seconds, cpu: cpuOf(m), rss: m.peakRssMiB });
+  const fromM = (m: Measurement) => ({
+    seconds: m.seconds,
+    cpu: cpuOf(m),
+    rss: m.peakRssMiB,
+    helperCpu: m.helperCpuSeconds,
+  });
   const check = (m: Measurement, what: string): void => {
     if (m.exitCode !== 0)
       throw new Error(
@@ -425,7 +432,12 @@ async function benchCase(
   record('sdk-upload', fromM(upload), archiveSize, archiveSize);
   record(
     'seq-save',
-    { seconds: toFile.seconds + upload.seconds, cpu: cpuOf(toFile) + cpuOf(upload), rss: upload.peakRssMiB },
+    {
+      seconds: toFile.seconds + upload.seconds,
+      cpu: cpuOf(toFile) + cpuOf(upload),
+      rss: upload.peakRssMiB,
+      helperCpu: toFile.helperCpuSeconds + upload.helperCpuSeconds,
+    },
     dataset.bytes,
     archiveSize,
   );
@@ -456,6 +468,7 @@ async function benchCase(
       seconds: download.seconds + extract.seconds,
       cpu: cpuOf(download) + cpuOf(extract),
       rss: download.peakRssMiB,
+      helperCpu: download.helperCpuSeconds + extract.helperCpuSeconds,
     },
     dataset.bytes,
     archiveSize,
@@ -489,6 +502,7 @@ async function runBenchmark(): Promise<void> {
     rmSync(storage, { recursive: true, force: true });
     const server = await startHelper(['server', '--dir', storage]);
     children.push(server.child);
+    addHelper(server.child.pid);
     const serverPort = new URL(server.endpoint).port;
     const shaped = await startHelper([
       'shape',
@@ -500,6 +514,7 @@ async function runBenchmark(): Promise<void> {
       String(s.rateBytesPerSecond),
     ]);
     children.push(shaped.child);
+    addHelper(shaped.child.pid);
     const bucket = 'bench-cache';
     await createBucket(server.endpoint, bucket);
     const distDir = join(s.dataDir, 'dist-snapshot');

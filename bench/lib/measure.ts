@@ -5,7 +5,7 @@
  * itself, polled from /proc while it runs (`/usr/bin/time`'s maxrss is also kept: it is the largest
  * of the process and its children).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,31 @@ export interface Measurement {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** CPU seconds the helper processes (S3 server, shaping proxy) spent meanwhile: the rest of the machine's load. */
+  helperCpuSeconds: number;
+}
+
+/** The benchmark's own servers, whose CPU is recorded beside every measurement. */
+const helperPids: number[] = [];
+export function addHelper(pid: number | undefined): void {
+  if (pid !== undefined) helperPids.push(pid);
+}
+
+let clockTicks: number | undefined;
+/** user + system CPU seconds of the helpers so far, from /proc/<pid>/stat. */
+export function helperCpu(): number {
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  let ticks = 0;
+  for (const pid of helperPids) {
+    try {
+      // after the command name (which may hold spaces) in parentheses: fields 14 and 15 are utime, stime
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // ended
+    }
+  }
+  return ticks / clockTicks;
 }
 
 export const TIME_BIN = '/usr/bin/time';
@@ -52,6 +77,7 @@ export async function measure(
 ): Promise<Measurement> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-time-'));
   const timeFile = join(dir, 'time');
+  const helpersBefore = helperCpu();
   const started = process.hrtime.bigint();
   const child = spawn(TIME_BIN, ['-f', '%U %S %M', '-o', timeFile, ...command], {
     cwd: options.cwd,
@@ -95,5 +121,16 @@ export async function measure(
     // the time file is missing when the command could not start; exitCode says so
   }
   rmSync(dir, { recursive: true, force: true });
-  return { seconds, cpuUser, cpuSystem, peakRssMiB: peakKiB / 1024, treeMaxRssMiB, exitCode, stdout, stderr };
+  const helperCpuSeconds = helperCpu() - helpersBefore;
+  return {
+    seconds,
+    cpuUser,
+    cpuSystem,
+    peakRssMiB: peakKiB / 1024,
+    treeMaxRssMiB,
+    exitCode,
+    stdout,
+    stderr,
+    helperCpuSeconds,
+  };
 }

@@ -16,6 +16,8 @@ export interface RunRecord {
   /** Uncompressed dataset bytes (CPU per GB is per GB of cache, i.e. of dataset). */
   datasetBytes: number;
   archiveBytes: number;
+  /** CPU seconds of the S3 server and the shaping proxy during the operation (absent in older results). */
+  helperCpuSeconds?: number;
 }
 
 export interface Summary {
@@ -29,6 +31,7 @@ export interface Summary {
   cpuPerGB: number;
   peakRssMiB: number;
   archiveMiB: number;
+  helperCpuSeconds: number;
 }
 
 export interface Target {
@@ -84,6 +87,7 @@ export function summarise(records: RunRecord[]): Summary[] {
       cpuPerGB: median(rs.map((r) => r.cpuSeconds / (r.datasetBytes / GB))),
       peakRssMiB: median(rs.map((r) => r.peakRssMiB)),
       archiveMiB: median(rs.map((r) => r.archiveBytes / MiB)),
+      helperCpuSeconds: median(rs.map((r) => r.helperCpuSeconds ?? 0)),
     };
   });
 }
@@ -102,16 +106,16 @@ export function table(summaries: Summary[]): string {
     const [c, n] = combo.split('|') as [string, Network];
     out.push(`**${c}** case, ${n === 'plain' ? 'plain loopback' : 'shaped network'} (medians)`, '');
     out.push(
-      '| operation | s | MB/s | CPU s | CPU s/GB | peak RSS MiB | archive MiB | time × seq | CPU × seq |',
+      '| operation | s | MB/s | CPU s | CPU s/GB | server+proxy CPU s | peak RSS MiB | archive MiB | time × seq | CPU × seq |',
     );
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const { op, label } of OPS) {
       const s = find(summaries, c, n, op);
       if (!s) continue;
       const seqOp = op.endsWith('save') ? 'seq-save' : op.endsWith('restore') ? 'seq-restore' : undefined;
       const seq = op.startsWith('action') && seqOp ? find(summaries, c, n, seqOp) : undefined;
       out.push(
-        `| ${label} | ${f2(s.seconds)} | ${f0(s.mbPerSecond)} | ${f2(s.cpuSeconds)} | ${f2(s.cpuPerGB)} | ` +
+        `| ${label} | ${f2(s.seconds)} | ${f0(s.mbPerSecond)} | ${f2(s.cpuSeconds)} | ${f2(s.cpuPerGB)} | ${f2(s.helperCpuSeconds)} | ` +
           `${s.peakRssMiB ? f0(s.peakRssMiB) : '–'} | ${s.archiveMiB ? f0(s.archiveMiB) : '–'} | ` +
           `${seq ? f2(s.seconds / seq.seconds) : ''} | ${seq ? f2(s.cpuSeconds / seq.cpuSeconds) : ''} |`,
       );
