@@ -36076,6 +36076,9 @@ const list_1 = __nccwpck_require__(82081);
 const upload_1 = __nccwpck_require__(5376);
 exports.PATHS_WARNING = 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
 exports.EXISTS_INFO = 'another job saved this key first';
+/** The existence check found the key: the save stops before making anything visible. */
+class EntryExists extends Error {
+}
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline, error) {
     return pipeline.failure() ?? error;
@@ -36185,8 +36188,10 @@ class S3Backend {
         const metadata = { [constants_1.FORMAT_METADATA_KEY]: constants_1.ARCHIVE_FORMAT };
         if (keyTail !== undefined)
             metadata[encoding_1.KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
-        // tar | zstd starts before the credentials and the existence check and overlaps their round
-        // trips (the pipe holds its output until the upload reads it); it is stopped if there is nothing to do.
+        // tar | zstd starts before the credentials; the existence check runs while the archive is made
+        // and uploaded, and is awaited just before the write that would make the entry visible (which
+        // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
+        // there (a multipart upload is aborted).
         const archiveTools = (0, tools_1.findArchiveTools)();
         const manifest = await (0, paths_1.writeManifest)(paths);
         const started = Date.now();
@@ -36195,20 +36200,26 @@ class S3Backend {
         let client;
         try {
             client = await this.client(settings);
-            if (await this.exists(client, key)) {
-                await settle(archive);
-                return { status: 'exists', scope };
-            }
+            const existing = this.exists(client, key);
+            existing.catch(() => undefined); // awaited before the commit; a failure there fails the save
             progress.start();
             const result = await (0, upload_1.uploadStream)(archive.output, { client, bucket: this.s3.bucket, key, metadata }, {
                 partSize: settings.tuning.uploadPartSize,
                 concurrency: settings.tuning.uploadConcurrency,
                 onProgress: (bytes) => progress.add(bytes),
-                beforeCommit: () => archive.done,
+                beforeCommit: async () => {
+                    await archive.done;
+                    if (await existing)
+                        throw new EntryExists();
+                },
             });
             return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
         }
         catch (error) {
+            if (error instanceof EntryExists) {
+                await settle(archive);
+                return { status: 'exists', scope };
+            }
             const cause = pipelineError(archive, error);
             await settle(archive);
             throw await (0, tools_1.explainToolFailure)(archiveTools, cause);

@@ -25,6 +25,9 @@ export const PATHS_WARNING =
 
 export const EXISTS_INFO = 'another job saved this key first';
 
+/** The existence check found the key: the save stops before making anything visible. */
+class EntryExists extends Error {}
+
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline: Pipeline, error: unknown): unknown {
   return pipeline.failure() ?? error;
@@ -155,8 +158,10 @@ export class S3Backend implements CacheBackend {
     const metadata: Record<string, string> = { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT };
     if (keyTail !== undefined)
       metadata[KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
-    // tar | zstd starts before the credentials and the existence check and overlaps their round
-    // trips (the pipe holds its output until the upload reads it); it is stopped if there is nothing to do.
+    // tar | zstd starts before the credentials; the existence check runs while the archive is made
+    // and uploaded, and is awaited just before the write that would make the entry visible (which
+    // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
+    // there (a multipart upload is aborted).
     const archiveTools = findArchiveTools();
     const manifest = await writeManifest(paths);
     const started = Date.now();
@@ -165,10 +170,8 @@ export class S3Backend implements CacheBackend {
     let client: S3Client | undefined;
     try {
       client = await this.client(settings);
-      if (await this.exists(client, key)) {
-        await settle(archive);
-        return { status: 'exists', scope };
-      }
+      const existing = this.exists(client, key);
+      existing.catch(() => undefined); // awaited before the commit; a failure there fails the save
       progress.start();
       const result = await uploadStream(
         archive.output,
@@ -177,11 +180,18 @@ export class S3Backend implements CacheBackend {
           partSize: settings.tuning.uploadPartSize,
           concurrency: settings.tuning.uploadConcurrency,
           onProgress: (bytes) => progress.add(bytes),
-          beforeCommit: () => archive.done,
+          beforeCommit: async () => {
+            await archive.done;
+            if (await existing) throw new EntryExists();
+          },
         },
       );
       return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
     } catch (error) {
+      if (error instanceof EntryExists) {
+        await settle(archive);
+        return { status: 'exists', scope };
+      }
       const cause = pipelineError(archive, error);
       await settle(archive);
       throw await explainToolFailure(archiveTools, cause);

@@ -276,6 +276,39 @@ describe('unavailable cache: a warning, never a failed step', () => {
 });
 
 describe('immutable entries', () => {
+  it.each([
+    ['a single PutObject', 'small', 0],
+    ['a multipart upload', 'multipart', 5.5 * MiB],
+  ])(
+    'saving a key that exists (%s): the existence check stops it before any write commits; an info line, nothing changed, no open upload',
+    async (_what, name, blobSize) => {
+      const prefix = world.env.newPrefix();
+      const key = `exists-${name}`;
+      const blob = noise(Math.max(1000, blobSize));
+      const first = await world.seed(prefix, key, { 'who.txt': 'first', 'blob.bin': blob });
+      expect(first.warnings).toEqual([]);
+      const before = await world.env.list(prefix);
+      const from = world.env.proxy.requests.length;
+      const job = world.job(prefix);
+      writeTree(join(job.workspace, 'deps'), { 'who.txt': 'second', 'blob.bin': blob });
+      const again = expectExit(
+        await job.step({
+          action: 'save',
+          with: { path: 'deps', key, 'upload-chunk-size': String(5 * MiB) },
+        }),
+        0,
+      );
+      expect(again.warnings).toEqual([]);
+      expect(
+        again.lines.filter((l) => /exists already: another job saved this key first/.test(l)),
+      ).toHaveLength(1);
+      expect(completingWrites(world.env.proxy.requests.slice(from), prefix)).toEqual([]);
+      expect(await world.env.list(prefix)).toEqual(before);
+      expect(await world.env.openUploads(prefix)).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   it(
     'two concurrent multipart saves of one key leave exactly one complete entry and both succeed',
     async () => {
