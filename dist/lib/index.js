@@ -35919,17 +35919,17 @@ exports.actionsIO = actionsIO;
  * What a step reads from and writes to the runner, as one interface: the real one is
  * runner/workflow.ts; integration tests pass a recording one.
  */
-const core = __importStar(__nccwpck_require__(90813));
+const runner = __importStar(__nccwpck_require__(90813));
 const node_fs_1 = __nccwpck_require__(73024);
 function actionsIO(credentials) {
     return {
-        debug: (message) => core.debug(message),
-        info: (message) => core.info(message),
-        warning: (message) => core.warning(message),
-        setOutput: (name, value) => core.setOutput(name, value),
-        saveState: (name, value) => core.saveState(name, value),
-        getState: (name) => core.getState(name),
-        setFailed: (message) => core.setFailed(message),
+        debug: (message) => runner.debug(message),
+        info: (message) => runner.info(message),
+        warning: (message) => runner.warning(message),
+        setOutput: (name, value) => runner.setOutput(name, value),
+        saveState: (name, value) => runner.saveState(name, value),
+        getState: (name) => runner.getState(name),
+        setFailed: (message) => runner.setFailed(message),
         summary: (path, line) => {
             if (!path)
                 return;
@@ -35937,7 +35937,7 @@ function actionsIO(credentials) {
                 (0, node_fs_1.appendFileSync)(path, `${line}\n`);
             }
             catch (error) {
-                core.debug(`Could not write the job summary: ${error.message}`);
+                runner.debug(`Could not write the job summary: ${error.message}`);
             }
         },
         credentials,

@@ -2,7 +2,7 @@
  * What a step reads from and writes to the runner, as one interface: the real one is
  * runner/workflow.ts; integration tests pass a recording one.
  */
-import * as core from '../runner/workflow';
+import * as runner from '../runner/workflow';
 import { appendFileSync } from 'node:fs';
 import type { CredentialsDeps } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
@@ -19,19 +19,19 @@ export interface ActionIO extends Logger {
 
 export function actionsIO(credentials: CredentialsDeps): ActionIO {
   return {
-    debug: (message) => core.debug(message),
-    info: (message) => core.info(message),
-    warning: (message) => core.warning(message),
-    setOutput: (name, value) => core.setOutput(name, value),
-    saveState: (name, value) => core.saveState(name, value),
-    getState: (name) => core.getState(name),
-    setFailed: (message) => core.setFailed(message),
+    debug: (message) => runner.debug(message),
+    info: (message) => runner.info(message),
+    warning: (message) => runner.warning(message),
+    setOutput: (name, value) => runner.setOutput(name, value),
+    saveState: (name, value) => runner.saveState(name, value),
+    getState: (name) => runner.getState(name),
+    setFailed: (message) => runner.setFailed(message),
     summary: (path, line) => {
       if (!path) return;
       try {
         appendFileSync(path, `${line}\n`);
       } catch (error) {
-        core.debug(`Could not write the job summary: ${(error as Error).message}`);
+        runner.debug(`Could not write the job summary: ${(error as Error).message}`);
       }
     },
     credentials,

@@ -28,6 +28,14 @@ function which(program: string): string {
   return execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim();
 }
 
+/** A folder for a job's PATH holding links to these programs of this machine. */
+function binFolder(prefix: string, name: string, programs: string[]): string {
+  const bin = join(world.job(prefix).root, name);
+  mkdirSync(bin);
+  for (const program of programs) symlinkSync(which(program), join(bin, program));
+  return bin;
+}
+
 function expectWarnedMiss(step: StepResult): void {
   expectExit(step, 0);
   expect(output(step, 'cache-hit')).not.toBe('true');
@@ -213,9 +221,7 @@ describe('unavailable cache: a warning, never a failed step', () => {
     async () => {
       const prefix = world.env.newPrefix();
       await world.seed(prefix, 'nozstd-1', { 'x.txt': 'x' });
-      const bin = join(world.job(prefix).root, 'bin-without-zstd');
-      mkdirSync(bin);
-      for (const tool of ['tar', 'sh', 'gzip']) symlinkSync(which(tool), join(bin, tool));
+      const bin = binFolder(prefix, 'bin-without-zstd', ['tar', 'sh', 'gzip']);
       const job = world.job(prefix, { env: { PATH: bin } });
       const run = await runJob(job, {
         with: { path: 'deps', key: 'nozstd-2', 'restore-keys': 'nozstd-' },
@@ -235,9 +241,7 @@ describe('unavailable cache: a warning, never a failed step', () => {
     async () => {
       const prefix = world.env.newPrefix();
       await world.seed(prefix, 'busybox-1', { 'x.txt': 'x' });
-      const bin = join(world.job(prefix).root, 'bin-busybox-tar');
-      mkdirSync(bin);
-      for (const tool of ['zstd', 'sh']) symlinkSync(which(tool), join(bin, tool));
+      const bin = binFolder(prefix, 'bin-busybox-tar', ['zstd', 'sh']);
       // Like busybox tar: no --posix, no --verbatim-files-from; extraction fails as well.
       writeFileSync(
         join(bin, 'tar'),
