@@ -77,8 +77,13 @@ function twoProcesses(
     done,
     failure: () => failed,
     kill: () => {
-      for (const child of [first, second])
+      for (const child of [first, second]) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        // 'close' waits until the child's output streams end; output nobody reads any more (a save
+        // that failed before uploading) never ends, and with nothing else pending Node would exit
+        // silently, before the warning: drop it.
+        child.stdout?.destroy();
+      }
     },
   };
 }

@@ -42,16 +42,41 @@ export const MAX_CONCURRENCY = 64;
 /** Whole-download deadline, minutes (SEGMENT_DOWNLOAD_TIMEOUT_MINS, upstream's name and default). */
 export const DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = 10;
 
-/** A range that receives no byte for this long is aborted and retried, milliseconds. */
-export const RANGE_STALL_TIMEOUT_MS = 30_000;
-
-/** Attempts per range (first try included) and the backoff between them, milliseconds. */
+/** Attempts per range (first try included). A range that receives no byte for the request
+ * timeout (DAZN_CACHE_REQUEST_TIMEOUT_SECS) is aborted and retried. */
 export const RANGE_MAX_ATTEMPTS = 5;
+
+/** Backoff between attempts, milliseconds: full jitter, uniform in [0, min(max, base x 2^(n-1))];
+ * five attempts wait about 1.5 s in all on average, at most 3 s. */
 export const RETRY_BASE_DELAY_MS = 200;
 export const RETRY_MAX_DELAY_MS = 5_000;
 
-/** SDK-level retries per request (the SDK's standard retry strategy). */
-export const S3_MAX_ATTEMPTS = 5;
+/** Attempts per request other than ranged GETs (first included), our retries (the SDK's are off,
+ * so that they stop at the step's budget). */
+export const REQUEST_MAX_ATTEMPTS = 5;
+
+/** Time to open a TCP (and TLS) connection, milliseconds: S3 and STS in the region connect in
+ * milliseconds; 5 s leaves room for a busy NAT gateway. Never more than the request timeout. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Longest silence on a connection, milliseconds (DAZN_CACHE_REQUEST_TIMEOUT_SECS): no answer
+ * after the request was sent, or no byte of the answer's body. S3 answers in milliseconds and
+ * keeps a long CompleteMultipartUpload alive by sending whitespace, so 30 s of silence is a hung
+ * server, not a slow one. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const MAX_REQUEST_TIMEOUT_SECS = 3600;
+
+/** Budget of a whole restore step beyond the download's SEGMENT_DOWNLOAD_TIMEOUT_MINS, minutes:
+ * credentials, the lookup and tar finishing (DAZN_CACHE_STEP_TIMEOUT_MINS overrides the sum). */
+export const RESTORE_STEP_ALLOWANCE_MINS = 5;
+
+/** Budget of a whole save step, minutes (DAZN_CACHE_STEP_TIMEOUT_MINS): 10 GiB at a slow 10 MB/s
+ * takes about 18 minutes; the budget is a backstop against a hang, every request has its own bound. */
+export const DEFAULT_SAVE_STEP_TIMEOUT_MINS = 60;
+
+/** AbortMultipartUpload after a failed save gets its own budget, milliseconds: the step's may be
+ * spent already, and parts left behind cost storage until a lifecycle rule removes them. */
+export const ABORT_UPLOAD_BUDGET_MS = 30_000;
 
 /** Progress lines on long transfers, milliseconds (the contract asks for at least every 5 s). */
 export const PROGRESS_INTERVAL_MS = 5_000;

@@ -32,6 +32,10 @@ export interface TuningSettings {
   downloadPartSize: number;
   /** SEGMENT_DOWNLOAD_TIMEOUT_MINS in milliseconds. */
   downloadTimeoutMs: number;
+  /** DAZN_CACHE_REQUEST_TIMEOUT_SECS in milliseconds: the longest silence on any connection. */
+  requestTimeoutMs: number;
+  /** DAZN_CACHE_STEP_TIMEOUT_MINS in milliseconds: the budget of the whole restore or save. */
+  stepTimeoutMs: number;
 }
 
 export interface GitHubContext {
@@ -115,16 +119,36 @@ function parseMinutes(raw: string, name: string): number {
   return value;
 }
 
-function resolveTuning(readInput: InputReader, env: NodeJS.ProcessEnv): TuningSettings {
+function parseSeconds(raw: string, name: string, max: number): number {
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ValidationError(
+      `${name}="${raw}" is not valid: use a number of seconds greater than 0 and at most ${max} (e.g. 30).`,
+    );
+  }
+  return value;
+}
+
+function resolveTuning(kind: StepKind, readInput: InputReader, env: NodeJS.ProcessEnv): TuningSettings {
   const envValue = (name: string): string | undefined => firstSet(env[name]);
   const uploadConcurrency = envValue('DAZN_CACHE_UPLOAD_CONCURRENCY');
   const downloadConcurrency = envValue('DAZN_CACHE_DOWNLOAD_CONCURRENCY');
   const downloadPartSize = envValue('DAZN_CACHE_DOWNLOAD_PART_SIZE');
   const timeout = envValue('SEGMENT_DOWNLOAD_TIMEOUT_MINS');
+  const requestTimeout = envValue('DAZN_CACHE_REQUEST_TIMEOUT_SECS');
+  const stepTimeout = envValue('DAZN_CACHE_STEP_TIMEOUT_MINS');
   const chunkSizeInput = firstSet(readInput('upload-chunk-size'));
   const chunkSize = chunkSizeInput
     ? parseSize(chunkSizeInput, 'upload-chunk-size', 1, C.MAX_UPLOAD_PART_SIZE)
     : undefined;
+  const downloadTimeoutMs =
+    (timeout
+      ? parseMinutes(timeout, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')
+      : C.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS) * 60_000;
+  const defaultStepMs =
+    kind === 'restore'
+      ? downloadTimeoutMs + C.RESTORE_STEP_ALLOWANCE_MINS * 60_000
+      : C.DEFAULT_SAVE_STEP_TIMEOUT_MINS * 60_000;
   return {
     uploadConcurrency: uploadConcurrency
       ? parseCount(uploadConcurrency, 'DAZN_CACHE_UPLOAD_CONCURRENCY', 1, C.MAX_CONCURRENCY)
@@ -138,10 +162,13 @@ function resolveTuning(readInput: InputReader, env: NodeJS.ProcessEnv): TuningSe
     downloadPartSize: downloadPartSize
       ? parseSize(downloadPartSize, 'DAZN_CACHE_DOWNLOAD_PART_SIZE', 1, C.MAX_DOWNLOAD_PART_SIZE)
       : C.DEFAULT_DOWNLOAD_PART_SIZE,
-    downloadTimeoutMs:
-      (timeout
-        ? parseMinutes(timeout, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')
-        : C.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS) * 60_000,
+    downloadTimeoutMs,
+    requestTimeoutMs: requestTimeout
+      ? parseSeconds(requestTimeout, 'DAZN_CACHE_REQUEST_TIMEOUT_SECS', C.MAX_REQUEST_TIMEOUT_SECS) * 1000
+      : C.DEFAULT_REQUEST_TIMEOUT_MS,
+    stepTimeoutMs: stepTimeout
+      ? parseMinutes(stepTimeout, 'DAZN_CACHE_STEP_TIMEOUT_MINS') * 60_000
+      : defaultStepMs,
   };
 }
 
@@ -254,7 +281,7 @@ export function resolveSettings(
     lookupOnly: bool(readInput('lookup-only')),
     saveAlways: bool(readInput('save-always')),
     s3: resolveS3(readInput, env, github),
-    tuning: resolveTuning(readInput, env),
+    tuning: resolveTuning(kind, readInput, env),
     github,
   };
 }

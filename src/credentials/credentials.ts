@@ -4,13 +4,16 @@
  * role-to-assume (or default-branch-role on the default branch) set: a GitHub OIDC token with
  * audience sts.amazonaws.com is exchanged through STS AssumeRoleWithWebIdentity. Every secret is
  * masked; nothing is written to step state (the post step assumes the role again). No role: the
- * AWS SDK's default credential chain. No token: CacheUnavailableError (a warning, the cache is
- * skipped for this run).
+ * AWS SDK's default credential chain. No token permission: CacheUnavailableError; the token service
+ * or STS failing: a ServiceError (both a warning, the cache is skipped for this run). Both requests
+ * end with the step's budget.
  */
-import { SESSION_DURATION_SECONDS } from '../config/constants';
+import { DEFAULT_SAVE_STEP_TIMEOUT_MINS, SESSION_DURATION_SECONDS } from '../config/constants';
 import type { GitHubContext, S3Settings } from '../config/settings';
-import { CacheUnavailableError } from '../errors/errors';
+import { CacheUnavailableError, ServiceError } from '../errors/errors';
 import type { Logger } from '../logging/logger';
+import { DEFAULT_BOUNDS, RequestBounds, RequestScope } from '../storage/client';
+import { Budget, withinBudget } from '../storage/retry';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -26,6 +29,9 @@ export interface AssumeRoleRequest {
   region: string;
   endpoint?: string;
   durationSeconds: number;
+  /** Per-attempt bounds of the STS client, and the step's budget and retry reporting. */
+  bounds: RequestBounds;
+  scope: RequestScope;
 }
 
 /** The module's boundaries: GitHub's token service, secret masking and STS. */
@@ -33,6 +39,44 @@ export interface CredentialsDeps {
   getIDToken(audience: string): Promise<string>;
   setSecret(secret: string): void;
   assumeRoleWithWebIdentity(request: AssumeRoleRequest): Promise<AwsCredentials>;
+  /** Whether the job can request a token at all (the runner sets the request variables only with
+   * `permissions: id-token: write`); unknown when absent. */
+  idTokenPermitted?(): boolean;
+}
+
+/** Where the requests of resolveCredentials run (a budget of its own when absent). */
+export interface CredentialsContext {
+  bounds: RequestBounds;
+  scope: RequestScope;
+}
+
+const TOKEN_SERVICE = 'GitHub OIDC token service';
+
+/** The token request failed: a missing permission, or the service itself (its status if it answered). */
+function tokenFailure(error: unknown, role: string, deps: CredentialsDeps): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const statusProperty = (error as { statusCode?: unknown } | null)?.statusCode;
+  const statusInText = /HTTP (\d{3})\b/.exec(message);
+  const status =
+    typeof statusProperty === 'number' ? statusProperty : statusInText ? Number(statusInText[1]) : undefined;
+  const permitted = deps.idTokenPermitted?.() ?? !/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message);
+  if (!permitted) {
+    return new CacheUnavailableError(
+      `Cannot request a GitHub OIDC token to assume ${role} (${message}). ` +
+        'The workflow or job must grant `permissions: id-token: write` to use role-to-assume ' +
+        '(fork pull requests never get a token). The cache is not used in this step.',
+    );
+  }
+  return new ServiceError(
+    {
+      service: TOKEN_SERVICE,
+      operation: 'token request',
+      target: `ACTIONS_ID_TOKEN_REQUEST_URL (audience ${OIDC_AUDIENCE}, for ${role})`,
+      status,
+      cause: message,
+    },
+    { cause: error },
+  );
 }
 
 export const OIDC_AUDIENCE = 'sts.amazonaws.com';
@@ -49,32 +93,63 @@ export async function resolveCredentials(
   github: GitHubContext,
   logger: Logger,
   deps: CredentialsDeps,
+  context?: CredentialsContext,
 ): Promise<AwsCredentials | undefined> {
   if (!s3.roleToAssume) {
     logger.debug('No role-to-assume: using the AWS SDK default credential chain');
     return undefined;
   }
+  const own = context
+    ? undefined
+    : new Budget(DEFAULT_SAVE_STEP_TIMEOUT_MINS * 60_000, 'DAZN_CACHE_STEP_TIMEOUT_MINS');
+  const { bounds, scope } = context ?? { bounds: DEFAULT_BOUNDS, scope: { budget: own as Budget } };
+  try {
+    return await exchange(s3.roleToAssume, s3, github, logger, deps, bounds, scope);
+  } finally {
+    own?.dispose();
+  }
+}
+
+async function exchange(
+  role: string,
+  s3: S3Settings,
+  github: GitHubContext,
+  logger: Logger,
+  deps: CredentialsDeps,
+  bounds: RequestBounds,
+  scope: RequestScope,
+): Promise<AwsCredentials> {
   let token: string;
   try {
-    token = await deps.getIDToken(OIDC_AUDIENCE);
-  } catch (error) {
-    throw new CacheUnavailableError(
-      `Cannot request a GitHub OIDC token to assume ${s3.roleToAssume} (${(error as Error).message}). ` +
-        'The workflow or job must grant `permissions: id-token: write` to use role-to-assume ' +
-        '(fork pull requests never get a token). The cache is not used in this step.',
+    // The token request bounds itself (runner/workflow.ts); the budget bounds the wait for it.
+    token = await withinBudget(
+      deps.getIDToken(OIDC_AUDIENCE),
+      scope.budget,
+      () => new Error(`no token within the step's budget (${scope.budget.setting})`),
     );
+  } catch (error) {
+    throw tokenFailure(error, role, deps);
   }
   deps.setSecret(token);
   const name = sessionName(github.repository, github.runId, github.runAttempt);
-  logger.debug(`Assuming ${s3.roleToAssume} as session ${name}`);
-  const credentials = await deps.assumeRoleWithWebIdentity({
-    roleArn: s3.roleToAssume,
-    sessionName: name,
-    webIdentityToken: token,
-    region: s3.region,
-    endpoint: s3.stsEndpoint,
-    durationSeconds: SESSION_DURATION_SECONDS,
-  });
+  logger.debug(`Assuming ${role} as session ${name}`);
+  let credentials: AwsCredentials;
+  try {
+    credentials = await deps.assumeRoleWithWebIdentity({
+      roleArn: role,
+      sessionName: name,
+      webIdentityToken: token,
+      region: s3.region,
+      endpoint: s3.stsEndpoint,
+      durationSeconds: SESSION_DURATION_SECONDS,
+      bounds,
+      scope,
+    });
+  } catch (error) {
+    // The trust policy matches the token's subject: say which one this job has.
+    if (error instanceof ServiceError) error.failure.subject = `repo:${github.repository}:ref:${github.ref}`;
+    throw error;
+  }
   deps.setSecret(credentials.accessKeyId);
   deps.setSecret(credentials.secretAccessKey);
   if (credentials.sessionToken) deps.setSecret(credentials.sessionToken);

@@ -12,10 +12,10 @@ import { entryName, KEY_TAIL_METADATA_KEY, scopeFolder } from '../matching/encod
 import { findMatch, Match } from '../matching/match';
 import { restoreScopes, saveScope } from '../matching/scopes';
 import { cacheVersion } from '../matching/version';
-import { createS3Client, isNotFound } from '../storage/client';
+import { createS3Client, isNotFound, request, RequestScope } from '../storage/client';
 import { downloadToStream } from '../storage/download';
 import { s3Lister } from '../storage/list';
-import type { Sleep } from '../storage/retry';
+import { Budget, Sleep } from '../storage/retry';
 import { uploadStream } from '../storage/upload';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 import type { ActionIO } from './io';
@@ -49,9 +49,22 @@ export class S3Backend implements CacheBackend {
     return this.io;
   }
 
-  private async client(settings: CacheSettings): Promise<S3Client> {
-    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.io.credentials);
-    return createS3Client(this.s3, credentials);
+  /** The step's budget (DAZN_CACHE_STEP_TIMEOUT_MINS): every request of the step ends with it. */
+  private scope(settings: CacheSettings): RequestScope {
+    return {
+      budget: new Budget(settings.tuning.stepTimeoutMs, 'DAZN_CACHE_STEP_TIMEOUT_MINS'),
+      sleep: this.sleep,
+      onRetry: (message) => this.logger.info(message),
+    };
+  }
+
+  private async client(settings: CacheSettings, scope: RequestScope): Promise<S3Client> {
+    const bounds = { idleMs: settings.tuning.requestTimeoutMs };
+    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.io.credentials, {
+      bounds,
+      scope,
+    });
+    return createS3Client(this.s3, credentials, bounds);
   }
 
   private location(
@@ -67,11 +80,13 @@ export class S3Backend implements CacheBackend {
   }
 
   async restore(settings: CacheSettings): Promise<RestoreOutcome | undefined> {
-    const client = await this.client(settings);
+    const scope = this.scope(settings);
+    let client: S3Client | undefined;
     try {
+      client = await this.client(settings, scope);
       const version = cacheVersion(settings.paths, settings.enableCrossOsArchive);
       const scopes = restoreScopes(settings.github);
-      const match = await findMatch(s3Lister(client, this.s3.bucket), {
+      const match = await findMatch(s3Lister(client, this.s3.bucket, scope), {
         prefix: this.s3.prefix,
         repository: settings.github.repository,
         version,
@@ -95,10 +110,11 @@ export class S3Backend implements CacheBackend {
       if (settings.lookupOnly) return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
       const tools = findArchiveTools();
       const started = Date.now();
-      const size = await this.download(settings, client, match, tools);
+      const size = await this.download(settings, client, match, tools, scope);
       return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
     } finally {
-      client.destroy();
+      client?.destroy();
+      scope.budget.dispose();
     }
   }
 
@@ -108,6 +124,7 @@ export class S3Backend implements CacheBackend {
     client: S3Client,
     match: Match,
     tools: ArchiveTools,
+    scope: RequestScope,
   ): Promise<number> {
     const { objectKey: key, size, etag } = match;
     const checkMetadata = (metadata: Record<string, string> | undefined): void => {
@@ -128,6 +145,8 @@ export class S3Backend implements CacheBackend {
           partSize: settings.tuning.downloadPartSize,
           concurrency: settings.tuning.downloadConcurrency,
           deadlineMs: settings.tuning.downloadTimeoutMs,
+          budget: scope.budget,
+          stallTimeoutMs: settings.tuning.requestTimeoutMs,
           sleep: this.sleep,
           onProgress: (bytes) => progress.add(bytes),
           onRetry: (message) => this.logger.info(message),
@@ -167,10 +186,11 @@ export class S3Backend implements CacheBackend {
     const started = Date.now();
     const archive = createArchive(archiveTools, workspace, manifest.path, ZSTD_LEVEL, ZSTD_THREADS);
     const progress = new TransferProgress('Uploaded', this.logger);
+    const requests = this.scope(settings);
     let client: S3Client | undefined;
     try {
-      client = await this.client(settings);
-      const existing = this.exists(client, key);
+      client = await this.client(settings, requests);
+      const existing = this.exists(client, key, requests);
       existing.catch(() => undefined); // awaited before the commit; a failure there fails the save
       progress.start();
       const result = await uploadStream(
@@ -180,6 +200,7 @@ export class S3Backend implements CacheBackend {
           partSize: settings.tuning.uploadPartSize,
           concurrency: settings.tuning.uploadConcurrency,
           onProgress: (bytes) => progress.add(bytes),
+          scope: requests,
           beforeCommit: async () => {
             await archive.done;
             if (await existing) throw new EntryExists();
@@ -198,13 +219,25 @@ export class S3Backend implements CacheBackend {
     } finally {
       progress.stop();
       client?.destroy();
+      requests.budget.dispose();
       await manifest.remove();
     }
   }
 
-  private async exists(client: S3Client, key: string): Promise<boolean> {
+  private async exists(client: S3Client, key: string, scope: RequestScope): Promise<boolean> {
     try {
-      await client.send(new HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }));
+      await request(
+        'S3',
+        {
+          operation: 'HeadObject',
+          target: `s3://${this.s3.bucket}/${key}`,
+          purpose: 'the check that the key is not saved yet',
+        },
+        scope,
+        (abortSignal) =>
+          client.send(new HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }), { abortSignal }),
+        isNotFound,
+      );
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;

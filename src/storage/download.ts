@@ -2,14 +2,17 @@
  * Download of one entry into a writable stream (zstd's stdin). An entry of at most one part is a
  * single GET; larger ones are parallel ranged GETs, at most `concurrency` ahead of the writer and
  * written in order (memory: part size x concurrency). A range that stalls is aborted and retried
- * with backoff; the whole download has a deadline after which it fails with DownloadTimeoutError.
+ * with backoff; the whole download has a deadline (SEGMENT_DOWNLOAD_TIMEOUT_MINS, or what is left of
+ * the step's budget if that is less) after which it fails with DownloadTimeoutError. A range that
+ * fails for good fails the download with a ServiceError naming the range, the attempts and the cause.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { RANGE_MAX_ATTEMPTS, RANGE_STALL_TIMEOUT_MS } from '../config/constants';
-import { DownloadTimeoutError } from '../errors/errors';
-import { backoffDelay, Sleep, realSleep } from './retry';
+import { DEFAULT_REQUEST_TIMEOUT_MS, RANGE_MAX_ATTEMPTS } from '../config/constants';
+import { describeBudget, DownloadTimeoutError, ServiceError } from '../errors/errors';
+import { errorFacts } from '../errors/facts';
+import { backoffDelay, Budget, Sleep, realSleep } from './retry';
 
 export interface DownloadSource {
   client: S3Client;
@@ -32,7 +35,11 @@ export class EntryRefusedError extends Error {
 export interface DownloadOptions {
   partSize: number;
   concurrency: number;
+  /** SEGMENT_DOWNLOAD_TIMEOUT_MINS, milliseconds. */
   deadlineMs: number;
+  /** The step's budget: the download ends with it if that comes first. */
+  budget?: Budget;
+  /** A range that receives no byte for this long is aborted and retried (the request timeout). */
   stallTimeoutMs?: number;
   maxAttempts?: number;
   sleep?: Sleep;
@@ -77,21 +84,33 @@ export async function downloadToStream(
   source: DownloadSource,
   options: DownloadOptions,
 ): Promise<void> {
-  const stallMs = options.stallTimeoutMs ?? RANGE_STALL_TIMEOUT_MS;
+  const stallMs = options.stallTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const maxAttempts = options.maxAttempts ?? RANGE_MAX_ATTEMPTS;
   const sleep = options.sleep ?? realSleep;
   const partCount = Math.max(1, Math.ceil(source.size / options.partSize));
+  const budgetFirst = options.budget !== undefined && options.budget.remaining() < options.deadlineMs;
+  const deadlineMs = budgetFirst ? (options.budget as Budget).remaining() : options.deadlineMs;
   const deadline = new AbortController();
   let timedOut = false;
   const deadlineTimer = setTimeout(() => {
     timedOut = true;
     deadline.abort();
-  }, options.deadlineMs);
+  }, deadlineMs);
   deadlineTimer.unref();
   const timeoutError = (): DownloadTimeoutError =>
     new DownloadTimeoutError(
-      `Downloading ${source.key} did not finish within ${Math.round(options.deadlineMs / 1000)} s (SEGMENT_DOWNLOAD_TIMEOUT_MINS); treating it as a cache miss.`,
+      `Downloading s3://${source.bucket}/${source.key} did not finish within ` +
+        (budgetFirst
+          ? describeBudget((options.budget as Budget).total, (options.budget as Budget).setting)
+          : describeBudget(options.deadlineMs, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')) +
+        '; treating it as a cache miss.',
     );
+  const rangeName = (index: number): string => {
+    if (partCount === 1) return `s3://${source.bucket}/${source.key}`;
+    const start = index * options.partSize;
+    const end = Math.min(source.size, start + options.partSize) - 1;
+    return `s3://${source.bucket}/${source.key} bytes ${start}-${end} (part ${index + 1} of ${partCount})`;
+  };
 
   const fetchOnce = async (index: number): Promise<Buffer[]> => {
     const start = index * options.partSize;
@@ -150,12 +169,28 @@ export async function downloadToStream(
         return await fetchOnce(index);
       } catch (error) {
         if (deadline.signal.aborted) throw timeoutError();
-        if (attempt >= maxAttempts || isPermanent(error) || error instanceof EntryRefusedError) throw error;
+        if (error instanceof EntryRefusedError) throw error;
+        if (attempt >= maxAttempts || isPermanent(error)) {
+          const facts = errorFacts(error);
+          throw new ServiceError(
+            {
+              service: 'S3',
+              operation: 'GetObject',
+              purpose: 'the download of the entry',
+              target: rangeName(index),
+              status: facts.status,
+              code: facts.code,
+              attempts: attempt,
+              cause: facts.cause,
+            },
+            { cause: error },
+          );
+        }
         const delay = backoffDelay(attempt);
         options.onRetry?.(
-          `Part ${index + 1}/${partCount} of ${source.key} failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`,
+          `S3 GetObject of ${rangeName(index)} failed (${errorFacts(error).cause}); retry ${attempt} in ${delay} ms`,
         );
-        await sleep(delay);
+        await sleep(delay, deadline.signal);
         if (deadline.signal.aborted) throw timeoutError();
       }
     }

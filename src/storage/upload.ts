@@ -3,7 +3,9 @@
  * and uploaded `concurrency` at a time (memory: part size x (concurrency + 1)). An entry smaller
  * than one part is a single PutObject. Both finish with If-None-Match: * so S3 itself refuses a
  * second entry under the same key; a refused write returns 'exists'. Any failure aborts the
- * multipart upload, so a failed save leaves nothing visible.
+ * multipart upload, so a failed save leaves nothing visible. Every request is bounded and retried
+ * inside the step's budget; when the budget runs out the upload stops and is aborted (the abort
+ * with a budget of its own, ABORT_UPLOAD_BUDGET_MS).
  */
 import {
   AbortMultipartUploadCommand,
@@ -13,7 +15,10 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { isConditionalWriteRefusal } from './client';
+import { ABORT_UPLOAD_BUDGET_MS, DEFAULT_SAVE_STEP_TIMEOUT_MINS } from '../config/constants';
+import { describeBudget, ServiceError, StepTimeoutError } from '../errors/errors';
+import { isConditionalWriteRefusal, request, RequestScope } from './client';
+import { Budget, withinBudget } from './retry';
 
 export interface UploadTarget {
   client: S3Client;
@@ -29,6 +34,8 @@ export interface UploadOptions {
   onProgress?: (bytes: number) => void;
   /** Awaited after the last byte and before the entry becomes visible: throws if the archive failed. */
   beforeCommit?: () => Promise<void>;
+  /** The step's budget and retry reporting (a budget of DEFAULT_SAVE_STEP_TIMEOUT_MINS when absent). */
+  scope?: RequestScope;
 }
 
 export interface UploadResult {
@@ -92,6 +99,14 @@ export async function uploadStream(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const { client, bucket, key } = target;
+  const ownBudget = options.scope
+    ? undefined
+    : new Budget(DEFAULT_SAVE_STEP_TIMEOUT_MINS * 60_000, 'DAZN_CACHE_STEP_TIMEOUT_MINS');
+  const outer: RequestScope = options.scope ?? { budget: ownBudget as Budget };
+  // This upload's requests end with the step's budget, or earlier when one of them failed for good.
+  const work = outer.budget.child(outer.budget.remaining(), outer.budget.setting);
+  const scope: RequestScope = { ...outer, budget: work };
+  const where = `s3://${bucket}/${key}`;
   const cutter = new PartCutter(options.partSize);
   const completed: { PartNumber: number; ETag: string }[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -103,16 +118,22 @@ export async function uploadStream(
   const launch = (body: Buffer): void => {
     partNumber += 1;
     const number = partNumber;
-    const task = client
-      .send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: number,
-          Body: body,
-        }),
-      )
+    const task = request(
+      'S3',
+      { operation: 'UploadPart', target: `${where} part ${number}` },
+      scope,
+      (abortSignal) =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: number,
+            Body: body,
+          }),
+          { abortSignal },
+        ),
+    )
       .then((response) => {
         if (!response.ETag) throw new Error(`S3 returned no ETag for part ${number} of ${key}`);
         completed.push({ PartNumber: number, ETag: response.ETag });
@@ -134,18 +155,35 @@ export async function uploadStream(
   };
 
   try {
-    for await (const chunk of source) {
+    // Read by hand, each read bounded by the budget: tar | zstd making no progress (a hung file
+    // system) must not outlive it either.
+    const chunks = source[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await withinBudget(
+        chunks.next(),
+        work,
+        () => new Error('the archive (tar | zstd) made no progress before the budget ran out'),
+      );
+      if (next.done) break;
+      const chunk = next.value;
       cutter.push(chunk);
       size += chunk.length;
       while (cutter.full) {
         if (uploadId === undefined) {
-          const created = await client.send(
-            new CreateMultipartUploadCommand({
-              Bucket: bucket,
-              Key: key,
-              Metadata: target.metadata,
-              ContentType: 'application/octet-stream',
-            }),
+          const created = await request(
+            'S3',
+            { operation: 'CreateMultipartUpload', target: where },
+            scope,
+            (abortSignal) =>
+              client.send(
+                new CreateMultipartUploadCommand({
+                  Bucket: bucket,
+                  Key: key,
+                  Metadata: target.metadata,
+                  ContentType: 'application/octet-stream',
+                }),
+                { abortSignal },
+              ),
           );
           if (!created.UploadId) throw new Error(`S3 returned no UploadId for ${key}`);
           uploadId = created.UploadId;
@@ -156,16 +194,24 @@ export async function uploadStream(
     }
     const last = cutter.take(true);
     if (uploadId === undefined) {
-      await options.beforeCommit?.();
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: last,
-          Metadata: target.metadata,
-          ContentType: 'application/octet-stream',
-          IfNoneMatch: '*',
-        }),
+      await beforeCommit();
+      await request(
+        'S3',
+        { operation: 'PutObject', target: where },
+        scope,
+        (abortSignal) =>
+          client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: last,
+              Metadata: target.metadata,
+              ContentType: 'application/octet-stream',
+              IfNoneMatch: '*',
+            }),
+            { abortSignal },
+          ),
+        isConditionalWriteRefusal,
       );
       options.onProgress?.(last.length);
       return { status: 'created', size };
@@ -176,26 +222,81 @@ export async function uploadStream(
     }
     await Promise.all(inFlight);
     if (failure) throw failure.error;
-    await options.beforeCommit?.();
+    await beforeCommit();
     completed.sort((a, b) => a.PartNumber - b.PartNumber);
-    await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: completed },
-        IfNoneMatch: '*',
-      }),
+    const parts = completed;
+    await request(
+      'S3',
+      { operation: 'CompleteMultipartUpload', target: where },
+      scope,
+      (abortSignal) =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            IfNoneMatch: '*',
+          }),
+          { abortSignal },
+        ),
+      isConditionalWriteRefusal,
     );
     return { status: 'created', size };
   } catch (error) {
-    if (uploadId !== undefined) {
-      await Promise.allSettled(inFlight);
-      await client
-        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-        .catch(() => undefined);
-    }
+    const expired = outer.budget.expired;
+    work.cancel(); // stops the parts still in flight
+    await Promise.allSettled(inFlight);
+    if (uploadId !== undefined) await abortUpload(uploadId, scope);
     if (isConditionalWriteRefusal(error)) return { status: 'exists', size };
+    // The budget ran out: a request that it cut short says best what was waited for.
+    const reported =
+      expired && !(error instanceof ServiceError) && failure?.error instanceof ServiceError
+        ? failure.error
+        : error;
+    if (reported instanceof ServiceError) throw reported;
+    if (expired) {
+      throw new StepTimeoutError(
+        `The save of ${where} did not finish within ${describeBudget(outer.budget.total, outer.budget.setting)}; nothing was saved` +
+          (uploadId !== undefined ? ' (the multipart upload was aborted)' : '') +
+          ` (${(error as Error).message}).`,
+      );
+    }
     throw error;
+  } finally {
+    work.dispose();
+    ownBudget?.dispose();
+  }
+
+  /** The caller's check (archive finished, key not taken), bounded by the budget too. */
+  function beforeCommit(): Promise<void> {
+    if (!options.beforeCommit) return Promise.resolve();
+    return withinBudget(
+      options.beforeCommit(),
+      work,
+      () => new Error('the archive or the existence check did not finish in time'),
+    );
+  }
+
+  /** Best effort, with its own budget: a failed abort leaves parts for a lifecycle rule, not a hang. */
+  async function abortUpload(id: string, retry: RequestScope): Promise<void> {
+    const budget = new Budget(ABORT_UPLOAD_BUDGET_MS, 'ABORT_UPLOAD_BUDGET_MS');
+    try {
+      await request(
+        'S3',
+        { operation: 'AbortMultipartUpload', target: where },
+        { ...retry, budget },
+        (abortSignal) =>
+          client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }), {
+            abortSignal,
+          }),
+      );
+    } catch (error) {
+      retry.onRetry?.(
+        `Could not abort the multipart upload of ${where} (${(error as Error).message}); its parts stay until the bucket's lifecycle rule for incomplete uploads removes them.`,
+      );
+    } finally {
+      budget.dispose();
+    }
   }
 }

@@ -3,10 +3,15 @@
  * it a rule; for every request the rule may return a fault, and the proxy then, for that request:
  *
  * - `delay`: holds the response's first byte back for `ms`;
- * - `stall`: forwards `afterBytes` of the body, then sends nothing more (the connection stays open);
+ * - `hang`: accepts the request (reads its body) and never answers, without forwarding it (so a
+ *   hung CompleteMultipartUpload commits nothing); the connection stays open until the client leaves;
+ * - `stall`: forwards the headers and `afterBytes` of the body, then sends nothing more (the
+ *   connection stays open); `afterBytes: 0` is "answer the headers, then stall the body";
  * - `reset`: resets the TCP connection (before the response, or after `afterBytes` of the body);
- * - `status`: answers `status` with an S3 error document (500 InternalError, 503 SlowDown, ...)
- *   without forwarding;
+ * - `status`: answers `status` without forwarding, with an error document in the service's format
+ *   (S3's `<Error>`, STS's `<ErrorResponse>`: 500 InternalError, 503 SlowDown, 403 AccessDenied ...),
+ *   or with `body: 'html'` an HTML page (what a load balancer or proxy in between sends), or with
+ *   `body: 'empty'` nothing (as S3 answers a HEAD);
  * - `truncate`: forwards the headers (with the full Content-Length) and `afterBytes` of the body,
  *   then closes the connection;
  * - `corrupt`: forwards everything, with one byte of the body flipped at `offset`.
@@ -18,9 +23,10 @@ import { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
   | { kind: 'delay'; ms: number }
+  | { kind: 'hang' }
   | { kind: 'stall'; afterBytes: number }
   | { kind: 'reset'; afterBytes?: number }
-  | { kind: 'status'; status: number; code?: string }
+  | { kind: 'status'; status: number; code?: string; body?: 'error-document' | 'html' | 'empty' }
   | { kind: 'truncate'; afterBytes: number }
   | { kind: 'corrupt'; offset: number };
 
@@ -73,6 +79,7 @@ export function s3Operation(r: Pick<ProxiedRequest, 'method' | 'url' | 'headers'
 
 const ERROR_MESSAGES: Record<string, string> = {
   SlowDown: 'Please reduce your request rate.',
+  AccessDenied: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
   InternalError: 'We encountered an internal error. Please try again.',
   ServiceUnavailable: 'Service is unable to handle request.',
 };
@@ -109,16 +116,33 @@ export async function startFaultProxy(
     const entry: FaultLogEntry = { ...request, fault, status: undefined };
     log.push(entry);
 
+    if (fault?.kind === 'hang') {
+      entry.status = 0;
+      req.resume(); // read the request, answer nothing
+      return;
+    }
     if (fault?.kind === 'status') {
       const code = fault.code ?? (fault.status === 503 ? 'SlowDown' : 'InternalError');
-      const body =
-        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code>` +
-        `<Message>${ERROR_MESSAGES[code] ?? code}</Message><RequestId>fault-${request.index}</RequestId></Error>`;
+      const message = ERROR_MESSAGES[code] ?? code;
+      const sts = s3Operation(request) === 'STS';
+      let body = '';
+      let type = 'application/xml';
+      if (fault.body === 'html') {
+        type = 'text/html';
+        body = `<html><head><title>${fault.status}</title></head><body><h1>${fault.status} Internal Server Error</h1></body></html>`;
+      } else if (fault.body !== 'empty') {
+        // STS (query protocol) wraps the error in ErrorResponse; S3 answers a bare Error.
+        body = sts
+          ? `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
+            `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-${request.index}</RequestId></ErrorResponse>`
+          : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code>` +
+            `<Message>${message}</Message><RequestId>fault-${request.index}</RequestId></Error>`;
+      }
       entry.status = fault.status;
       req.resume();
       const answer = (): void => {
         res.writeHead(fault.status, {
-          'Content-Type': 'application/xml',
+          ...(body ? { 'Content-Type': type } : {}),
           'Content-Length': Buffer.byteLength(body),
         });
         res.end(body);

@@ -101,7 +101,18 @@ describe('settings', () => {
       downloadConcurrency: 16,
       downloadPartSize: 4 * 1024 * 1024,
       downloadTimeoutMs: 30_000,
+      requestTimeoutMs: 30_000,
+      // restore: the download's 0.5 min plus 5 min for credentials, the lookup and tar
+      stepTimeoutMs: 330_000,
     });
+  });
+
+  it('reads the request timeout and the step budget, and defaults the save budget to 60 minutes', () => {
+    const s = resolve({}, { DAZN_CACHE_REQUEST_TIMEOUT_SECS: '1.5', DAZN_CACHE_STEP_TIMEOUT_MINS: '0.25' });
+    expect(s.tuning.requestTimeoutMs).toBe(1500);
+    expect(s.tuning.stepTimeoutMs).toBe(15_000);
+    const save = resolve({}, {}, 'save');
+    expect(save.tuning.stepTimeoutMs).toBe(60 * 60_000);
   });
 
   it.each([
@@ -110,6 +121,9 @@ describe('settings', () => {
     ['DAZN_CACHE_DOWNLOAD_CONCURRENCY', '1000'],
     ['DAZN_CACHE_DOWNLOAD_PART_SIZE', '-1'],
     ['DAZN_CACHE_DOWNLOAD_PART_SIZE', '8 parsecs'],
+    ['DAZN_CACHE_REQUEST_TIMEOUT_SECS', '0'],
+    ['DAZN_CACHE_REQUEST_TIMEOUT_SECS', '5000'],
+    ['DAZN_CACHE_STEP_TIMEOUT_MINS', 'soon'],
     ['SEGMENT_DOWNLOAD_TIMEOUT_MINS', '0'],
     ['SEGMENT_DOWNLOAD_TIMEOUT_MINS', 'soon'],
   ])('rejects %s=%s with an error naming it', (name, value) => {

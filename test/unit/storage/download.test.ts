@@ -108,7 +108,9 @@ describe('download', () => {
     );
     expect((await sink.result()).equals(data)).toBe(true);
     expect(retries.length).toBeGreaterThanOrEqual(1);
-    expect(retries[0]).toMatch(/Part 3\/16 .*no data for 30 ms|Part 3\/16 .*abort/);
+    expect(retries[0]).toMatch(
+      /bytes 128-191 \(part 3 of 16\) failed \((no data for 30 ms|aborted)\); retry 1/,
+    );
     expect(delays.length).toBe(retries.length);
     expect(calls.filter((r) => r === 'bytes=128-191').length).toBe(retries.length + 1);
   });
