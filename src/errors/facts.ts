@@ -45,7 +45,7 @@ export function errorFacts(error: unknown): ErrorFacts {
   } else if (status !== undefined && code === undefined) {
     const type = e.$response?.headers?.['content-type'];
     cause =
-      `HTTP ${status} without an AWS error document` +
+      'no AWS error document in the answer' +
       (typeof type === 'string' && type !== '' ? ` (a ${type} body)` : ' (no body)');
   } else if (code !== undefined) {
     cause = message && message !== code ? `${code}: ${message}` : code;
@@ -56,6 +56,13 @@ export function errorFacts(error: unknown): ErrorFacts {
     cause = label && !message.includes(label) ? `${label}: ${message}` : message;
   }
   return { status, code, cause, sdkRetryable: e.$retryable !== undefined && e.$retryable !== false };
+}
+
+/** "HTTP 500: InternalError: ..." or, without an answer, the cause alone (for log lines). */
+export function describeFacts(facts: ErrorFacts): string {
+  return facts.status !== undefined && facts.status >= 300
+    ? `HTTP ${facts.status}: ${facts.cause}`
+    : facts.cause;
 }
 
 /** Codes that mean "try again": throttling, clock skew, a busy identity provider. */

@@ -52,8 +52,9 @@ function tried(f: ServiceFailure): string {
   return f.attempts === 1 ? ' (1 attempt)' : ` after ${f.attempts} attempts`;
 }
 
+/** "HTTP 403" (the cause that follows names the code). */
 function answered(f: ServiceFailure): string {
-  return `HTTP ${f.status}${f.code ? ` ${f.code}` : ''}`;
+  return `HTTP ${f.status}`;
 }
 
 /** The message for a request that failed for good: service, operation, cause and the fix. */
@@ -116,7 +117,7 @@ export function describeServiceFailure(failure: ServiceFailure): string {
   if (f.status === 403 || f.code === 'AccessDenied' || f.code === 'Forbidden') {
     const permission = S3_PERMISSION[f.operation] ?? 'this operation on the cache prefix';
     return (
-      `S3 denied ${operation} (${answered(f)}${f.code ? '' : ', no error document'}). ` +
+      `S3 denied ${operation} (${answered(f)}: ${f.cause}). ` +
       `The role (role-to-assume / default-branch-role, or the runner's AWS credentials) must allow ${permission}.`
     );
   }

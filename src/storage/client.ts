@@ -13,7 +13,7 @@ import {
 import type { S3Settings } from '../config/settings';
 import type { AwsCredentials } from '../credentials/credentials';
 import { Service, ServiceError } from '../errors/errors';
-import { errorFacts, isTransient } from '../errors/facts';
+import { describeFacts, errorFacts, isTransient } from '../errors/facts';
 import { Budget, Sleep, withRetries } from './retry';
 
 /** Per-attempt bounds of every request, milliseconds. */
@@ -110,7 +110,7 @@ export function request<T>(
       onRetry: (attempt, error, delay) => {
         previous = error;
         scope.onRetry?.(
-          `${service} ${what.operation} on ${what.target} failed (${errorFacts(error).cause}); retry ${attempt} in ${delay} ms`,
+          `${service} ${what.operation} on ${what.target} failed (${describeFacts(errorFacts(error))}); retry ${attempt} in ${delay} ms`,
         );
       },
     },
@@ -120,7 +120,7 @@ export function request<T>(
       // Cut short by the budget: the abort says nothing; the attempt before it may.
       const cutShort = budgetExpired && facts.status === undefined;
       const cause = cutShort
-        ? `no answer yet when the budget ran out${previous === undefined ? '' : ` (the attempt before: ${errorFacts(previous).cause})`}`
+        ? `no answer yet when the budget ran out${previous === undefined ? '' : ` (the attempt before: ${describeFacts(errorFacts(previous))})`}`
         : facts.cause;
       return new ServiceError(
         {

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_REQUEST_TIMEOUT_MS, RANGE_MAX_ATTEMPTS } from '../config/constants';
 import { describeBudget, DownloadTimeoutError, ServiceError } from '../errors/errors';
-import { errorFacts } from '../errors/facts';
+import { describeFacts, errorFacts } from '../errors/facts';
 import { backoffDelay, Budget, Sleep, realSleep } from './retry';
 
 export interface DownloadSource {
@@ -188,7 +188,7 @@ export async function downloadToStream(
         }
         const delay = backoffDelay(attempt);
         options.onRetry?.(
-          `S3 GetObject of ${rangeName(index)} failed (${errorFacts(error).cause}); retry ${attempt} in ${delay} ms`,
+          `S3 GetObject of ${rangeName(index)} failed (${describeFacts(errorFacts(error))}); retry ${attempt} in ${delay} ms`,
         );
         await sleep(delay, deadline.signal);
         if (deadline.signal.aborted) throw timeoutError();

@@ -1,5 +1,5 @@
 import { CredentialsDeps, resolveCredentials, sessionName } from '../../../src/credentials/credentials';
-import { CacheUnavailableError } from '../../../src/errors/errors';
+import { CacheUnavailableError, ServiceError } from '../../../src/errors/errors';
 import type { GitHubContext, S3Settings } from '../../../src/config/settings';
 
 const s3: S3Settings = {
@@ -68,5 +68,42 @@ describe('credentials', () => {
     const attempt = resolveCredentials(s3, github, quiet, d);
     await expect(attempt).rejects.toThrow(CacheUnavailableError);
     await expect(attempt).rejects.toThrow('permissions: id-token: write');
+  });
+});
+
+describe('token request failures', () => {
+  it('a status from the token service is its failure, not a missing permission', async () => {
+    const { d } = deps({
+      getIDToken: async () => Promise.reject(new Error('The token service answered HTTP 500')),
+      idTokenPermitted: () => true,
+    });
+    const attempt = resolveCredentials(s3, github, quiet, d);
+    await expect(attempt).rejects.toThrow(ServiceError);
+    await expect(attempt).rejects.toMatchObject({
+      failure: { service: 'GitHub OIDC token service', status: 500 },
+    });
+  });
+
+  it('without the request variables it is the id-token permission, whatever the error says', async () => {
+    const { d } = deps({
+      getIDToken: async () => Promise.reject(new Error('HTTP 500')),
+      idTokenPermitted: () => false,
+    });
+    await expect(resolveCredentials(s3, github, quiet, d)).rejects.toThrow('permissions: id-token: write');
+  });
+
+  it('an STS failure carries the subject the trust policy must match', async () => {
+    const refused = new ServiceError({
+      service: 'STS',
+      operation: 'AssumeRoleWithWebIdentity',
+      target: 'arn',
+      status: 403,
+      attempts: 1,
+      cause: 'AccessDenied',
+    });
+    const { d } = deps({ assumeRoleWithWebIdentity: async () => Promise.reject(refused) });
+    await expect(resolveCredentials(s3, github, quiet, d)).rejects.toMatchObject({
+      failure: { subject: 'repo:o/r:ref:refs/heads/x' },
+    });
   });
 });

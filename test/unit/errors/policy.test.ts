@@ -1,5 +1,5 @@
 import { applyFailurePolicy, describeError } from '../../../src/errors/policy';
-import { CacheMissError, ValidationError } from '../../../src/errors/errors';
+import { CacheMissError, ServiceError, ServiceFailure, ValidationError } from '../../../src/errors/errors';
 
 function sdkError(name: string, status: number): Error {
   return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -35,5 +35,94 @@ describe('failure policy', () => {
     expect(describeError(sdkError('NoSuchBucket', 404), 'b')).toMatch(/bucket not found.*DAZN_CACHE_BUCKET/);
     expect(describeError(sdkError('PermanentRedirect', 301), 'b')).toMatch(/wrong region.*DAZN_CACHE_REGION/);
     expect(describeError(sdkError('AuthorizationHeaderMalformed', 400), 'b')).toMatch(/wrong region/);
+  });
+});
+
+describe('service failures', () => {
+  const base = { attempts: 5, cause: 'c' };
+  const text = (failure: ServiceFailure): string => describeError(new ServiceError(failure), 'b');
+
+  it('STS refusing the role points at the trust policy and the token subject, not at S3', () => {
+    const message = text({
+      ...base,
+      service: 'STS',
+      operation: 'AssumeRoleWithWebIdentity',
+      target: 'arn:aws:iam::1:role/r',
+      status: 403,
+      code: 'AccessDenied',
+      attempts: 1,
+      subject: 'repo:o/r:ref:refs/heads/x',
+    });
+    expect(message).toMatch(
+      /^STS refused the role arn:aws:iam::1:role\/r .*trust policy.*repo:o\/r:ref:refs\/heads\/x/,
+    );
+    expect(message).not.toMatch(/S3 access denied/);
+  });
+
+  it('a 5xx names the service, the operation, the status and the attempts', () => {
+    expect(
+      text({ ...base, service: 'STS', operation: 'AssumeRoleWithWebIdentity', target: 'arn:r', status: 500 }),
+    ).toMatch(/^STS AssumeRoleWithWebIdentity for arn:r failed with HTTP 500 after 5 attempts \(c\)/);
+    expect(
+      text({ ...base, service: 'S3', operation: 'ListObjectsV2', target: 's3://b/p', status: 503 }),
+    ).toMatch(/^S3 ListObjectsV2 on s3:\/\/b\/p failed with HTTP 503 after 5 attempts/);
+  });
+
+  it('an S3 403 says which permission the operation needs', () => {
+    expect(
+      text({
+        ...base,
+        service: 'S3',
+        operation: 'HeadObject',
+        purpose: 'the check that the key is not saved yet',
+        target: 's3://b/k',
+        status: 403,
+        attempts: 1,
+      }),
+    ).toMatch(
+      /^S3 denied HeadObject \(the check that the key is not saved yet\) on s3:\/\/b\/k \(HTTP 403: c\).*s3:GetObject/,
+    );
+    expect(
+      text({ ...base, service: 'S3', operation: 'UploadPart', target: 's3://b/k', status: 403 }),
+    ).toMatch(/s3:PutObject/);
+  });
+
+  it('no answer names the attempts and the last cause; an exhausted budget names its setting', () => {
+    expect(
+      text({
+        ...base,
+        service: 'S3',
+        operation: 'GetObject',
+        target: 's3://b/k bytes 0-9 (part 1 of 2)',
+        cause: 'ECONNRESET: aborted',
+      }),
+    ).toMatch(
+      /^S3 GetObject on s3:\/\/b\/k bytes 0-9 \(part 1 of 2\) failed after 5 attempts; last cause: ECONNRESET: aborted/,
+    );
+    expect(
+      text({
+        ...base,
+        service: 'S3',
+        operation: 'PutObject',
+        target: 's3://b/k',
+        budgetExpired: true,
+        budgetMs: 120_000,
+        budgetSetting: 'DAZN_CACHE_STEP_TIMEOUT_MINS',
+      }),
+    ).toMatch(/did not finish within the budget of 2 min \(DAZN_CACHE_STEP_TIMEOUT_MINS\)/);
+  });
+
+  it('the token service failing with a status says the permission is there', () => {
+    const message = text({
+      service: 'GitHub OIDC token service',
+      operation: 'token request',
+      target: 'ACTIONS_ID_TOKEN_REQUEST_URL',
+      status: 500,
+      cause: 'The token service answered HTTP 500',
+    });
+    expect(message).toMatch(
+      /GitHub OIDC token service failed with HTTP 500.*has the id-token: write permission/,
+    );
+    expect(message).not.toMatch(/must grant/);
   });
 });
