@@ -34527,6 +34527,192 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
+/***/ 52281:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.unescapeTarName = unescapeTarName;
+exports.readJournal = readJournal;
+exports.removeJournalled = removeJournalled;
+/**
+ * What an unfinished restore wrote, and how it is taken back out of the workspace.
+ *
+ * `tar -x` runs with `-v --index-file=<journal> --quoting-style=escape`: it writes each member's
+ * name to the journal as it starts extracting it, so after a failure the journal lists every path
+ * the restore may have written (the last one possibly half-written). A restore that did not finish
+ * removes them all: a tree that is only partly the entry must never look like a restored cache (the
+ * job's post step would save it under the primary key, and the next job would get an exact hit).
+ */
+const promises_1 = __nccwpck_require__(51455);
+const path = __importStar(__nccwpck_require__(76760));
+const SIMPLE_ESCAPES = {
+    '\\': 0x5c,
+    n: 0x0a,
+    t: 0x09,
+    r: 0x0d,
+    a: 0x07,
+    b: 0x08,
+    f: 0x0c,
+    v: 0x0b,
+    '?': 0x3f,
+    '"': 0x22,
+    "'": 0x27,
+};
+/**
+ * Decodes one name as GNU tar prints it with `--quoting-style=escape`: C escapes (`\\`, `\n`, …)
+ * and `\ooo` octal bytes (what a non-UTF-8 locale prints for non-ASCII bytes); everything else is
+ * the name's own bytes. The result is read as UTF-8, like the names tar archived.
+ */
+function unescapeTarName(line) {
+    const bytes = [];
+    for (let i = 0; i < line.length; i++) {
+        const byte = line[i];
+        if (byte !== 0x5c || i + 1 >= line.length) {
+            bytes.push(byte);
+            continue;
+        }
+        const next = String.fromCharCode(line[i + 1]);
+        const octal = /^[0-7]{3}$/.exec(line.subarray(i + 1, i + 4).toString('latin1'));
+        if (octal) {
+            bytes.push(parseInt(octal[0], 8) & 0xff);
+            i += 3;
+        }
+        else if (next in SIMPLE_ESCAPES) {
+            bytes.push(SIMPLE_ESCAPES[next]);
+            i += 1;
+        }
+        else {
+            bytes.push(byte);
+        }
+    }
+    return Buffer.from(bytes).toString('utf8');
+}
+/** The member names in a journal, in the order tar extracted them (a missing journal: none). */
+async function readJournal(file) {
+    let content;
+    try {
+        content = await (0, promises_1.readFile)(file);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+    const names = [];
+    let start = 0;
+    for (let i = 0; i <= content.length; i++) {
+        if (i === content.length || content[i] === 0x0a) {
+            if (i > start)
+                names.push(unescapeTarName(content.subarray(start, i)));
+            start = i + 1;
+        }
+    }
+    return names;
+}
+/** True when `candidate` is `root` or one of its ancestors (never removed, whatever the journal says). */
+function isRootOrAbove(candidate, root) {
+    const relative = path.relative(candidate, root);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+/**
+ * Removes what the journal lists (resolved against the workspace as `tar -P -C workspace` does):
+ * files and symbolic links are unlinked; folders, listed ones and those that only exist to hold a
+ * listed path, are removed when they are empty afterwards (deepest first). The workspace, its
+ * ancestors and the home folder are never removed.
+ */
+async function removeJournalled(names, workspace, home) {
+    const root = path.resolve(workspace);
+    const protectedRoots = [root, path.resolve(home), path.parse(root).root];
+    const folders = new Set();
+    const removal = { files: 0, folders: 0, failed: [] };
+    const addAncestors = (target) => {
+        for (let dir = path.dirname(target); !protectedRoots.some((p) => isRootOrAbove(dir, p));) {
+            folders.add(dir);
+            const parent = path.dirname(dir);
+            if (parent === dir)
+                break;
+            dir = parent;
+        }
+    };
+    for (const name of new Set(names)) {
+        const target = path.resolve(root, name);
+        if (protectedRoots.some((p) => isRootOrAbove(target, p)))
+            continue;
+        addAncestors(target);
+        let stats;
+        try {
+            stats = await (0, promises_1.lstat)(target);
+        }
+        catch {
+            continue; // listed but not created yet (tar names a member before writing it)
+        }
+        if (stats.isDirectory()) {
+            folders.add(target);
+            continue;
+        }
+        try {
+            await (0, promises_1.unlink)(target);
+            removal.files += 1;
+        }
+        catch (error) {
+            removal.failed.push(`${target}: ${error.message}`);
+        }
+    }
+    const deepestFirst = [...folders].sort((a, b) => b.split(path.sep).length - a.split(path.sep).length);
+    for (const folder of deepestFirst) {
+        try {
+            await (0, promises_1.rmdir)(folder);
+            removal.folders += 1;
+        }
+        catch (error) {
+            const code = error.code;
+            // Not empty: it holds something this restore did not write (kept), or a failed removal
+            // (already reported). Gone already: fine.
+            if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT')
+                removal.failed.push(`${folder}: ${error.message}`);
+        }
+    }
+    return removal;
+}
+
+
+/***/ }),
+
 /***/ 17366:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -34717,16 +34903,32 @@ function createArchive(tools, workspace, manifestPath, level, threads) {
     source.pipe(output);
     return { ...pipeline, output };
 }
-function extractArchive(tools, workspace) {
+function extractArchive(tools, workspace, journal) {
     const zstd = (0, node_child_process_1.spawn)(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.extractArgs(workspace), {
+    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.extractArgs(workspace, journal), {
         stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
     });
     zstd.stdout?.destroy();
     const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
     const input = zstd.stdin;
     input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
-    return { ...pipeline, input };
+    const stop = async (graceMs) => {
+        input.end();
+        let timer;
+        const exited = await Promise.race([
+            pipeline.done.then(() => true, () => true),
+            new Promise((resolve) => {
+                timer = setTimeout(() => resolve(false), graceMs);
+            }),
+        ]);
+        clearTimeout(timer);
+        if (!exited) {
+            pipeline.kill();
+            await pipeline.done.catch(() => undefined);
+        }
+        return exited;
+    };
+    return { ...pipeline, input, stop };
 }
 
 
@@ -34794,7 +34996,15 @@ function findTar(platform = process.platform, path) {
             '-T',
             manifestPath,
         ],
-        extractArgs: (workspace) => ['-xf', '-', '-P', '-C', workspace],
+        extractArgs: (workspace, journal) => [
+            '-xf',
+            '-',
+            '-P',
+            '-C',
+            workspace,
+            // Each member's name, as extraction starts, into the journal (archive/journal.ts).
+            ...(journal ? ['-v', `--index-file=${journal}`, '--quoting-style=escape'] : []),
+        ],
     };
 }
 function findZstd(path) {
@@ -34857,7 +35067,7 @@ async function explainToolFailure(tools, error) {
  * transfer ones (see settings.ts); the rest are fixed here so one file explains the trade-offs.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.VERSION_SALT = exports.USER_AGENT = exports.MAX_KEY_COUNT = exports.MAX_KEY_LENGTH = exports.SESSION_DURATION_SECONDS = exports.PROGRESS_INTERVAL_MS = exports.S3_MAX_ATTEMPTS = exports.RETRY_MAX_DELAY_MS = exports.RETRY_BASE_DELAY_MS = exports.RANGE_MAX_ATTEMPTS = exports.RANGE_STALL_TIMEOUT_MS = exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = exports.MAX_CONCURRENCY = exports.DEFAULT_DOWNLOAD_CONCURRENCY = exports.MAX_DOWNLOAD_PART_SIZE = exports.DEFAULT_DOWNLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_CONCURRENCY = exports.MAX_UPLOAD_PART_SIZE = exports.MIN_UPLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_PART_SIZE = exports.FORMAT_METADATA_KEY = exports.ARCHIVE_FORMAT = exports.COMPRESSION_METHOD = exports.ZSTD_THREADS = exports.ZSTD_LEVEL = void 0;
+exports.EXTRACT_STOP_GRACE_MS = exports.VERSION_SALT = exports.USER_AGENT = exports.MAX_KEY_COUNT = exports.MAX_KEY_LENGTH = exports.SESSION_DURATION_SECONDS = exports.PROGRESS_INTERVAL_MS = exports.S3_MAX_ATTEMPTS = exports.RETRY_MAX_DELAY_MS = exports.RETRY_BASE_DELAY_MS = exports.RANGE_MAX_ATTEMPTS = exports.RANGE_STALL_TIMEOUT_MS = exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = exports.MAX_CONCURRENCY = exports.DEFAULT_DOWNLOAD_CONCURRENCY = exports.MAX_DOWNLOAD_PART_SIZE = exports.DEFAULT_DOWNLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_CONCURRENCY = exports.MAX_UPLOAD_PART_SIZE = exports.MIN_UPLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_PART_SIZE = exports.FORMAT_METADATA_KEY = exports.ARCHIVE_FORMAT = exports.COMPRESSION_METHOD = exports.ZSTD_THREADS = exports.ZSTD_LEVEL = void 0;
 const MiB = 1024 * 1024;
 /** zstd level (1..19). 1 compresses at several hundred MB/s per core with a ratio close to 3: the
  * cache travels inside the region, so CPU time costs more than the few extra bytes. */
@@ -34905,6 +35115,12 @@ exports.MAX_KEY_COUNT = 10;
 exports.USER_AGENT = 'dazn-cache/1';
 /** Upstream's version salt, kept so the version is computed the same way. */
 exports.VERSION_SALT = '1.0';
+/**
+ * After a failed restore, how long zstd and tar get to exit on their own once their input is closed
+ * (tar flushes its journal of extracted members then), before they are killed, ms. Exiting takes
+ * milliseconds; only a hung filesystem needs the bound.
+ */
+exports.EXTRACT_STOP_GRACE_MS = 10_000;
 
 
 /***/ }),
@@ -35106,6 +35322,8 @@ function resolveSettings(kind, readInput, env, readFile = (path) => (0, node_fs_
         runId: env.GITHUB_RUN_ID ?? '0',
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
         workspace: firstSet(env.GITHUB_WORKSPACE) ?? process.cwd(),
+        runnerTemp: firstSet(env.RUNNER_TEMP),
+        job: firstSet(env.GITHUB_JOB),
         stepSummaryPath: firstSet(env.GITHUB_STEP_SUMMARY),
     };
     return {
@@ -36060,9 +36278,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.S3Backend = exports.EXISTS_INFO = exports.PATHS_WARNING = void 0;
 /** Entries in S3: match, download and extract; archive and upload. */
 const client_s3_1 = __nccwpck_require__(53711);
+const node_os_1 = __nccwpck_require__(48161);
 const pipeline_1 = __nccwpck_require__(93146);
 const paths_1 = __nccwpck_require__(17366);
 const tools_1 = __nccwpck_require__(71389);
+const journal_1 = __nccwpck_require__(52281);
 const constants_1 = __nccwpck_require__(64687);
 const credentials_1 = __nccwpck_require__(52364);
 const progress_1 = __nccwpck_require__(34646);
@@ -36074,6 +36294,7 @@ const client_1 = __nccwpck_require__(38030);
 const download_1 = __nccwpck_require__(7769);
 const list_1 = __nccwpck_require__(82081);
 const upload_1 = __nccwpck_require__(5376);
+const unfinished_1 = __nccwpck_require__(76768);
 exports.PATHS_WARNING = 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
 exports.EXISTS_INFO = 'another job saved this key first';
 /** The existence check found the key: the save stops before making anything visible. */
@@ -36151,8 +36372,10 @@ class S3Backend {
                 throw new Error(`Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${constants_1.ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`);
             }
         };
+        const { workspace } = settings.github;
+        const ticket = await (0, unfinished_1.beginRestore)(settings.github, match.cacheKey);
         const progress = new progress_1.TransferProgress('Downloaded', this.logger, size).start();
-        const extract = (0, pipeline_1.extractArchive)(tools, settings.github.workspace);
+        const extract = (0, pipeline_1.extractArchive)(tools, workspace, ticket.journal);
         try {
             await (0, download_1.downloadToStream)(extract.input, { client, bucket: this.s3.bucket, key, size, etag, checkMetadata }, {
                 partSize: settings.tuning.downloadPartSize,
@@ -36165,10 +36388,12 @@ class S3Backend {
             progress.stop(); // the rest is tar finishing the last files, not a transfer
             extract.input.end();
             await extract.done;
+            await ticket.settle();
         }
         catch (error) {
             const cause = pipelineError(extract, error);
-            await settle(extract);
+            const exitedOnItsOwn = await extract.stop(constants_1.EXTRACT_STOP_GRACE_MS);
+            await this.takeBack(workspace, ticket, exitedOnItsOwn);
             throw await (0, tools_1.explainToolFailure)(tools, cause);
         }
         finally {
@@ -36176,8 +36401,42 @@ class S3Backend {
         }
         return size;
     }
+    /**
+     * A restore that did not finish removes every path tar wrote (its journal), so no partial tree
+     * stays to be taken for the entry, and says so in one line. What cannot be removed keeps the
+     * job's marker, and the job's saves refuse (orchestration/unfinished.ts).
+     */
+    async takeBack(workspace, ticket, journalComplete) {
+        try {
+            const written = await (0, journal_1.readJournal)(ticket.journal);
+            const removal = await (0, journal_1.removeJournalled)(written, workspace, (0, node_os_1.homedir)());
+            const remaining = journalComplete
+                ? removal.failed
+                : [...removal.failed, 'tar had to be killed, so its list of written paths may be incomplete'];
+            if (remaining.length === 0) {
+                await ticket.settle();
+                if (removal.files + removal.folders > 0)
+                    this.logger.info(`The restore did not finish: removed the ${removal.files} files and ${removal.folders} folders it had written, so no partial entry stays in the workspace.`);
+            }
+            else {
+                await ticket.markIncomplete(remaining);
+                this.logger.warning(`The restore did not finish and ${remaining.length} of the paths it wrote could not be removed (${remaining.slice(0, 3).join('; ')}): the workspace may hold a partial entry, so saves in this job will not store it.`);
+            }
+        }
+        catch (error) {
+            await ticket
+                .markIncomplete([`the journal could not be read: ${error.message}`])
+                .catch(() => undefined);
+            this.logger.warning(`The restore did not finish and what it wrote could not be removed (${error.message}): saves in this job will not store the workspace's paths.`);
+        }
+    }
     async save(settings, primaryKey) {
         const workspace = settings.github.workspace;
+        const unfinished = await (0, unfinished_1.unfinishedRestores)(settings.github);
+        if (unfinished.length > 0) {
+            this.logger.warning((0, unfinished_1.unfinishedRestoreWarning)(primaryKey, unfinished));
+            return { status: 'not-saved' };
+        }
         const paths = await (0, paths_1.resolvePaths)(settings.paths, workspace);
         if (paths.length === 0) {
             this.logger.warning(exports.PATHS_WARNING);
@@ -36382,6 +36641,127 @@ function saveSummary(key, outcome) {
         'not-saved': 'not saved',
     };
     return `dazn/cache save: key ${code(key)}: ${what[outcome.status]}${scope}${transfer(outcome.size, outcome.milliseconds)}`;
+}
+
+
+/***/ }),
+
+/***/ 76768:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.unfinishedFolder = unfinishedFolder;
+exports.beginRestore = beginRestore;
+exports.unfinishedRestores = unfinishedRestores;
+exports.unfinishedRestoreWarning = unfinishedRestoreWarning;
+/**
+ * Restores of this job that did not finish, as files in the job's temporary folder.
+ *
+ * A restore writes a marker before `tar -x` starts and removes it when the tree is complete, or when
+ * it has taken back out everything it wrote after a failure. A marker that stays means the workspace
+ * may hold part of an entry: the restore was killed (SIGKILL, a lost runner, the step's timeout) or
+ * could not remove all it wrote. Every save of the job then refuses, because it cannot tell that
+ * partial tree from one the job's own steps built, and storing it would hand the next job an exact
+ * hit on a broken tree. RUNNER_TEMP is emptied at the start and end of every job, so a marker never
+ * outlives the job; without RUNNER_TEMP (outside a runner) the folder is keyed by run, attempt and
+ * job instead.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const promises_1 = __nccwpck_require__(51455);
+const node_os_1 = __nccwpck_require__(48161);
+const path = __importStar(__nccwpck_require__(76760));
+const MARKER_SUFFIX = '.restore.json';
+function unfinishedFolder(github) {
+    if (github.runnerTemp)
+        return path.join(github.runnerTemp, 'dazn-cache-restores');
+    const job = `${github.runId}-${github.runAttempt}-${github.job ?? ''}`.replace(/[^\w.-]/g, '_');
+    return path.join((0, node_os_1.tmpdir)(), `dazn-cache-restores-${job}`);
+}
+/** Records that a restore of `key` starts extracting; the marker stays if the process dies. */
+async function beginRestore(github, key) {
+    const folder = unfinishedFolder(github);
+    await (0, promises_1.mkdir)(folder, { recursive: true, mode: 0o700 });
+    const id = `${Date.now()}-${(0, node_crypto_1.randomBytes)(6).toString('hex')}`;
+    const markerFile = path.join(folder, `${id}${MARKER_SUFFIX}`);
+    const journal = path.join(folder, `${id}.journal`);
+    const write = (marker) => (0, promises_1.writeFile)(markerFile, JSON.stringify(marker));
+    const started = new Date().toISOString();
+    await write({ key, started, status: 'extracting' });
+    return {
+        journal,
+        settle: async () => {
+            await (0, promises_1.rm)(markerFile, { force: true });
+            await (0, promises_1.rm)(journal, { force: true });
+        },
+        markIncomplete: (remaining) => write({ key, started, status: 'incomplete', remaining }),
+    };
+}
+/** The restores of this job that left a possibly partial tree (none: an empty list). */
+async function unfinishedRestores(github) {
+    const folder = unfinishedFolder(github);
+    let names;
+    try {
+        names = await (0, promises_1.readdir)(folder);
+    }
+    catch {
+        return [];
+    }
+    const markers = [];
+    for (const name of names.filter((n) => n.endsWith(MARKER_SUFFIX)).sort()) {
+        try {
+            markers.push(JSON.parse(await (0, promises_1.readFile)(path.join(folder, name), 'utf8')));
+        }
+        catch {
+            // A marker cut short by a kill is still a restore that did not finish.
+            markers.push({ key: '(unknown)', started: '(unknown)', status: 'extracting' });
+        }
+    }
+    return markers;
+}
+/** Why a save refuses: one line naming the restore, what happened and what to do. */
+function unfinishedRestoreWarning(primaryKey, markers) {
+    const first = markers[0];
+    const what = first.status === 'incomplete'
+        ? `failed and could not remove ${first.remaining?.length ?? 0} of the paths it had written (${(first.remaining ?? []).slice(0, 3).join('; ')})`
+        : 'was interrupted while extracting (the step was killed or timed out)';
+    return (`Not saving ${primaryKey}: a restore of ${JSON.stringify(first.key)} in this job, started ${first.started}, ${what}, ` +
+        'so the workspace may hold a partial entry that cannot be told apart from what the job built. ' +
+        'Nothing was stored; a re-run of the job builds and saves a complete tree.');
 }
 
 

@@ -51,6 +51,12 @@ export interface CreatePipeline extends Pipeline {
 export interface ExtractPipeline extends Pipeline {
   /** Where the compressed archive goes. */
   input: Writable;
+  /**
+   * Stops after a failure elsewhere by closing the input, so that zstd and tar see the end of their
+   * data and exit on their own (tar flushing its journal); kills them if they have not within
+   * `graceMs`. Resolves true when they exited on their own.
+   */
+  stop(graceMs: number): Promise<boolean>;
 }
 
 function twoProcesses(
@@ -109,14 +115,33 @@ export function createArchive(
   return { ...pipeline, output };
 }
 
-export function extractArchive(tools: ArchiveTools, workspace: string): ExtractPipeline {
+export function extractArchive(tools: ArchiveTools, workspace: string, journal?: string): ExtractPipeline {
   const zstd = spawn(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace), {
+  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace, journal), {
     stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
   });
   zstd.stdout?.destroy();
   const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
   const input = zstd.stdin as Writable;
   input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
-  return { ...pipeline, input };
+  const stop = async (graceMs: number): Promise<boolean> => {
+    input.end();
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      pipeline.done.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exited) {
+      pipeline.kill();
+      await pipeline.done.catch(() => undefined);
+    }
+    return exited;
+  };
+  return { ...pipeline, input, stop };
 }

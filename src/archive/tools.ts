@@ -13,8 +13,8 @@ export interface Tar {
   readonly path: string;
   /** Arguments that write a POSIX tar of the manifest's paths (NUL-separated, relative to workspace) to stdout. */
   createArgs(workspace: string, manifestPath: string): string[];
-  /** Arguments that extract a tar read from stdin into the workspace. */
-  extractArgs(workspace: string): string[];
+  /** Arguments that extract a tar read from stdin into the workspace, listing members in `journal`. */
+  extractArgs(workspace: string, journal?: string): string[];
 }
 
 export interface Zstd {
@@ -71,7 +71,15 @@ export function findTar(platform: NodeJS.Platform = process.platform, path?: str
       '-T',
       manifestPath,
     ],
-    extractArgs: (workspace) => ['-xf', '-', '-P', '-C', workspace],
+    extractArgs: (workspace, journal) => [
+      '-xf',
+      '-',
+      '-P',
+      '-C',
+      workspace,
+      // Each member's name, as extraction starts, into the journal (archive/journal.ts).
+      ...(journal ? ['-v', `--index-file=${journal}`, '--quoting-style=escape'] : []),
+    ],
   };
 }
 

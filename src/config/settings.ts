@@ -43,6 +43,10 @@ export interface GitHubContext {
   runId: string;
   runAttempt: string;
   workspace: string;
+  /** The job's own temporary folder (RUNNER_TEMP: emptied at the start and end of every job). */
+  runnerTemp?: string;
+  /** GITHUB_JOB: the job's id in the workflow. */
+  job?: string;
   stepSummaryPath?: string;
 }
 
@@ -243,6 +247,8 @@ export function resolveSettings(
     runId: env.GITHUB_RUN_ID ?? '0',
     runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
     workspace: firstSet(env.GITHUB_WORKSPACE) ?? process.cwd(),
+    runnerTemp: firstSet(env.RUNNER_TEMP),
+    job: firstSet(env.GITHUB_JOB),
     stepSummaryPath: firstSet(env.GITHUB_STEP_SUMMARY),
   };
   return {

@@ -1,9 +1,17 @@
 /** Entries in S3: match, download and extract; archive and upload. */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { homedir } from 'node:os';
 import { createArchive, extractArchive, Pipeline } from '../archive/pipeline';
 import { resolvePaths, writeManifest } from '../archive/paths';
 import { ArchiveTools, explainToolFailure, findArchiveTools } from '../archive/tools';
-import { ARCHIVE_FORMAT, FORMAT_METADATA_KEY, ZSTD_LEVEL, ZSTD_THREADS } from '../config/constants';
+import { readJournal, removeJournalled } from '../archive/journal';
+import {
+  ARCHIVE_FORMAT,
+  EXTRACT_STOP_GRACE_MS,
+  FORMAT_METADATA_KEY,
+  ZSTD_LEVEL,
+  ZSTD_THREADS,
+} from '../config/constants';
 import type { CacheSettings, S3Settings } from '../config/settings';
 import { resolveCredentials } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
@@ -19,6 +27,7 @@ import type { Sleep } from '../storage/retry';
 import { uploadStream } from '../storage/upload';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 import type { ActionIO } from './io';
+import { beginRestore, RestoreTicket, unfinishedRestores, unfinishedRestoreWarning } from './unfinished';
 
 export const PATHS_WARNING =
   'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
@@ -118,8 +127,10 @@ export class S3Backend implements CacheBackend {
         );
       }
     };
+    const { workspace } = settings.github;
+    const ticket = await beginRestore(settings.github, match.cacheKey);
     const progress = new TransferProgress('Downloaded', this.logger, size).start();
-    const extract = extractArchive(tools, settings.github.workspace);
+    const extract = extractArchive(tools, workspace, ticket.journal);
     try {
       await downloadToStream(
         extract.input,
@@ -136,9 +147,11 @@ export class S3Backend implements CacheBackend {
       progress.stop(); // the rest is tar finishing the last files, not a transfer
       extract.input.end();
       await extract.done;
+      await ticket.settle();
     } catch (error) {
       const cause = pipelineError(extract, error);
-      await settle(extract);
+      const exitedOnItsOwn = await extract.stop(EXTRACT_STOP_GRACE_MS);
+      await this.takeBack(workspace, ticket, exitedOnItsOwn);
       throw await explainToolFailure(tools, cause);
     } finally {
       progress.stop();
@@ -146,8 +159,47 @@ export class S3Backend implements CacheBackend {
     return size;
   }
 
+  /**
+   * A restore that did not finish removes every path tar wrote (its journal), so no partial tree
+   * stays to be taken for the entry, and says so in one line. What cannot be removed keeps the
+   * job's marker, and the job's saves refuse (orchestration/unfinished.ts).
+   */
+  private async takeBack(workspace: string, ticket: RestoreTicket, journalComplete: boolean): Promise<void> {
+    try {
+      const written = await readJournal(ticket.journal);
+      const removal = await removeJournalled(written, workspace, homedir());
+      const remaining = journalComplete
+        ? removal.failed
+        : [...removal.failed, 'tar had to be killed, so its list of written paths may be incomplete'];
+      if (remaining.length === 0) {
+        await ticket.settle();
+        if (removal.files + removal.folders > 0)
+          this.logger.info(
+            `The restore did not finish: removed the ${removal.files} files and ${removal.folders} folders it had written, so no partial entry stays in the workspace.`,
+          );
+      } else {
+        await ticket.markIncomplete(remaining);
+        this.logger.warning(
+          `The restore did not finish and ${remaining.length} of the paths it wrote could not be removed (${remaining.slice(0, 3).join('; ')}): the workspace may hold a partial entry, so saves in this job will not store it.`,
+        );
+      }
+    } catch (error) {
+      await ticket
+        .markIncomplete([`the journal could not be read: ${(error as Error).message}`])
+        .catch(() => undefined);
+      this.logger.warning(
+        `The restore did not finish and what it wrote could not be removed (${(error as Error).message}): saves in this job will not store the workspace's paths.`,
+      );
+    }
+  }
+
   async save(settings: CacheSettings, primaryKey: string): Promise<SaveOutcome> {
     const workspace = settings.github.workspace;
+    const unfinished = await unfinishedRestores(settings.github);
+    if (unfinished.length > 0) {
+      this.logger.warning(unfinishedRestoreWarning(primaryKey, unfinished));
+      return { status: 'not-saved' };
+    }
     const paths = await resolvePaths(settings.paths, workspace);
     if (paths.length === 0) {
       this.logger.warning(PATHS_WARNING);
