@@ -35125,6 +35125,46 @@ exports.EXTRACT_STOP_GRACE_MS = 10_000;
 
 /***/ }),
 
+/***/ 31440:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateKeys = validateKeys;
+exports.validatePrimaryKey = validatePrimaryKey;
+/** Key validation, with actions/cache's limits; errors name the input to fix. */
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
+function validateKey(key, input) {
+    if (key.length === 0) {
+        throw new errors_1.ValidationError(`Input required and not supplied: ${input} (a cache key must not be empty)`);
+    }
+    if (key.length > constants_1.MAX_KEY_LENGTH) {
+        throw new errors_1.ValidationError(`Key Validation Error: a key in the ${input} input is ${key.length} characters long; the limit is ${constants_1.MAX_KEY_LENGTH}. Shorten it (hash long parts with hashFiles()).`);
+    }
+    if (key.includes(',')) {
+        throw new errors_1.ValidationError(`Key Validation Error: ${key} in the ${input} input contains a comma; commas are not allowed in keys.`);
+    }
+}
+/** Checks the primary key and the restore keys; throws a ValidationError naming the input. */
+function validateKeys(primaryKey, restoreKeys) {
+    validateKey(primaryKey, 'key');
+    for (const key of restoreKeys)
+        validateKey(key, 'restore-keys');
+    const count = 1 + restoreKeys.length;
+    if (count > constants_1.MAX_KEY_COUNT) {
+        throw new errors_1.ValidationError(`Key Validation Error: key and restore-keys hold ${count} keys together; the limit is ${constants_1.MAX_KEY_COUNT}. Remove restore-keys.`);
+    }
+}
+/** Checks the key a save writes. */
+function validatePrimaryKey(primaryKey) {
+    validateKey(primaryKey, 'key');
+}
+
+
+/***/ }),
+
 /***/ 54661:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -35179,7 +35219,7 @@ const workflow_1 = __nccwpck_require__(90813);
 const node_fs_1 = __nccwpck_require__(73024);
 const C = __importStar(__nccwpck_require__(64687));
 const errors_1 = __nccwpck_require__(12600);
-const keys_1 = __nccwpck_require__(43707);
+const keys_1 = __nccwpck_require__(31440);
 function lines(value) {
     return value
         .split('\n')
@@ -35285,7 +35325,9 @@ function resolveS3(readInput, env, github) {
         throw new errors_1.ValidationError('GITHUB_REPOSITORY is not set to owner/repo: run the action inside GitHub Actions.');
     }
     if (!github.ref) {
-        throw new errors_1.ValidationError('GITHUB_REF is not set: run the action inside GitHub Actions.');
+        // Upstream's rule and words: an event without a branch or tag ref skips the cache with a
+        // warning (the step succeeds), because no scope can be told for it.
+        throw new errors_1.CacheUnavailableError(`Event Validation Error: The event type ${env.GITHUB_EVENT_NAME ?? '(unknown)'} is not supported because it's not tied to a branch or tag ref (GITHUB_REF is empty); the cache is not used in this step.`);
     }
     const role = firstSet(readInput('role-to-assume'), env.DAZN_CACHE_ROLE_ARN);
     const defaultBranchRole = firstSet(readInput('default-branch-role'), env.DAZN_CACHE_DEFAULT_BRANCH_ROLE_ARN) ?? role;
@@ -35637,54 +35679,13 @@ function applyFailurePolicy(error, sink, context, bucket) {
 /***/ }),
 
 /***/ 38177:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.actionsLogger = void 0;
 exports.formatBytes = formatBytes;
 exports.megabytesPerSecond = megabytesPerSecond;
-/** A small logger over the runner's log commands, so modules log through one interface tests can replace. */
-const runner = __importStar(__nccwpck_require__(90813));
-exports.actionsLogger = {
-    debug: (message) => runner.debug(message),
-    info: (message) => runner.info(message),
-    warning: (message) => runner.warning(message),
-};
 function formatBytes(bytes) {
     if (bytes < 1024)
         return `${bytes} B`;
@@ -35884,52 +35885,13 @@ function decodeEntryName(name) {
 
 /***/ }),
 
-/***/ 43707:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateKeys = validateKeys;
-exports.validatePrimaryKey = validatePrimaryKey;
-/** Key validation, with actions/cache's limits; errors name the input to fix. */
-const constants_1 = __nccwpck_require__(64687);
-const errors_1 = __nccwpck_require__(12600);
-function validateKey(key, input) {
-    if (key.length === 0) {
-        throw new errors_1.ValidationError(`Input required and not supplied: ${input} (a cache key must not be empty)`);
-    }
-    if (key.length > constants_1.MAX_KEY_LENGTH) {
-        throw new errors_1.ValidationError(`Key Validation Error: a key in the ${input} input is ${key.length} characters long; the limit is ${constants_1.MAX_KEY_LENGTH}. Shorten it (hash long parts with hashFiles()).`);
-    }
-    if (key.includes(',')) {
-        throw new errors_1.ValidationError(`Key Validation Error: ${key} in the ${input} input contains a comma; commas are not allowed in keys.`);
-    }
-}
-/** Checks the primary key and the restore keys; throws a ValidationError naming the input. */
-function validateKeys(primaryKey, restoreKeys) {
-    validateKey(primaryKey, 'key');
-    for (const key of restoreKeys)
-        validateKey(key, 'restore-keys');
-    const count = 1 + restoreKeys.length;
-    if (count > constants_1.MAX_KEY_COUNT) {
-        throw new errors_1.ValidationError(`Key Validation Error: key and restore-keys hold ${count} keys together; the limit is ${constants_1.MAX_KEY_COUNT}. Remove restore-keys.`);
-    }
-}
-/** Checks the key a save writes. */
-function validatePrimaryKey(primaryKey) {
-    validateKey(primaryKey, 'key');
-}
-
-
-/***/ }),
-
 /***/ 9758:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isExactKeyMatch = isExactKeyMatch;
 exports.newest = newest;
 exports.findMatch = findMatch;
 /**
@@ -35939,6 +35901,16 @@ exports.findMatch = findMatch;
  * (creation time, entries are immutable); ties go to the greater object key, so the choice is stable.
  */
 const encoding_1 = __nccwpck_require__(77414);
+/**
+ * Whether a restored key counts as the primary key: `cache-hit`, and the post step's "not saving"
+ * decision, both use this one rule. Upstream's (actions/cache `isExactKeyMatch`): equal ignoring
+ * case, not ignoring accents. Matching in S3 stays case-sensitive (object keys are), so this
+ * differs from `===` only when a restore key reached an entry whose key differs from the primary key
+ * in case alone.
+ */
+function isExactKeyMatch(primaryKey, matchedKey) {
+    return !!matchedKey && matchedKey.localeCompare(primaryKey, undefined, { sensitivity: 'accent' }) === 0;
+}
 /** The newest object; ties broken by the greater key. */
 function newest(objects) {
     let best;
@@ -35984,7 +35956,6 @@ async function findMatch(lister, query) {
                     scope,
                     size: hit.size,
                     etag: hit.etag,
-                    exact: hit.cacheKey === query.primaryKey,
                 };
             }
         }
@@ -36050,9 +36021,9 @@ function cacheVersion(pathLines, enableCrossOsArchive, platform = process.platfo
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.GitHubCacheBackend = exports.FALLBACK_INFO = void 0;
+exports.GitHubCacheBackend = void 0;
 const lazy_1 = __nccwpck_require__(34050);
-exports.FALLBACK_INFO = "S3 is not configured (no bucket): using GitHub's cache service";
+const messages_1 = __nccwpck_require__(65433);
 class GitHubCacheBackend {
     logger;
     constructor(logger) {
@@ -36061,7 +36032,7 @@ class GitHubCacheBackend {
     async load() {
         const cache = await (0, lazy_1.loadActionsCache)();
         if (!cache.isFeatureAvailable()) {
-            this.logger.warning('Cache action is only supported on GitHub-hosted runners or with a bucket: set the bucket input or DAZN_CACHE_BUCKET.');
+            this.logger.warning(messages_1.messages.fallbackUnavailable);
             return undefined;
         }
         return cache;
@@ -36139,7 +36110,7 @@ exports.actionsIO = actionsIO;
  */
 const runner = __importStar(__nccwpck_require__(90813));
 const node_fs_1 = __nccwpck_require__(73024);
-function actionsIO(credentials) {
+function actionsIO() {
     return {
         debug: (message) => runner.debug(message),
         info: (message) => runner.info(message),
@@ -36158,9 +36129,52 @@ function actionsIO(credentials) {
                 runner.debug(`Could not write the job summary: ${error.message}`);
             }
         },
-        credentials,
     };
 }
+
+
+/***/ }),
+
+/***/ 65433:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.messages = void 0;
+const quoted = (keys) => keys.map((k) => JSON.stringify(k)).join(', ');
+exports.messages = {
+    saveAlways: 'save-always does not work as intended and will be removed in a future release. A separate `dazn/cache/restore` step should be used instead (see https://github.com/actions/cache/tree/main/save#always-save-cache).',
+    fallback: "S3 is not configured (no bucket): using GitHub's cache service",
+    fallbackUnavailable: 'Cache action is only supported on GitHub-hosted runners or with a bucket: set the bucket input or DAZN_CACHE_BUCKET.',
+    noPaths: 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.',
+    restoreFailed: (description) => `Failed to restore: ${description}`,
+    cacheMiss: (primaryKey) => `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${primaryKey}`,
+    notFound: (keys) => `Cache not found for input keys: ${keys.join(', ')}`,
+    restored: (matchedKey, lookupOnly) => lookupOnly
+        ? `Cache found and can be restored from key: ${matchedKey}`
+        : `Cache restored from key: ${matchedKey}`,
+    noMatch: (keys, scopes, version, folders) => `No entry matched. Keys searched in order: ${quoted(keys)}; scopes searched in order: ${scopes.join(', ')}; ` +
+        `version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`,
+    matched: (cacheKey, scope, url) => `Matched ${JSON.stringify(cacheKey)} in scope ${scope} (${url})`,
+    otherFormat: (objectKey, format, readable) => `Entry ${objectKey} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${readable}: it was written by another dazn/cache version; not restoring it.`,
+    restoreTakenBack: (files, folders) => `The restore did not finish: removed the ${files} files and ${folders} folders it had written, so no partial entry stays in the workspace.`,
+    restoreLeftPaths: (remaining) => `The restore did not finish and ${remaining.length} of the paths it wrote could not be removed (${remaining.slice(0, 3).join('; ')}): the workspace may hold a partial entry, so saves in this job will not store it.`,
+    restoreJournalUnreadable: (cause) => `The restore did not finish and what it wrote could not be removed (${cause}): saves in this job will not store the workspace's paths.`,
+    saveFailed: (description) => `Failed to save: ${description}`,
+    exactHitNoSave: (primaryKey) => `Cache hit occurred on the primary key ${primaryKey}, not saving cache.`,
+    exists: (primaryKey) => `Cache entry ${primaryKey} exists already: another job saved this key first; not saving.`,
+    saved: (primaryKey) => `Cache saved with key: ${primaryKey}`,
+    unfinishedRestore: (primaryKey, markers) => {
+        const first = markers[0];
+        const what = first.status === 'incomplete'
+            ? `failed and could not remove ${first.remaining?.length ?? 0} of the paths it had written (${(first.remaining ?? []).slice(0, 3).join('; ')})`
+            : 'was interrupted while extracting (the step was killed or timed out)';
+        return (`Not saving ${primaryKey}: a restore of ${JSON.stringify(first.key)} in this job, started ${first.started}, ${what}, ` +
+            'so the workspace may hold a partial entry that cannot be told apart from what the job built. ' +
+            'Nothing was stored; a re-run of the job builds and saves a complete tree.');
+    },
+};
 
 
 /***/ }),
@@ -36171,15 +36185,15 @@ function actionsIO(credentials) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SAVE_ALWAYS_WARNING = void 0;
 exports.restoreImpl = restoreImpl;
 /** The restore step, shared by action.yml (main) and restore/action.yml. */
 const settings_1 = __nccwpck_require__(54661);
 const errors_1 = __nccwpck_require__(12600);
+const match_1 = __nccwpck_require__(9758);
 const policy_1 = __nccwpck_require__(71025);
+const messages_1 = __nccwpck_require__(65433);
 const state_1 = __nccwpck_require__(57464);
 const summary_1 = __nccwpck_require__(55125);
-exports.SAVE_ALWAYS_WARNING = 'save-always does not work as intended and will be removed in a future release. A separate `dazn/cache/restore` step should be used instead (see https://github.com/actions/cache/tree/main/save#always-save-cache).';
 async function restoreImpl(state, deps) {
     const { io } = deps;
     let bucket;
@@ -36189,7 +36203,7 @@ async function restoreImpl(state, deps) {
         (0, settings_1.debugSettings)(settings, io.debug);
         state.setState(state_1.State.PrimaryKey, settings.primaryKey);
         if (settings.saveAlways)
-            io.warning(exports.SAVE_ALWAYS_WARNING);
+            io.warning(messages_1.messages.saveAlways);
         let outcome;
         try {
             outcome = await deps.backend(settings).restore(settings);
@@ -36197,21 +36211,19 @@ async function restoreImpl(state, deps) {
         catch (error) {
             if ((0, policy_1.failsStep)(error))
                 throw error;
-            io.warning(`Failed to restore: ${(0, policy_1.describeError)(error, bucket)}`);
+            io.warning(messages_1.messages.restoreFailed((0, policy_1.describeError)(error, bucket)));
         }
         io.summary(settings.github.stepSummaryPath, (0, summary_1.restoreSummary)(settings, outcome));
         if (!outcome) {
             if (settings.failOnCacheMiss) {
-                throw new errors_1.CacheMissError(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${settings.primaryKey}`);
+                throw new errors_1.CacheMissError(messages_1.messages.cacheMiss(settings.primaryKey));
             }
-            io.info(`Cache not found for input keys: ${[settings.primaryKey, ...settings.restoreKeys].join(', ')}`);
+            io.info(messages_1.messages.notFound([settings.primaryKey, ...settings.restoreKeys]));
             return undefined;
         }
         state.setState(state_1.State.MatchedKey, outcome.matchedKey);
-        io.setOutput(state_1.Outputs.CacheHit, String(outcome.matchedKey === settings.primaryKey));
-        io.info(settings.lookupOnly
-            ? `Cache found and can be restored from key: ${outcome.matchedKey}`
-            : `Cache restored from key: ${outcome.matchedKey}`);
+        io.setOutput(state_1.Outputs.CacheHit, String((0, match_1.isExactKeyMatch)(settings.primaryKey, outcome.matchedKey)));
+        io.info(messages_1.messages.restored(outcome.matchedKey, settings.lookupOnly));
         return outcome.matchedKey;
     }
     catch (error) {
@@ -36235,6 +36247,7 @@ exports.run = run;
 const settings_1 = __nccwpck_require__(54661);
 const sts_1 = __nccwpck_require__(47238);
 const github_backend_1 = __nccwpck_require__(55079);
+const messages_1 = __nccwpck_require__(65433);
 const io_1 = __nccwpck_require__(18129);
 const restore_1 = __nccwpck_require__(28335);
 const s3_backend_1 = __nccwpck_require__(41414);
@@ -36242,12 +36255,12 @@ const save_1 = __nccwpck_require__(21184);
 const state_1 = __nccwpck_require__(57464);
 function chooseBackend(settings, io) {
     if (settings.s3)
-        return new s3_backend_1.S3Backend(settings.s3, io);
-    io.info(github_backend_1.FALLBACK_INFO);
+        return new s3_backend_1.S3Backend(settings.s3, io, sts_1.actionsCredentialsDeps);
+    io.info(messages_1.messages.fallback);
     return new github_backend_1.GitHubCacheBackend(io);
 }
 function deps(kind) {
-    const io = (0, io_1.actionsIO)(sts_1.actionsCredentialsDeps);
+    const io = (0, io_1.actionsIO)();
     return {
         io,
         deps: { io, readSettings: () => (0, settings_1.readSettings)(kind), backend: (settings) => chooseBackend(settings, io) },
@@ -36275,7 +36288,7 @@ async function run(entry) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.S3Backend = exports.EXISTS_INFO = exports.PATHS_WARNING = void 0;
+exports.S3Backend = void 0;
 /** Entries in S3: match, download and extract; archive and upload. */
 const client_s3_1 = __nccwpck_require__(53711);
 const node_os_1 = __nccwpck_require__(48161);
@@ -36294,9 +36307,8 @@ const client_1 = __nccwpck_require__(38030);
 const download_1 = __nccwpck_require__(7769);
 const list_1 = __nccwpck_require__(82081);
 const upload_1 = __nccwpck_require__(5376);
+const messages_1 = __nccwpck_require__(65433);
 const unfinished_1 = __nccwpck_require__(76768);
-exports.PATHS_WARNING = 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
-exports.EXISTS_INFO = 'another job saved this key first';
 /** The existence check found the key: the save stops before making anything visible. */
 class EntryExists extends Error {
 }
@@ -36311,17 +36323,19 @@ async function settle(pipeline) {
 class S3Backend {
     s3;
     io;
+    credentials;
     sleep;
-    constructor(s3, io, sleep) {
+    constructor(s3, io, credentials, sleep) {
         this.s3 = s3;
         this.io = io;
+        this.credentials = credentials;
         this.sleep = sleep;
     }
     get logger() {
         return this.io;
     }
     async client(settings) {
-        const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.io.credentials);
+        const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.credentials);
         return (0, client_1.createS3Client)(this.s3, credentials);
     }
     location(settings, scope) {
@@ -36347,11 +36361,10 @@ class S3Backend {
             });
             if (!match) {
                 const folders = scopes.map((scope) => `s3://${this.s3.bucket}/${(0, encoding_1.scopeFolder)(this.location(settings, scope))}`);
-                this.logger.info(`No entry matched. Keys searched in order: ${[settings.primaryKey, ...settings.restoreKeys].map((k) => JSON.stringify(k)).join(', ')}; ` +
-                    `scopes searched in order: ${scopes.join(', ')}; version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`);
+                this.logger.info(messages_1.messages.noMatch([settings.primaryKey, ...settings.restoreKeys], scopes, version, folders));
                 return undefined;
             }
-            this.logger.info(`Matched ${JSON.stringify(match.cacheKey)} in scope ${match.scope} (s3://${this.s3.bucket}/${match.objectKey})`);
+            this.logger.info(messages_1.messages.matched(match.cacheKey, match.scope, `s3://${this.s3.bucket}/${match.objectKey}`));
             if (settings.lookupOnly)
                 return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
             const tools = (0, tools_1.findArchiveTools)();
@@ -36369,7 +36382,7 @@ class S3Backend {
         const checkMetadata = (metadata) => {
             const format = metadata?.[constants_1.FORMAT_METADATA_KEY];
             if (format !== constants_1.ARCHIVE_FORMAT) {
-                throw new Error(`Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${constants_1.ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`);
+                throw new Error(messages_1.messages.otherFormat(key, format, constants_1.ARCHIVE_FORMAT));
             }
         };
         const { workspace } = settings.github;
@@ -36416,30 +36429,30 @@ class S3Backend {
             if (remaining.length === 0) {
                 await ticket.settle();
                 if (removal.files + removal.folders > 0)
-                    this.logger.info(`The restore did not finish: removed the ${removal.files} files and ${removal.folders} folders it had written, so no partial entry stays in the workspace.`);
+                    this.logger.info(messages_1.messages.restoreTakenBack(removal.files, removal.folders));
             }
             else {
                 await ticket.markIncomplete(remaining);
-                this.logger.warning(`The restore did not finish and ${remaining.length} of the paths it wrote could not be removed (${remaining.slice(0, 3).join('; ')}): the workspace may hold a partial entry, so saves in this job will not store it.`);
+                this.logger.warning(messages_1.messages.restoreLeftPaths(remaining));
             }
         }
         catch (error) {
             await ticket
                 .markIncomplete([`the journal could not be read: ${error.message}`])
                 .catch(() => undefined);
-            this.logger.warning(`The restore did not finish and what it wrote could not be removed (${error.message}): saves in this job will not store the workspace's paths.`);
+            this.logger.warning(messages_1.messages.restoreJournalUnreadable(error.message));
         }
     }
     async save(settings, primaryKey) {
         const workspace = settings.github.workspace;
         const unfinished = await (0, unfinished_1.unfinishedRestores)(settings.github);
         if (unfinished.length > 0) {
-            this.logger.warning((0, unfinished_1.unfinishedRestoreWarning)(primaryKey, unfinished));
+            this.logger.warning(messages_1.messages.unfinishedRestore(primaryKey, unfinished));
             return { status: 'not-saved' };
         }
         const paths = await (0, paths_1.resolvePaths)(settings.paths, workspace);
         if (paths.length === 0) {
-            this.logger.warning(exports.PATHS_WARNING);
+            this.logger.warning(messages_1.messages.noPaths);
             return { status: 'no-paths' };
         }
         const scope = (0, scopes_1.saveScope)(settings.github);
@@ -36516,8 +36529,9 @@ exports.saveImpl = saveImpl;
 /** The save step, shared by action.yml (post) and save/action.yml. */
 const settings_1 = __nccwpck_require__(54661);
 const policy_1 = __nccwpck_require__(71025);
-const keys_1 = __nccwpck_require__(43707);
-const s3_backend_1 = __nccwpck_require__(41414);
+const keys_1 = __nccwpck_require__(31440);
+const match_1 = __nccwpck_require__(9758);
+const messages_1 = __nccwpck_require__(65433);
 const state_1 = __nccwpck_require__(57464);
 const summary_1 = __nccwpck_require__(55125);
 async function saveImpl(state, deps) {
@@ -36531,16 +36545,16 @@ async function saveImpl(state, deps) {
         const primaryKey = state.getState(state_1.State.PrimaryKey) || settings.primaryKey;
         (0, keys_1.validatePrimaryKey)(primaryKey);
         const restoredKey = state.getState(state_1.State.MatchedKey);
-        if (restoredKey === primaryKey) {
-            io.info(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
+        if ((0, match_1.isExactKeyMatch)(primaryKey, restoredKey)) {
+            io.info(messages_1.messages.exactHitNoSave(primaryKey));
             return;
         }
         const outcome = await deps.backend(settings).save(settings, primaryKey);
         if (outcome.status === 'exists') {
-            io.info(`Cache entry ${primaryKey} exists already: ${s3_backend_1.EXISTS_INFO}; not saving.`);
+            io.info(messages_1.messages.exists(primaryKey));
         }
         else if (outcome.status === 'created') {
-            io.info(`Cache saved with key: ${primaryKey}`);
+            io.info(messages_1.messages.saved(primaryKey));
         }
         io.summary(settings.github.stepSummaryPath, (0, summary_1.saveSummary)(primaryKey, outcome));
     }
@@ -36616,6 +36630,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.restoreSummary = restoreSummary;
 exports.saveSummary = saveSummary;
 const logger_1 = __nccwpck_require__(38177);
+const match_1 = __nccwpck_require__(9758);
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
 }
@@ -36628,7 +36643,7 @@ function restoreSummary(settings, outcome) {
     const key = code(settings.primaryKey);
     if (!outcome)
         return `dazn/cache restore: key ${key}: miss`;
-    const kind = outcome.matchedKey === settings.primaryKey ? 'hit' : 'restore-key hit';
+    const kind = (0, match_1.isExactKeyMatch)(settings.primaryKey, outcome.matchedKey) ? 'hit' : 'restore-key hit';
     const action = settings.lookupOnly ? 'found (lookup only)' : 'restored';
     return `dazn/cache restore: key ${key}: ${kind}, ${action} ${code(outcome.matchedKey)} from scope ${code(outcome.scope)}${transfer(outcome.size, outcome.milliseconds)}`;
 }
@@ -36688,7 +36703,6 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.unfinishedFolder = unfinishedFolder;
 exports.beginRestore = beginRestore;
 exports.unfinishedRestores = unfinishedRestores;
-exports.unfinishedRestoreWarning = unfinishedRestoreWarning;
 /**
  * Restores of this job that did not finish, as files in the job's temporary folder.
  *
@@ -36752,16 +36766,6 @@ async function unfinishedRestores(github) {
         }
     }
     return markers;
-}
-/** Why a save refuses: one line naming the restore, what happened and what to do. */
-function unfinishedRestoreWarning(primaryKey, markers) {
-    const first = markers[0];
-    const what = first.status === 'incomplete'
-        ? `failed and could not remove ${first.remaining?.length ?? 0} of the paths it had written (${(first.remaining ?? []).slice(0, 3).join('; ')})`
-        : 'was interrupted while extracting (the step was killed or timed out)';
-    return (`Not saving ${primaryKey}: a restore of ${JSON.stringify(first.key)} in this job, started ${first.started}, ${what}, ` +
-        'so the workspace may hold a partial entry that cannot be told apart from what the job built. ' +
-        'Nothing was stored; a re-run of the job builds and saves a complete tree.');
 }
 
 

@@ -7,8 +7,8 @@
 import { getInput } from '../runner/workflow';
 import { readFileSync } from 'node:fs';
 import * as C from './constants';
-import { ValidationError } from '../errors/errors';
-import { validateKeys, validatePrimaryKey } from '../matching/keys';
+import { CacheUnavailableError, ValidationError } from '../errors/errors';
+import { validateKeys, validatePrimaryKey } from './keys';
 
 export type StepKind = 'restore' | 'save';
 
@@ -194,7 +194,11 @@ function resolveS3(
     );
   }
   if (!github.ref) {
-    throw new ValidationError('GITHUB_REF is not set: run the action inside GitHub Actions.');
+    // Upstream's rule and words: an event without a branch or tag ref skips the cache with a
+    // warning (the step succeeds), because no scope can be told for it.
+    throw new CacheUnavailableError(
+      `Event Validation Error: The event type ${env.GITHUB_EVENT_NAME ?? '(unknown)'} is not supported because it's not tied to a branch or tag ref (GITHUB_REF is empty); the cache is not used in this step.`,
+    );
   }
   const role = firstSet(readInput('role-to-assume'), env.DAZN_CACHE_ROLE_ARN);
   const defaultBranchRole =

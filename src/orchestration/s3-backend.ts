@@ -13,7 +13,7 @@ import {
   ZSTD_THREADS,
 } from '../config/constants';
 import type { CacheSettings, S3Settings } from '../config/settings';
-import { resolveCredentials } from '../credentials/credentials';
+import { CredentialsDeps, resolveCredentials } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
 import { TransferProgress } from '../logging/progress';
 import { entryName, KEY_TAIL_METADATA_KEY, scopeFolder } from '../matching/encoding';
@@ -27,12 +27,8 @@ import type { Sleep } from '../storage/retry';
 import { uploadStream } from '../storage/upload';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 import type { ActionIO } from './io';
-import { beginRestore, RestoreTicket, unfinishedRestores, unfinishedRestoreWarning } from './unfinished';
-
-export const PATHS_WARNING =
-  'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
-
-export const EXISTS_INFO = 'another job saved this key first';
+import { messages } from './messages';
+import { beginRestore, RestoreTicket, unfinishedRestores } from './unfinished';
 
 /** The existence check found the key: the save stops before making anything visible. */
 class EntryExists extends Error {}
@@ -51,6 +47,7 @@ export class S3Backend implements CacheBackend {
   constructor(
     private readonly s3: S3Settings,
     private readonly io: ActionIO,
+    private readonly credentials: CredentialsDeps,
     private readonly sleep?: Sleep,
   ) {}
 
@@ -59,7 +56,7 @@ export class S3Backend implements CacheBackend {
   }
 
   private async client(settings: CacheSettings): Promise<S3Client> {
-    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.io.credentials);
+    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.credentials);
     return createS3Client(this.s3, credentials);
   }
 
@@ -93,13 +90,12 @@ export class S3Backend implements CacheBackend {
           (scope) => `s3://${this.s3.bucket}/${scopeFolder(this.location(settings, scope))}`,
         );
         this.logger.info(
-          `No entry matched. Keys searched in order: ${[settings.primaryKey, ...settings.restoreKeys].map((k) => JSON.stringify(k)).join(', ')}; ` +
-            `scopes searched in order: ${scopes.join(', ')}; version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`,
+          messages.noMatch([settings.primaryKey, ...settings.restoreKeys], scopes, version, folders),
         );
         return undefined;
       }
       this.logger.info(
-        `Matched ${JSON.stringify(match.cacheKey)} in scope ${match.scope} (s3://${this.s3.bucket}/${match.objectKey})`,
+        messages.matched(match.cacheKey, match.scope, `s3://${this.s3.bucket}/${match.objectKey}`),
       );
       if (settings.lookupOnly) return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
       const tools = findArchiveTools();
@@ -122,9 +118,7 @@ export class S3Backend implements CacheBackend {
     const checkMetadata = (metadata: Record<string, string> | undefined): void => {
       const format = metadata?.[FORMAT_METADATA_KEY];
       if (format !== ARCHIVE_FORMAT) {
-        throw new Error(
-          `Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`,
-        );
+        throw new Error(messages.otherFormat(key, format, ARCHIVE_FORMAT));
       }
     };
     const { workspace } = settings.github;
@@ -174,22 +168,16 @@ export class S3Backend implements CacheBackend {
       if (remaining.length === 0) {
         await ticket.settle();
         if (removal.files + removal.folders > 0)
-          this.logger.info(
-            `The restore did not finish: removed the ${removal.files} files and ${removal.folders} folders it had written, so no partial entry stays in the workspace.`,
-          );
+          this.logger.info(messages.restoreTakenBack(removal.files, removal.folders));
       } else {
         await ticket.markIncomplete(remaining);
-        this.logger.warning(
-          `The restore did not finish and ${remaining.length} of the paths it wrote could not be removed (${remaining.slice(0, 3).join('; ')}): the workspace may hold a partial entry, so saves in this job will not store it.`,
-        );
+        this.logger.warning(messages.restoreLeftPaths(remaining));
       }
     } catch (error) {
       await ticket
         .markIncomplete([`the journal could not be read: ${(error as Error).message}`])
         .catch(() => undefined);
-      this.logger.warning(
-        `The restore did not finish and what it wrote could not be removed (${(error as Error).message}): saves in this job will not store the workspace's paths.`,
-      );
+      this.logger.warning(messages.restoreJournalUnreadable((error as Error).message));
     }
   }
 
@@ -197,12 +185,12 @@ export class S3Backend implements CacheBackend {
     const workspace = settings.github.workspace;
     const unfinished = await unfinishedRestores(settings.github);
     if (unfinished.length > 0) {
-      this.logger.warning(unfinishedRestoreWarning(primaryKey, unfinished));
+      this.logger.warning(messages.unfinishedRestore(primaryKey, unfinished));
       return { status: 'not-saved' };
     }
     const paths = await resolvePaths(settings.paths, workspace);
     if (paths.length === 0) {
-      this.logger.warning(PATHS_WARNING);
+      this.logger.warning(messages.noPaths);
       return { status: 'no-paths' };
     }
     const scope = saveScope(settings.github);

@@ -83,17 +83,3 @@ export async function unfinishedRestores(github: GitHubContext): Promise<Marker[
   }
   return markers;
 }
-
-/** Why a save refuses: one line naming the restore, what happened and what to do. */
-export function unfinishedRestoreWarning(primaryKey: string, markers: readonly Marker[]): string {
-  const first = markers[0];
-  const what =
-    first.status === 'incomplete'
-      ? `failed and could not remove ${first.remaining?.length ?? 0} of the paths it had written (${(first.remaining ?? []).slice(0, 3).join('; ')})`
-      : 'was interrupted while extracting (the step was killed or timed out)';
-  return (
-    `Not saving ${primaryKey}: a restore of ${JSON.stringify(first.key)} in this job, started ${first.started}, ${what}, ` +
-    'so the workspace may hold a partial entry that cannot be told apart from what the job built. ' +
-    'Nothing was stored; a re-run of the job builds and saves a complete tree.'
-  );
-}
