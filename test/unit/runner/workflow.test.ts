@@ -24,9 +24,9 @@ function capture(): { write: runner.Write; text: () => string } {
 describe('inputs and state', () => {
   it('reads INPUT_<NAME> with spaces as underscores, trimmed, and STATE_<name>', () => {
     const env = { 'INPUT_RESTORE-KEYS': '  a-\nb-  ', INPUT_FAIL_ON_CACHE_MISS: 'true', STATE_key: 'k1' };
-    expect(runner.getInput('restore-keys', env)).toBe('a-\nb-');
-    expect(runner.getInput('fail on cache miss', env)).toBe('true');
-    expect(runner.getInput('missing', env)).toBe('');
+    expect(runner.getInput('restore-keys', {}, env)).toBe('a-\nb-');
+    expect(runner.getInput('fail on cache miss', {}, env)).toBe('true');
+    expect(runner.getInput('missing', {}, env)).toBe('');
     expect(runner.getState('key', env)).toBe('k1');
     expect(runner.getState('other', env)).toBe('');
   });
@@ -35,7 +35,7 @@ describe('inputs and state', () => {
 describe('log commands', () => {
   it('escape what would end or forge a command, and round-trip through the runner parser', () => {
     const out = capture();
-    runner.warning('50% done\nnext line\r::error::forged', out.write);
+    runner.warning('50% done\nnext line\r::error::forged', {}, out.write);
     runner.debug('d: 1, 2', out.write);
     runner.setSecret('s3cr%t\nline2', out.write);
     runner.info('plain line', out.write);
