@@ -169,6 +169,13 @@ export function fileCommandEntry(
   value: string,
   delimiter = `ghadelimiter_${randomUUID()}`,
 ): string {
+  // The runner splits the first line at its first `=` or `<<`: such a name would be misread
+  // (core writes it anyway, and the runner then fails the step's file commands).
+  if (!name || name.includes('=') || name.includes('<<') || /[\r\n]/.test(name)) {
+    throw new Error(
+      `Cannot write ${JSON.stringify(name)} to a runner file: a name must not be empty or contain "=", "<<" or a line end`,
+    );
+  }
   if (name.includes(delimiter) || value.includes(delimiter)) {
     throw new Error(`Unexpected input: the name or value of ${name} contains the delimiter ${delimiter}`);
   }
