@@ -24,7 +24,7 @@
  *   as a body without a token); a `value` that is not a string is refused (core returns it);
  * - the request token is replaced by *** wherever the service echoes it into a message.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { loadActionsCore } from './lazy';
@@ -125,41 +125,51 @@ interface Answer {
 function get(url: URL, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let done = false;
+    let req: ClientRequest | undefined;
     const finish = (error: Error | undefined, answer?: Answer): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (error) {
-        req.destroy();
+        req?.destroy();
         reject(error);
       } else if (answer) resolve(answer);
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    // agent: false: a socket of its own that closes after the answer, as core's client does.
-    const req = send(url, { method: 'GET', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          finish(new IdTokenError(`The token service sent more than ${MAX_BODY_BYTES} bytes`, 'unreachable'));
-        } else chunks.push(chunk);
-      });
-      res.on('end', () =>
-        finish(undefined, {
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', (cause) => finish(unreachable(cause)));
-      res.on('aborted', () => finish(unreachable(new Error('the answer was cut off'))));
-    });
     const timer = setTimeout(
       () =>
         finish(new IdTokenError(`The token service did not answer within ${seconds(timeoutMs)}`, 'timeout')),
       timeoutMs,
     );
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    try {
+      // agent: false: a socket of its own that closes after the answer, as core's client does.
+      req = send(url, { method: 'GET', headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            finish(
+              new IdTokenError(`The token service sent more than ${MAX_BODY_BYTES} bytes`, 'unreachable'),
+            );
+          } else chunks.push(chunk);
+        });
+        res.on('end', () =>
+          finish(undefined, {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', (cause) => finish(unreachable(cause)));
+        // Closed before the body ended (core would wait for an end that never comes).
+        res.on('close', () => finish(unreachable(new Error('the answer was cut off'))));
+      });
+    } catch (cause) {
+      // A header node refuses (a request token with a line end): the value is not in the message.
+      finish(unreachable(cause as Error));
+      return;
+    }
     req.on('error', (cause) => finish(unreachable(cause)));
     req.end();
   });

@@ -23,7 +23,9 @@ export type Step =
   /** Headers, then one byte of body every `intervalMs`, never ending. */
   | { kind: 'trickle'; intervalMs: number }
   /** Close the connection without an answer. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Headers and part of the body, then close the connection. */
+  | { kind: 'cut' };
 
 export interface SeenRequest {
   scenario: string;
@@ -118,6 +120,10 @@ export async function startTokenService(): Promise<TokenService> {
       }
       case 'reset':
         req.socket.destroy();
+        return;
+      case 'cut':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"value":"eyJ', () => req.socket.destroy());
         return;
     }
   };

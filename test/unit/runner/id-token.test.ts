@@ -59,14 +59,14 @@ describe('bounds', () => {
         sleeps.push(ms);
         clock += ms;
       },
-      deadlineMs: 100,
+      deadlineMs: 1000,
     };
     const error = await failure(requestIdToken('aud', env('deadline'), log(), options));
     expect(error.kind).toBe('timeout');
-    expect(error.message).toMatch(/no token within 0\.1 s \(4 attempts, the last answered HTTP 503\)/);
-    // 10 + 20 + 40 ms waited; the next wait (80 ms) would pass the deadline, so no fifth request.
-    expect(sleeps).toEqual([10, 20, 40]);
-    expect(service.requests('deadline')).toHaveLength(4);
+    expect(error.message).toMatch(/no token within 1 s \(7 attempts, the last answered HTTP 503\)/);
+    // 630 ms waited in all; the next wait (640 ms) would pass the deadline, so no eighth request.
+    expect(sleeps).toEqual([10, 20, 40, 80, 160, 320]);
+    expect(service.requests('deadline')).toHaveLength(7);
   });
 
   it('stops a request that is never answered, and one that trickles bytes forever', async () => {
@@ -86,6 +86,19 @@ describe('bounds', () => {
       requestIdToken('aud', env('silent-deadline'), log(), { requestTimeoutMs: 600_000, deadlineMs: 300 }),
     );
     expect(error.kind).toBe('timeout');
+  });
+
+  it('fails at once on an answer cut off mid-body, and on a request token node cannot send', async () => {
+    service.script('cut', [{ kind: 'cut' }]);
+    const cut = await failure(
+      requestIdToken('aud', env('cut'), log(), { requestTimeoutMs: 60_000, deadlineMs: 60_000 }),
+    );
+    expect(cut.kind).toBe('unreachable');
+    const bad = { ...env('bad-token'), ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'secret\nvalue' };
+    const error = await failure(requestIdToken('aud', bad, log()));
+    expect(error.kind).toBe('unreachable');
+    expect(error.message).not.toContain('secret');
+    expect(service.requests('bad-token')).toHaveLength(0);
   });
 
   it('refuses an answer larger than a token answer can be', async () => {
