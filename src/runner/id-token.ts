@@ -16,7 +16,8 @@
  *
  * Where it differs, on purpose (each difference has a test):
  * - every request has a whole-request limit and all attempts share a deadline; core has only a
- *   3-minute idle timer per socket, so a service that trickles bytes holds it forever;
+ *   3-minute idle timer per socket, so a service that trickles bytes holds it forever, and an
+ *   answer cut off mid-body leaves it waiting for an end that never comes (ours fails at once);
  * - the bearer token goes only to the host of ACTIONS_ID_TOKEN_REQUEST_URL; core strips it on a
  *   redirect to another host and then adds it back;
  * - a relative Location is resolved against the request (RFC 9110 allows it; core fails on it);
