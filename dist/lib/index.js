@@ -36771,6 +36771,254 @@ async function unfinishedRestores(github) {
 
 /***/ }),
 
+/***/ 27137:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.IdTokenError = exports.ID_TOKEN_DEADLINE_MS = exports.ID_TOKEN_REQUEST_TIMEOUT_MS = exports.ID_TOKEN_MAX_REDIRECTS = exports.ID_TOKEN_BACKOFF_CEILING = exports.ID_TOKEN_BACKOFF_SLICE_MS = exports.ID_TOKEN_RETRY_STATUSES = exports.ID_TOKEN_MAX_RETRIES = void 0;
+exports.proxyConfigured = proxyConfigured;
+exports.idTokenUrl = idTokenUrl;
+exports.requestIdToken = requestIdToken;
+const node_http_1 = __nccwpck_require__(37067);
+const node_https_1 = __nccwpck_require__(44708);
+const lazy_1 = __nccwpck_require__(34050);
+/** Retries after the first request (core's OidcClient asks its HTTP client for 10). */
+exports.ID_TOKEN_MAX_RETRIES = 10;
+/** Answers worth another try: gateway and availability errors, as @actions/http-client retries. */
+exports.ID_TOKEN_RETRY_STATUSES = [502, 503, 504];
+/** Backoff before retry n: ID_TOKEN_BACKOFF_SLICE_MS × 2^min(n, ceiling), milliseconds. */
+exports.ID_TOKEN_BACKOFF_SLICE_MS = 5;
+exports.ID_TOKEN_BACKOFF_CEILING = 10;
+/** Redirects followed within one attempt (@actions/http-client's default). */
+exports.ID_TOKEN_MAX_REDIRECTS = 50;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+/**
+ * One request (connect, headers and the whole body), milliseconds. The service answers in well
+ * under a second; 30 s leaves room for a slow runner network and stops a silent one.
+ */
+exports.ID_TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Everything (requests, redirects, backoff), milliseconds: the full retry schedule waits 10.23 s,
+ * so eleven quick 503s fit; beyond a minute the step goes on without the cache.
+ */
+exports.ID_TOKEN_DEADLINE_MS = 60_000;
+/** A token answer is a few KiB; a larger body is not the token service, bytes. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** How much of an error body goes into the message, characters. */
+const BODY_EXCERPT_CHARS = 300;
+const USER_AGENT = 'actions/oidc-client';
+class IdTokenError extends Error {
+    kind;
+    status;
+    constructor(message, kind, 
+    /** The HTTP status of the last answer, when there was one. */
+    status) {
+        super(message);
+        this.kind = kind;
+        this.status = status;
+        this.name = 'IdTokenError';
+    }
+}
+exports.IdTokenError = IdTokenError;
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** True when the runner reaches the network through a proxy (the token request must honour it). */
+function proxyConfigured(env = process.env) {
+    return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => Boolean(env[name]));
+}
+/** The token request URL with the audience, as core builds it (the runner's URL has a query). */
+function idTokenUrl(requestUrl, audience) {
+    if (!audience)
+        return requestUrl;
+    // Core always appends with '&'; a URL without a query would then lose the parameter in its path.
+    return `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`;
+}
+function userAgent(env) {
+    const orchestration = env.ACTIONS_ORCHESTRATION_ID;
+    return orchestration
+        ? `${USER_AGENT} actions_orchestration_id/${orchestration.replace(/[^a-z0-9_.-]/gi, '_')}`
+        : USER_AGENT;
+}
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+/** One GET, bounded as a whole: connect, headers and body within `timeoutMs`. */
+function get(url, headers, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        let done = false;
+        let req;
+        const finish = (error, answer) => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(timer);
+            if (error) {
+                req?.destroy();
+                reject(error);
+            }
+            else if (answer)
+                resolve(answer);
+        };
+        const timer = setTimeout(() => finish(new IdTokenError(`The token service did not answer within ${seconds(timeoutMs)}`, 'timeout')), timeoutMs);
+        const send = url.protocol === 'https:' ? node_https_1.request : node_http_1.request;
+        try {
+            // agent: false: a socket of its own that closes after the answer, as core's client does.
+            req = send(url, { method: 'GET', headers, agent: false }, (res) => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (chunk) => {
+                    size += chunk.length;
+                    if (size > MAX_BODY_BYTES) {
+                        finish(new IdTokenError(`The token service sent more than ${MAX_BODY_BYTES} bytes`, 'unreachable'));
+                    }
+                    else
+                        chunks.push(chunk);
+                });
+                res.on('end', () => finish(undefined, {
+                    status: res.statusCode ?? 0,
+                    headers: res.headers,
+                    body: Buffer.concat(chunks).toString('utf8'),
+                }));
+                res.on('error', (cause) => finish(unreachable(cause)));
+                // Closed before the body ended (core would wait for an end that never comes).
+                res.on('close', () => finish(unreachable(new Error('the answer was cut off'))));
+            });
+        }
+        catch (cause) {
+            // A header node refuses (a request token with a line end): the value is not in the message.
+            finish(unreachable(cause));
+            return;
+        }
+        req.on('error', (cause) => finish(unreachable(cause)));
+        req.end();
+    });
+}
+function unreachable(cause) {
+    return new IdTokenError(`The token service did not answer: ${cause.message}`, 'unreachable');
+}
+/** What an error answer says, shortened, with the request token blanked out if it is echoed. */
+function excerpt(body, secret) {
+    let text = body;
+    try {
+        const parsed = JSON.parse(body);
+        if (typeof parsed.message === 'string' && parsed.message)
+            text = parsed.message;
+    }
+    catch {
+        // not JSON: the body as it is
+    }
+    text = text.split(secret).join('***').trim();
+    if (!text)
+        return 'an empty body';
+    return text.length > BODY_EXCERPT_CHARS ? `${text.slice(0, BODY_EXCERPT_CHARS)}…` : text;
+}
+/**
+ * An OIDC ID token for `audience` (present only with `permissions: id-token: write`). Behind a
+ * proxy it goes through @actions/core, whose HTTP client honours the proxy variables (loaded
+ * only then), within the same deadline.
+ */
+async function requestIdToken(audience, env, log, options = {}) {
+    const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+    if (!requestUrl || !requestToken) {
+        throw new IdTokenError('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL or ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable: the job has no id-token permission', 'no-permission');
+    }
+    const deadlineMs = options.deadlineMs ?? exports.ID_TOKEN_DEADLINE_MS;
+    if (proxyConfigured(env))
+        return viaCore(audience, requestToken, deadlineMs);
+    const sleep = options.sleep ?? realSleep;
+    const now = options.now ?? Date.now;
+    const deadline = now() + deadlineMs;
+    const requestTimeoutMs = options.requestTimeoutMs ?? exports.ID_TOKEN_REQUEST_TIMEOUT_MS;
+    const address = idTokenUrl(requestUrl, audience);
+    log.debug(`ID token url is ${address}`);
+    const origin = new URL(address);
+    const headersFor = (url) => ({
+        accept: 'application/json',
+        'user-agent': userAgent(env),
+        ...(url.hostname === origin.hostname ? { authorization: `Bearer ${requestToken}` } : {}),
+    });
+    const outOfTime = (last) => new IdTokenError(`The token service gave no token within ${seconds(deadlineMs)} (${last})`, 'timeout');
+    const hop = (url) => {
+        const left = deadline - now();
+        if (left <= 0)
+            throw outOfTime('no time left for another request');
+        return get(url, headersFor(url), Math.min(requestTimeoutMs, left));
+    };
+    let target = origin;
+    let answer;
+    for (let attempt = 1;; attempt += 1) {
+        answer = await hop(target);
+        for (let redirects = 0; REDIRECT_STATUSES.includes(answer.status) && redirects < exports.ID_TOKEN_MAX_REDIRECTS; redirects += 1) {
+            const location = answer.headers.location;
+            if (!location)
+                break;
+            let next;
+            try {
+                next = new URL(location, target);
+            }
+            catch {
+                throw new IdTokenError(`The token service redirected to an invalid address (HTTP ${answer.status})`, 'redirect', answer.status);
+            }
+            if (origin.protocol === 'https:' && next.protocol !== 'https:') {
+                throw new IdTokenError(`The token service redirected from HTTPS to ${next.protocol.replace(':', '').toUpperCase()}; the request token is not sent without TLS`, 'redirect', answer.status);
+            }
+            target = next;
+            answer = await hop(target);
+        }
+        if (!exports.ID_TOKEN_RETRY_STATUSES.includes(answer.status) || attempt > exports.ID_TOKEN_MAX_RETRIES)
+            break;
+        const wait = exports.ID_TOKEN_BACKOFF_SLICE_MS * 2 ** Math.min(attempt, exports.ID_TOKEN_BACKOFF_CEILING);
+        if (now() + wait >= deadline)
+            throw outOfTime(`${attempt} attempts, the last answered HTTP ${answer.status}`);
+        await sleep(wait);
+    }
+    if (answer.status > 299) {
+        const tries = exports.ID_TOKEN_RETRY_STATUSES.includes(answer.status)
+            ? ` on all ${exports.ID_TOKEN_MAX_RETRIES + 1} attempts`
+            : '';
+        throw new IdTokenError(`The token service answered HTTP ${answer.status}${tries}: ${excerpt(answer.body, requestToken)}`, 'status', answer.status);
+    }
+    let value;
+    try {
+        value = JSON.parse(answer.body)?.value;
+    }
+    catch {
+        value = undefined;
+    }
+    if (typeof value !== 'string' || value === '') {
+        // The body is not quoted: a malformed answer may still carry a token.
+        throw new IdTokenError(`The token service returned no token (HTTP ${answer.status}, the JSON answer has no "value" string)`, 'no-token', answer.status);
+    }
+    log.mask(value);
+    return value;
+}
+/** Behind a proxy: @actions/core's request (it masks the token itself), bounded by the deadline. */
+async function viaCore(audience, requestToken, deadlineMs) {
+    const core = await (0, lazy_1.loadActionsCore)();
+    let timer;
+    const expired = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new IdTokenError(`The token service (through the proxy) gave no token within ${seconds(deadlineMs)}`, 'timeout')), deadlineMs);
+        // The abandoned request must not keep the step alive; core's own socket timer ends it.
+        timer.unref();
+    });
+    try {
+        return await Promise.race([core.getIDToken(audience), expired]);
+    }
+    catch (error) {
+        if (error instanceof IdTokenError)
+            throw error;
+        throw new IdTokenError(`The token service (through the proxy) failed: ${error.message.split(requestToken).join('***')}`, 'proxy');
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+
+/***/ }),
+
 /***/ 34050:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -36813,36 +37061,45 @@ function loadActionsCore() {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.proxyConfigured = exports.IdTokenError = void 0;
 exports.escapeData = escapeData;
 exports.escapeProperty = escapeProperty;
 exports.command = command;
 exports.getInput = getInput;
+exports.getMultilineInput = getMultilineInput;
+exports.getBooleanInput = getBooleanInput;
 exports.info = info;
 exports.debug = debug;
 exports.warning = warning;
 exports.error = error;
+exports.notice = notice;
+exports.startGroup = startGroup;
+exports.endGroup = endGroup;
 exports.setSecret = setSecret;
 exports.setFailed = setFailed;
 exports.fileCommandEntry = fileCommandEntry;
 exports.setOutput = setOutput;
 exports.saveState = saveState;
+exports.exportVariable = exportVariable;
 exports.getState = getState;
-exports.proxyConfigured = proxyConfigured;
 exports.getIDToken = getIDToken;
 /**
  * The runner's side of a step, written out: inputs from INPUT_* variables, log lines and workflow
- * commands on stdout, outputs and state through the GITHUB_OUTPUT / GITHUB_STATE files, and the
- * OIDC token from the runner's token service. It replaces @actions/core on the fast path: that
- * package loads an HTTP client with undici (a third of the bundle), which cost every step tens of
- * milliseconds of compiling before it did anything. Behaviour is the runner's documented protocol:
+ * commands on stdout, outputs, state and variables through the GITHUB_OUTPUT / GITHUB_STATE /
+ * GITHUB_ENV files, and the OIDC token from the runner's token service. It replaces @actions/core
+ * on the fast path: that package loads an HTTP client with undici (a third of the bundle), which
+ * cost every step 100–170 ms of loading and compiling before it did anything. Behaviour is the
+ * runner's documented protocol and byte for byte what @actions/core 2.x writes
+ * (test/unit/runner/protocol-differential.test.ts runs both on the same inputs):
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
 const node_crypto_1 = __nccwpck_require__(77598);
 const node_fs_1 = __nccwpck_require__(73024);
-const node_http_1 = __nccwpck_require__(37067);
-const node_https_1 = __nccwpck_require__(44708);
 const node_os_1 = __nccwpck_require__(48161);
-const lazy_1 = __nccwpck_require__(34050);
+const id_token_1 = __nccwpck_require__(27137);
+var id_token_2 = __nccwpck_require__(27137);
+Object.defineProperty(exports, "IdTokenError", ({ enumerable: true, get: function () { return id_token_2.IdTokenError; } }));
+Object.defineProperty(exports, "proxyConfigured", ({ enumerable: true, get: function () { return id_token_2.proxyConfigured; } }));
 /** `%`, CR and LF escaped, as the runner unescapes a command's message. */
 function escapeData(value) {
     return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -36854,16 +37111,55 @@ function escapeProperty(value) {
 const stdout = (text) => {
     process.stdout.write(text);
 };
-/** `::name prop=value::message` on a line of its own. */
+/**
+ * `::name prop=value,…::message` on a line of its own. Properties without a value are left out
+ * (the space after the name stays whenever properties were given, as core writes it).
+ */
 function command(name, message, properties = {}, write = stdout) {
-    const props = Object.entries(properties)
-        .map(([key, value]) => `${key}=${escapeProperty(value)}`)
+    const entries = Object.entries(properties);
+    const props = entries
+        .filter(([, value]) => value !== undefined && value !== '' && value !== 0)
+        .map(([key, value]) => `${key}=${escapeProperty(String(value))}`)
         .join(',');
-    write(`::${name}${props ? ` ${props}` : ''}::${escapeData(message)}${node_os_1.EOL}`);
+    write(`::${name}${entries.length > 0 ? ` ${props}` : ''}::${escapeData(message)}${node_os_1.EOL}`);
+}
+/** The runner's property names for an annotation, in the order core writes them. */
+function annotation(properties) {
+    if (Object.keys(properties).length === 0)
+        return {};
+    return {
+        title: properties.title,
+        file: properties.file,
+        line: properties.startLine,
+        endLine: properties.endLine,
+        col: properties.startColumn,
+        endColumn: properties.endColumn,
+    };
 }
 /** An input as the runner passes it (INPUT_<NAME>, spaces as underscores), trimmed. */
-function getInput(name, env = process.env) {
-    return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+function getInput(name, options = {}, env = process.env) {
+    const value = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+    if (options.required && !value) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    return options.trimWhitespace === false ? value : value.trim();
+}
+/** An input's non-empty lines, each trimmed unless trimWhitespace is false. */
+function getMultilineInput(name, options = {}, env = process.env) {
+    const lines = getInput(name, options, env)
+        .split('\n')
+        .filter((line) => line !== '');
+    return options.trimWhitespace === false ? lines : lines.map((line) => line.trim());
+}
+/** A YAML 1.2 core-schema boolean: true, True, TRUE, false, False or FALSE; anything else fails. */
+function getBooleanInput(name, options = {}, env = process.env) {
+    const value = getInput(name, options, env);
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        'Support boolean input list: `true | True | TRUE | false | False | FALSE`');
 }
 function info(message, write = stdout) {
     write(`${message}${node_os_1.EOL}`);
@@ -36871,11 +37167,21 @@ function info(message, write = stdout) {
 function debug(message, write = stdout) {
     command('debug', message, {}, write);
 }
-function warning(message, write = stdout) {
-    command('warning', message, {}, write);
+function warning(message, properties = {}, write = stdout) {
+    command('warning', message, annotation(properties), write);
 }
-function error(message, write = stdout) {
-    command('error', message, {}, write);
+function error(message, properties = {}, write = stdout) {
+    command('error', message, annotation(properties), write);
+}
+function notice(message, properties = {}, write = stdout) {
+    command('notice', message, annotation(properties), write);
+}
+/** Starts a foldable group in the log, until endGroup. */
+function startGroup(name, write = stdout) {
+    command('group', name, {}, write);
+}
+function endGroup(write = stdout) {
+    command('endgroup', '', {}, write);
 }
 /** Masks a value in the job's logs from here on. */
 function setSecret(secret, write = stdout) {
@@ -36884,92 +37190,64 @@ function setSecret(secret, write = stdout) {
 /** Marks the step failed (exit code 1 when the process ends) with an error annotation. */
 function setFailed(message, write = stdout) {
     process.exitCode = 1;
-    error(message, write);
+    error(message, {}, write);
 }
 /**
- * `name<<delimiter` / value / `delimiter` appended to a runner file (GITHUB_OUTPUT, GITHUB_STATE);
- * the delimiter is random and must not occur in the name or the value.
+ * `name<<delimiter` / value / `delimiter` for a runner file (GITHUB_OUTPUT, GITHUB_STATE,
+ * GITHUB_ENV), without the final line end. The runner reads the value up to the first line that
+ * is exactly the delimiter, so the delimiter is random and must not occur in the name or value.
  */
 function fileCommandEntry(name, value, delimiter = `ghadelimiter_${(0, node_crypto_1.randomUUID)()}`) {
+    // The runner splits the first line at its first `=` or `<<`: such a name would be misread
+    // (core writes it anyway, and the runner then fails the step's file commands).
+    if (!name || name.includes('=') || name.includes('<<') || /[\r\n]/.test(name)) {
+        throw new Error(`Cannot write ${JSON.stringify(name)} to a runner file: a name must not be empty or contain "=", "<<" or a line end`);
+    }
     if (name.includes(delimiter) || value.includes(delimiter)) {
         throw new Error(`Unexpected input: the name or value of ${name} contains the delimiter ${delimiter}`);
     }
-    return `${name}<<${delimiter}${node_os_1.EOL}${value}${node_os_1.EOL}${delimiter}${node_os_1.EOL}`;
+    return `${name}<<${delimiter}${node_os_1.EOL}${value}${node_os_1.EOL}${delimiter}`;
 }
-function fileCommand(variable, legacy, name, value, env, write) {
+/** Appends an entry to a runner file; false when the variable is unset (an old runner). */
+function fileCommand(variable, name, value, env) {
     const file = env[variable];
-    if (file) {
-        (0, node_fs_1.appendFileSync)(file, fileCommandEntry(name, value), 'utf8');
-        return;
-    }
-    // A runner too old for file commands: the (deprecated) stdout command.
-    write(node_os_1.EOL);
-    command(legacy, value, { name }, write);
+    if (!file)
+        return false;
+    // The runner creates the file before the step; a missing one is not read afterwards.
+    if (!(0, node_fs_1.existsSync)(file))
+        throw new Error(`Missing file at path: ${file} (${variable})`);
+    (0, node_fs_1.appendFileSync)(file, `${fileCommandEntry(name, value)}${node_os_1.EOL}`, 'utf8');
+    return true;
 }
 function setOutput(name, value, env = process.env, write = stdout) {
-    fileCommand('GITHUB_OUTPUT', 'set-output', name, value, env, write);
+    if (fileCommand('GITHUB_OUTPUT', name, value, env))
+        return;
+    // A runner too old for file commands: the (deprecated) stdout command, on a fresh line.
+    write(node_os_1.EOL);
+    command('set-output', value, { name }, write);
 }
 function saveState(name, value, env = process.env, write = stdout) {
-    fileCommand('GITHUB_STATE', 'save-state', name, value, env, write);
+    if (fileCommand('GITHUB_STATE', name, value, env))
+        return;
+    command('save-state', value, { name }, write);
+}
+/** Sets a variable for this process and, through GITHUB_ENV, for the job's later steps. */
+function exportVariable(name, value, env = process.env, write = stdout) {
+    env[name] = value;
+    if (fileCommand('GITHUB_ENV', name, value, env))
+        return;
+    command('set-env', value, { name }, write);
 }
 /** State saved by this action's main step, in the post step (STATE_<name>). */
 function getState(name, env = process.env) {
     return env[`STATE_${name}`] ?? '';
 }
-/** True when the runner reaches the network through a proxy (the token request must honour it). */
-function proxyConfigured(env = process.env) {
-    return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => Boolean(env[name]));
-}
 /**
- * An OIDC ID token for `audience` from the runner's token service (ACTIONS_ID_TOKEN_REQUEST_URL
- * with the request token as bearer; present only with `permissions: id-token: write`). Behind a
- * proxy it goes through @actions/core, whose HTTP client honours the proxy variables (loaded only then).
+ * An OIDC ID token for `audience` from the runner's token service, with @actions/core's retries
+ * and redirects and a deadline (src/runner/id-token.ts); the token is masked before it returns.
  */
-async function getIDToken(audience, env = process.env) {
-    const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-    const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-    if (!requestUrl || !requestToken) {
-        throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL or ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable: the job has no id-token permission');
-    }
-    if (proxyConfigured(env)) {
-        const core = await (0, lazy_1.loadActionsCore)();
-        return core.getIDToken(audience);
-    }
-    const url = new URL(requestUrl);
-    url.searchParams.set('audience', audience);
-    const { status, body } = await httpGet(url, {
-        Authorization: `Bearer ${requestToken}`,
-        Accept: 'application/json',
-    }).catch((cause) => {
-        throw new Error(`The token service did not answer: ${cause.message}`);
-    });
-    if (status < 200 || status > 299)
-        throw new Error(`The token service answered HTTP ${status}`);
-    let value;
-    try {
-        value = JSON.parse(body).value;
-    }
-    catch {
-        value = undefined;
-    }
-    if (typeof value !== 'string' || value === '')
-        throw new Error('The token service returned no token');
-    return value;
-}
-/** A GET with node:http(s) (already loaded for S3; fetch would load Node's undici as well). */
-function httpGet(url, headers) {
-    return new Promise((resolve, reject) => {
-        const send = url.protocol === 'https:' ? node_https_1.request : node_http_1.request;
-        const req = send(url, { method: 'GET', headers, timeout: 60_000 }, (res) => {
-            const chunks = [];
-            res.on('data', (chunk) => chunks.push(chunk));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-        });
-        req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
-        req.on('error', reject);
-        req.end();
-    });
+function getIDToken(audience, env = process.env, options = {}, write = stdout) {
+    return (0, id_token_1.requestIdToken)(audience, env, { debug: (m) => debug(m, write), mask: (s) => setSecret(s, write) }, options);
 }
 
 
