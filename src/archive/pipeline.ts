@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ToolError } from '../errors/errors';
+import { mayLeaveWorkspace } from './paths';
 import type { ArchiveTools } from './tools';
 
 interface Finished {
@@ -109,9 +110,14 @@ export function createArchive(
   return { ...pipeline, output };
 }
 
-export function extractArchive(tools: ArchiveTools, workspace: string): ExtractPipeline {
+/** Extracts into the workspace; outside it only if the path lines can resolve there (mayLeaveWorkspace). */
+export function extractArchive(
+  tools: ArchiveTools,
+  workspace: string,
+  pathLines: readonly string[],
+): ExtractPipeline {
   const zstd = spawn(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace), {
+  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace, mayLeaveWorkspace(pathLines)), {
     stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
   });
   zstd.stdout?.destroy();

@@ -119,7 +119,7 @@ export class S3Backend implements CacheBackend {
       }
     };
     const progress = new TransferProgress('Downloaded', this.logger, size).start();
-    const extract = extractArchive(tools, settings.github.workspace);
+    const extract = extractArchive(tools, settings.github.workspace, settings.paths);
     try {
       await downloadToStream(
         extract.input,
