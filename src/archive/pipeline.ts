@@ -27,13 +27,23 @@ function watch(child: ChildProcess, name: string): Promise<Finished> {
   });
 }
 
-async function expectSuccess(finished: Promise<Finished>, name: string): Promise<void> {
+/** What a program's error output means for the user, when it is not self-explanatory. */
+type Explain = (stderr: string) => string | undefined;
+
+async function expectSuccess(finished: Promise<Finished>, name: string, explain?: Explain): Promise<void> {
   const { code, signal, stderr } = await finished;
   if (code !== 0) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    throw new ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}`);
+    const hint = explain?.(stderr);
+    throw new ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}${hint ? `. ${hint}` : ''}`);
   }
 }
+
+/** GNU tar without -P refuses members named `../…` (its message does not say why that matters). */
+const explainExtract: Explain = (stderr) =>
+  stderr.includes("Member name contains '..'")
+    ? 'The entry names files outside the workspace, which path lines relative to the workspace never save (an entry made before workspace names were escaped): those files were not written. Save the cache again under a new key.'
+    : undefined;
 
 export interface Pipeline {
   /** Resolves when both programs exited successfully; rejects naming the one that failed. */
@@ -59,6 +69,7 @@ function twoProcesses(
   firstName: string,
   second: ChildProcess,
   secondName: string,
+  explainSecond?: Explain,
 ): Pipeline {
   const firstDone = watch(first, firstName);
   const secondDone = watch(second, secondName);
@@ -66,7 +77,7 @@ function twoProcesses(
   const done = (async () => {
     const results = await Promise.allSettled([
       expectSuccess(firstDone, firstName),
-      expectSuccess(secondDone, secondName),
+      expectSuccess(secondDone, secondName, explainSecond),
     ]);
     for (const result of results) if (result.status === 'rejected') throw result.reason;
   })();
@@ -121,7 +132,7 @@ export function extractArchive(
     stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
   });
   zstd.stdout?.destroy();
-  const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
+  const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x', explainExtract);
   const input = zstd.stdin as Writable;
   input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
   return { ...pipeline, input };

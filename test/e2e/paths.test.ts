@@ -100,6 +100,7 @@ describe('a workspace named with glob characters', () => {
       const step = expectExit(await reader.step({ action: 'cache', with: { path, key: 'poisoned-1' } }), 0);
       expect(output(step, 'cache-hit')).not.toBe('true');
       expect(step.warnings.join('\n')).toContain("Member name contains '..'");
+      expect(step.warnings.join('\n')).toContain('Save the cache again under a new key');
       expect(outsideWorkspace(reader)).toEqual(before);
       expect(existsSync(join(dirname(reader.workspace), 'proj1', 'data'))).toBe(false);
     },

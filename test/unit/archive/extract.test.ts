@@ -62,6 +62,7 @@ describe('extracting an entry', () => {
   it('refuses a `../` member when every path line is in the workspace, and writes nothing outside', async () => {
     const error = await extract(poisoned(), ['data/*.txt']);
     expect(String(error)).toContain("Member name contains '..'");
+    expect(String(error)).toContain('The entry names files outside the workspace');
     expect(existsSync(sibling)).toBe(false);
     expect(tree()).toEqual(['proj[1]', 'proj[1]/data', 'proj[1]/data/own.txt']);
   });
@@ -88,7 +89,7 @@ describe('extracting an entry', () => {
     mkdirSync(path.join(sibling, 'data'), { recursive: true });
 
     const error = await extract(tar.stdout, ['data', 'data/*.txt']);
-    expect(String(error)).toContain('data/x.txt');
+    expect(String(error)).toContain('data/x.txt: Cannot open: Not a directory');
     expect(readdirSync(path.join(sibling, 'data'))).toEqual([]);
   });
 });
