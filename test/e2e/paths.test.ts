@@ -142,3 +142,21 @@ describe('an exclusion written with a space after `!`', () => {
     TEST_TIMEOUT_MS,
   );
 });
+
+describe('a path line with a `..` segment', () => {
+  it(
+    'is refused by the save with a warning naming the line, as upstream refuses it; the restore is a plain miss',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const writer = world.job(prefix);
+      writeTree(join(dirname(writer.workspace), 'outside'), { 'o.txt': 'outside' });
+      const run = await runJob(writer, { with: { path: '../outside', key: 'dotdot-1' } });
+      expect(expectExit(run.main, 0).warnings).toEqual([]);
+      expect(output(run.main, 'cache-hit')).not.toBe('true');
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings.join('\n')).toContain('path line "../outside" has a "." or ".." segment');
+      expect(await world.env.list(prefix)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
