@@ -34752,65 +34752,188 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseLine = parseLine;
+exports.escapeGlob = escapeGlob;
 exports.rootPattern = rootPattern;
 exports.isPlainPath = isPlainPath;
+exports.mayLeaveWorkspace = mayLeaveWorkspace;
 exports.resolvePaths = resolvePaths;
 exports.writeManifest = writeManifest;
 /**
- * Resolves the path input like upstream's cache utils: @actions/glob patterns (with `~` expansion
- * and `!` exclusions, no implicit descendants; tar adds a folder's contents), made relative to the
- * workspace with '/' separators. When every line is a plain path (no pattern characters, no
- * exclusion, no trailing slash: most workflows), the paths that exist are the result and
- * @actions/glob is not loaded at all (it and its dependencies are a large part of the bundle).
+ * Resolves the path lines like upstream (actions/cache's resolvePaths over @actions/glob): patterns
+ * with `~` expansion and `!` exclusions, no implicit descendants (tar adds a folder's contents),
+ * made relative to the workspace with '/' separators.
+ *
+ * Each line is read as @actions/glob reads it: trimmed; empty or starting with '#' is skipped; each
+ * leading '!' (spaces after it ignored) flips between exclusion and inclusion; "." may only be the
+ * first segment and ".." none. What we add is the root: upstream leaves a relative line to
+ * @actions/glob, which roots it at the step's working directory with that directory escaped (so
+ * `[1]` in `…/proj[1]` stays a literal); we root it at the workspace ourselves, escaped the same
+ * way, so the result does not depend on the process's cwd.
+ *
+ * When every line is a plain path (no pattern characters, no exclusion, no trailing slash: most
+ * workflows), the paths that exist are the result and @actions/glob is not loaded at all (it and its
+ * dependencies are a large part of the bundle).
  */
 const promises_1 = __nccwpck_require__(51455);
 const node_os_1 = __nccwpck_require__(48161);
 const path = __importStar(__nccwpck_require__(76760));
 const lazy_1 = __nccwpck_require__(34050);
-/** Roots a relative pattern at the workspace (upstream relies on the step's cwd being the workspace). */
-function rootPattern(pattern, workspace) {
-    const negation = /^!*/.exec(pattern)?.[0] ?? '';
-    const rest = pattern.slice(negation.length);
-    if (rest.startsWith('~') || path.isAbsolute(rest) || rest.startsWith('#'))
+/** Error for a line upstream refuses too (its save then warns and stores nothing, as ours does). */
+function invalidLine(line, why) {
+    return new Error(`path line "${line}" ${why} (actions/cache refuses it too): write a path relative to the workspace, an absolute path or a ~/ path.`);
+}
+/**
+ * A segment as a literal name, or '' when it holds a wildcard: what @actions/glob compares with "."
+ * and "..". `\x` is x (POSIX), `[x]` of one character is x.
+ */
+function literalSegment(segment, windows) {
+    const escapes = !windows;
+    let literal = '';
+    for (let i = 0; i < segment.length; i++) {
+        const c = segment[i];
+        if (c === '\\' && escapes && i + 1 < segment.length) {
+            literal += segment[++i];
+            continue;
+        }
+        if (c === '*' || c === '?')
+            return '';
+        if (c === '[' && i + 1 < segment.length) {
+            let set = '';
+            let close = -1;
+            for (let j = i + 1; j < segment.length; j++) {
+                if (segment[j] === '\\' && escapes && j + 1 < segment.length)
+                    set += segment[++j];
+                else if (segment[j] === ']') {
+                    close = j;
+                    break;
+                }
+                else
+                    set += segment[j];
+            }
+            if (close >= 0 && set.length > 1)
+                return '';
+            if (close >= 0 && set.length === 1) {
+                literal += set;
+                i = close;
+                continue;
+            }
+        }
+        literal += c;
+    }
+    return literal;
+}
+function parseLine(line, platform = process.platform) {
+    let pattern = line.trim();
+    if (pattern === '' || pattern.startsWith('#'))
+        return undefined;
+    let negate = false;
+    while (pattern.startsWith('!')) {
+        negate = !negate;
+        pattern = pattern.slice(1).trim();
+    }
+    if (pattern === '')
+        throw invalidLine(line, "has nothing after '!'");
+    const windows = platform === 'win32';
+    const segments = pattern.split(windows ? /[\\/]+/ : /\/+/).filter((s, i) => s !== '' || i === 0);
+    const literals = segments.map((s) => literalSegment(s, windows));
+    if (literals.some((s, i) => s === '..' || (s === '.' && i > 0)))
+        throw invalidLine(line, 'has a "." or ".." segment');
+    return { negate, pattern };
+}
+/** A literal folder name as a glob pattern that matches only itself (as @actions/glob escapes cwd and ~). */
+function escapeGlob(literal, platform = process.platform) {
+    // '\' is the escape character on POSIX and a separator on Windows; a set of one character is
+    // literal on both, and needs no closing ']' to be looked for (a lone ']' is literal).
+    const escaped = platform === 'win32' ? literal : literal.replace(/\\/g, '\\\\');
+    return escaped.replace(/[[*?]/g, '[$&]');
+}
+function isHomeLine(pattern) {
+    return pattern === '~' || pattern.startsWith('~/');
+}
+/** The absolute glob pattern of a line's pattern: the workspace and home escaped, absolute lines as written. */
+function rootedPattern(pattern, workspace, home) {
+    if (isHomeLine(pattern))
+        return escapeGlob(home) + pattern.slice(1);
+    if (path.isAbsolute(pattern))
         return pattern;
-    return negation + path.join(workspace, rest);
+    const root = escapeGlob(path.resolve(workspace));
+    if (pattern === '.' || pattern.startsWith('./'))
+        return root + pattern.slice(1);
+    return root.endsWith('/') ? root + pattern : `${root}/${pattern}`;
+}
+/** A line as @actions/glob reads it, rooted; comments and blank lines unchanged (it skips them). */
+function rootPattern(line, workspace, home = (0, node_os_1.homedir)()) {
+    const parsed = parseLine(line);
+    if (!parsed)
+        return line;
+    return (parsed.negate ? '!' : '') + rootedPattern(parsed.pattern, workspace, home);
 }
 /** A line that names one path: nothing @actions/glob would read as a pattern, comment or exclusion. */
 function isPlainPath(pattern) {
     if (pattern === '' || /[*?[\]{}()!+@#\\]/.test(pattern) || /[/\\]$/.test(pattern))
         return false;
-    return !pattern.startsWith('~') || pattern === '~' || pattern.startsWith('~/');
+    return !pattern.startsWith('~') || isHomeLine(pattern);
+}
+/**
+ * Whether an entry of these lines may hold members outside the workspace (`../…` or absolute names):
+ * only an included `~` or absolute line can resolve there. Otherwise restore extracts without tar's
+ * -P, so tar refuses any such member instead of writing outside the workspace.
+ */
+function mayLeaveWorkspace(lines) {
+    return lines.some((line) => {
+        let parsed;
+        try {
+            parsed = parseLine(line);
+        }
+        catch {
+            return false; // a refused line saves nothing
+        }
+        return (parsed !== undefined &&
+            !parsed.negate &&
+            (isHomeLine(parsed.pattern) || path.isAbsolute(parsed.pattern)));
+    });
 }
 /** The plain paths that exist (following symbolic links, as @actions/glob does), each once. */
-async function existingPaths(patterns, workspace) {
+async function existingPaths(patterns, workspace, home) {
     const found = new Set();
-    for (const pattern of patterns) {
-        const absolute = pattern.startsWith('~')
-            ? path.join((0, node_os_1.homedir)(), pattern.slice(1))
-            : path.resolve(workspace, pattern);
+    for (const line of patterns) {
+        const parsed = parseLine(line);
+        if (!parsed)
+            continue;
+        const absolute = isHomeLine(parsed.pattern)
+            ? path.join(home, parsed.pattern.slice(1))
+            : path.resolve(workspace, parsed.pattern);
         const exists = await (0, promises_1.stat)(absolute).then(() => true, () => false);
         if (exists)
             found.add(absolute);
     }
     return [...found];
 }
-async function globPaths(patterns, workspace) {
+async function globPaths(patterns, workspace, home) {
+    const rooted = patterns.map((pattern) => rootPattern(pattern, workspace, home)); // refuses bad lines first
     const glob = await (0, lazy_1.loadActionsGlob)();
-    const rooted = patterns.map((pattern) => rootPattern(pattern, workspace));
     const globber = await glob.create(rooted.join('\n'), { implicitDescendants: false });
     const files = [];
     for await (const file of globber.globGenerator())
         files.push(file);
     return files;
 }
-async function resolvePaths(patterns, workspace) {
+function relativeName(workspace, file) {
+    const relative = path.relative(workspace, file).split(path.sep).join('/');
+    return relative === '' ? '.' : relative;
+}
+async function resolvePaths(patterns, workspace, home = (0, node_os_1.homedir)()) {
     const files = patterns.every(isPlainPath)
-        ? await existingPaths(patterns, workspace)
-        : await globPaths(patterns, workspace);
-    return files.map((file) => {
-        const relative = path.relative(workspace, file).split(path.sep).join('/');
-        return relative === '' ? '.' : relative;
-    });
+        ? await existingPaths(patterns, workspace, home)
+        : await globPaths(patterns, workspace, home);
+    const names = files.map((file) => relativeName(workspace, file));
+    // Relative lines are rooted at the escaped workspace, so this cannot happen; if it ever did, the
+    // entry would restore outside the workspace, so nothing is saved.
+    const outside = names.find((name) => name === '..' || name.startsWith('../') || path.isAbsolute(name));
+    if (outside !== undefined && !mayLeaveWorkspace(patterns))
+        throw new Error(`path resolved to ${outside}, outside the workspace, from relative lines only: not saved.`);
+    return names;
 }
 /** Writes the NUL-separated list tar reads with --null -T, in a private temporary folder. */
 async function writeManifest(paths, tempRoot = process.env.RUNNER_TEMP || (0, node_os_1.tmpdir)()) {
@@ -34840,6 +34963,7 @@ exports.extractArchive = extractArchive;
 const node_child_process_1 = __nccwpck_require__(31421);
 const node_stream_1 = __nccwpck_require__(57075);
 const errors_1 = __nccwpck_require__(12600);
+const paths_1 = __nccwpck_require__(17366);
 function watch(child, name) {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
@@ -34850,21 +34974,26 @@ function watch(child, name) {
         child.once('close', (code, signal) => resolve({ code, signal, stderr: stderr.trim() }));
     });
 }
-async function expectSuccess(finished, name) {
+async function expectSuccess(finished, name, explain) {
     const { code, signal, stderr } = await finished;
     if (code !== 0) {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        throw new errors_1.ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}`);
+        const hint = explain?.(stderr);
+        throw new errors_1.ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}${hint ? `. ${hint}` : ''}`);
     }
 }
-function twoProcesses(first, firstName, second, secondName) {
+/** GNU tar without -P refuses members named `../…` (its message does not say why that matters). */
+const explainExtract = (stderr) => stderr.includes("Member name contains '..'")
+    ? 'The entry names files outside the workspace, which path lines relative to the workspace never save (an entry made before workspace names were escaped): those files were not written. Save the cache again under a new key.'
+    : undefined;
+function twoProcesses(first, firstName, second, secondName, explainSecond) {
     const firstDone = watch(first, firstName);
     const secondDone = watch(second, secondName);
     // Report the upstream program's failure first: its failure usually causes the other's.
     const done = (async () => {
         const results = await Promise.allSettled([
             expectSuccess(firstDone, firstName),
-            expectSuccess(secondDone, secondName),
+            expectSuccess(secondDone, secondName, explainSecond),
         ]);
         for (const result of results)
             if (result.status === 'rejected')
@@ -34903,13 +35032,17 @@ function createArchive(tools, workspace, manifestPath, level, threads) {
     source.pipe(output);
     return { ...pipeline, output };
 }
-function extractArchive(tools, workspace, journal) {
+/**
+ * Extracts into the workspace; outside it only if the path lines can resolve there
+ * (mayLeaveWorkspace). With `journal`, tar lists each member there as it extracts it.
+ */
+function extractArchive(tools, workspace, pathLines, journal) {
     const zstd = (0, node_child_process_1.spawn)(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.extractArgs(workspace, journal), {
+    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.extractArgs(workspace, (0, paths_1.mayLeaveWorkspace)(pathLines), journal), {
         stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
     });
     zstd.stdout?.destroy();
-    const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
+    const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x', explainExtract);
     const input = zstd.stdin;
     input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
     const stop = async (graceMs) => {
@@ -34996,13 +35129,13 @@ function findTar(platform = process.platform, path) {
             '-T',
             manifestPath,
         ],
-        extractArgs: (workspace, journal) => [
+        extractArgs: (workspace, absoluteNames, journal) => [
             '-xf',
             '-',
-            '-P',
+            ...(absoluteNames ? ['-P'] : []),
             '-C',
             workspace,
-            // Each member's name, as extraction starts, into the journal (archive/journal.ts).
+            // Each member's name, as its extraction starts, into the journal (archive/journal.ts).
             ...(journal ? ['-v', `--index-file=${journal}`, '--quoting-style=escape'] : []),
         ],
     };
@@ -35204,6 +35337,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pathLines = pathLines;
 exports.parseSize = parseSize;
 exports.parseCount = parseCount;
 exports.resolveSettings = resolveSettings;
@@ -35224,6 +35358,19 @@ function lines(value) {
     return value
         .split('\n')
         .map((line) => line.trim())
+        .filter((line) => line !== '');
+}
+/**
+ * The path input as actions/cache's getInputAsArray reads it: the input trimmed (core.getInput),
+ * split on '\n', "!" followed by spaces becomes "!" (before the line is trimmed, so an indented
+ * "  ! x" keeps its space: upstream hashes it so), each line trimmed ('\r' of CRLF too), empty lines
+ * dropped. Comments and '!' marks stay: they are part of the version, and resolvePaths reads them.
+ */
+function pathLines(value) {
+    return value
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/^!\s+/, '!').trim())
         .filter((line) => line !== '');
 }
 function bool(value) {
@@ -35346,7 +35493,7 @@ function resolveS3(readInput, env, github) {
 }
 /** Resolves and validates every setting. Pure: inputs, environment and files come in as arguments. */
 function resolveSettings(kind, readInput, env, readFile = (path) => (0, node_fs_1.readFileSync)(path, 'utf8')) {
-    const paths = lines(readInput('path'));
+    const paths = pathLines(readInput('path'));
     if (paths.length === 0) {
         throw new errors_1.ValidationError('Input required and not supplied: path (list the files or folders to cache).');
     }
@@ -35363,7 +35510,8 @@ function resolveSettings(kind, readInput, env, readFile = (path) => (0, node_fs_
         defaultBranch: readDefaultBranch(firstSet(env.GITHUB_EVENT_PATH), readFile),
         runId: env.GITHUB_RUN_ID ?? '0',
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-        workspace: firstSet(env.GITHUB_WORKSPACE) ?? process.cwd(),
+        // As written (a folder name may end in a space), like upstream's GITHUB_WORKSPACE ?? cwd.
+        workspace: env.GITHUB_WORKSPACE?.trim() ? env.GITHUB_WORKSPACE : process.cwd(),
         runnerTemp: firstSet(env.RUNNER_TEMP),
         job: firstSet(env.GITHUB_JOB),
         stepSummaryPath: firstSet(env.GITHUB_STEP_SUMMARY),
@@ -35998,9 +36146,10 @@ function saveScope(context) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.cacheVersion = cacheVersion;
 /**
- * The cache version: a SHA-256 over the path lines as written, the compression method and (on
- * Windows unless enableCrossOsArchive) an OS marker, computed like upstream's getCacheVersion. The
- * same key saved with other paths or another compression is another entry and never matches.
+ * The cache version: a SHA-256 over the path lines (as settings reads them, like actions/cache's
+ * getInputAsArray: "! x" is "!x"), the compression method and (on Windows unless
+ * enableCrossOsArchive) an OS marker, computed like upstream's getCacheVersion. The same key saved
+ * with other paths or another compression is another entry and never matches.
  */
 const node_crypto_1 = __nccwpck_require__(77598);
 const constants_1 = __nccwpck_require__(64687);
@@ -36388,7 +36537,7 @@ class S3Backend {
         const { workspace } = settings.github;
         const ticket = await (0, unfinished_1.beginRestore)(settings.github, match.cacheKey);
         const progress = new progress_1.TransferProgress('Downloaded', this.logger, size).start();
-        const extract = (0, pipeline_1.extractArchive)(tools, workspace, ticket.journal);
+        const extract = (0, pipeline_1.extractArchive)(tools, workspace, settings.paths, ticket.journal);
         try {
             await (0, download_1.downloadToStream)(extract.input, { client, bucket: this.s3.bucket, key, size, etag, checkMetadata }, {
                 partSize: settings.tuning.downloadPartSize,
@@ -36741,6 +36890,7 @@ async function beginRestore(github, key) {
         settle: async () => {
             await (0, promises_1.rm)(markerFile, { force: true });
             await (0, promises_1.rm)(journal, { force: true });
+            await (0, promises_1.rmdir)(folder).catch(() => undefined); // kept while another restore's marker is in it
         },
         markIncomplete: (remaining) => write({ key, started, status: 'incomplete', remaining }),
     };

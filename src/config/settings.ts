@@ -51,7 +51,10 @@ export interface GitHubContext {
 }
 
 export interface CacheSettings {
-  /** The path input lines as written (trimmed, empty lines dropped), used for the version too. */
+  /**
+   * The path input lines as actions/cache reads them (see pathLines), used for the version too: the
+   * same input gives upstream's cache version.
+   */
   paths: string[];
   /** The key input; empty is allowed only for the post step, which uses the key from state. */
   primaryKey: string;
@@ -72,6 +75,20 @@ function lines(value: string): string[] {
   return value
     .split('\n')
     .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+/**
+ * The path input as actions/cache's getInputAsArray reads it: the input trimmed (core.getInput),
+ * split on '\n', "!" followed by spaces becomes "!" (before the line is trimmed, so an indented
+ * "  ! x" keeps its space: upstream hashes it so), each line trimmed ('\r' of CRLF too), empty lines
+ * dropped. Comments and '!' marks stay: they are part of the version, and resolvePaths reads them.
+ */
+export function pathLines(value: string): string[] {
+  return value
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^!\s+/, '!').trim())
     .filter((line) => line !== '');
 }
 
@@ -234,7 +251,7 @@ export function resolveSettings(
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): CacheSettings {
-  const paths = lines(readInput('path'));
+  const paths = pathLines(readInput('path'));
   if (paths.length === 0) {
     throw new ValidationError('Input required and not supplied: path (list the files or folders to cache).');
   }
@@ -250,7 +267,8 @@ export function resolveSettings(
     defaultBranch: readDefaultBranch(firstSet(env.GITHUB_EVENT_PATH), readFile),
     runId: env.GITHUB_RUN_ID ?? '0',
     runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-    workspace: firstSet(env.GITHUB_WORKSPACE) ?? process.cwd(),
+    // As written (a folder name may end in a space), like upstream's GITHUB_WORKSPACE ?? cwd.
+    workspace: env.GITHUB_WORKSPACE?.trim() ? env.GITHUB_WORKSPACE : process.cwd(),
     runnerTemp: firstSet(env.RUNNER_TEMP),
     job: firstSet(env.GITHUB_JOB),
     stepSummaryPath: firstSet(env.GITHUB_STEP_SUMMARY),

@@ -124,7 +124,7 @@ export class S3Backend implements CacheBackend {
     const { workspace } = settings.github;
     const ticket = await beginRestore(settings.github, match.cacheKey);
     const progress = new TransferProgress('Downloaded', this.logger, size).start();
-    const extract = extractArchive(tools, workspace, ticket.journal);
+    const extract = extractArchive(tools, workspace, settings.paths, ticket.journal);
     try {
       await downloadToStream(
         extract.input,

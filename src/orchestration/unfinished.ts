@@ -11,7 +11,7 @@
  * job instead.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { GitHubContext } from '../config/settings';
@@ -58,6 +58,7 @@ export async function beginRestore(github: GitHubContext, key: string): Promise<
     settle: async () => {
       await rm(markerFile, { force: true });
       await rm(journal, { force: true });
+      await rmdir(folder).catch(() => undefined); // kept while another restore's marker is in it
     },
     markIncomplete: (remaining) => write({ key, started, status: 'incomplete', remaining }),
   };
