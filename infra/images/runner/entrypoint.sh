@@ -170,15 +170,22 @@ KILL_MARGIN=2
 # runtime-sync's own budget ends this long before its hard limit, so it stops rsync and cleans up itself.
 SYNC_MARGIN=5
 
-# run_step <hard limit seconds> <command...>: the command's status, 124 when it ran out of time.
+# run_step <hard limit seconds> <command...>: the command's status, 124 when it ran out of time. In the
+# background and waited for, so that a SIGTERM reaches the trap at once (bash runs a trap only after a
+# foreground child ends) and on_signal can stop the step (step_pid).
+step_pid=""
 run_step() {
-  local limit=$1
+  local limit=$1 status=0
   shift
   if [ "$limit" -le "$KILL_MARGIN" ]; then
     log_warn "no time left to run $1"
     return 124
   fi
-  timeout --kill-after="$KILL_MARGIN" "$((limit - KILL_MARGIN))" "$@"
+  timeout --kill-after="$KILL_MARGIN" "$((limit - KILL_MARGIN))" "$@" &
+  step_pid=$!
+  wait "$step_pid" || status=$?
+  step_pid=""
+  return "$status"
 }
 
 # runtime_sync <pull|push> <hard limit seconds>: a sync problem is a warning, never a reason to fail the job.
@@ -210,7 +217,7 @@ register() {
   # The token reaches config.sh only through its environment (the runner reads ACTIONS_RUNNER_INPUT_*),
   # never through argv, which every process on the host can read. It stays in config.sh's
   # /proc/<pid>/environ while config.sh runs, before any job exists.
-  ACTIONS_RUNNER_INPUT_TOKEN=$registration_token timeout --kill-after=5 120 \
+  ACTIONS_RUNNER_INPUT_TOKEN=$registration_token run_step 120 \
     "$RUNNER_HOME/config.sh" --unattended --ephemeral --disableupdate --replace \
     --url "$RUNNER_URL" --name "$RUNNER_NAME" --runnergroup "$RUNNER_GROUP" \
     --labels "$labels" --work "$RUNNER_WORKDIR"
@@ -239,6 +246,7 @@ registered=false
 runner_started=false
 exiting=false
 exit_deadline=""
+exit_budget=0
 job_marker=""
 
 remaining() { echo $((exit_deadline - SECONDS)); }
@@ -250,16 +258,17 @@ start_exit_clock() {
   [ -z "$exit_deadline" ] || return 0
   local budget=${RUNNER_EXIT_TIMEOUT_SECONDS:-100}
   is_count "$budget" || budget=100
+  exit_budget=$budget
   exit_deadline=$((SECONDS + budget))
   log_info "$1: the exit trap has ${budget}s from now"
 }
 
-# stop_runner: TERM to run.sh, KILL after the grace (at most a third of what is left, so the push and the
-# deregistration keep the rest); records its status.
+# stop_runner: TERM to run.sh, KILL after the grace (at most a third of the budget, so the push and the
+# deregistration keep the rest, and never past the deadline); records its status.
 stop_runner() {
   [ -n "$runner_pid" ] || return 0
   local grace
-  grace=$(min "${RUNNER_STOP_GRACE_SECONDS:-20}" "$(($(remaining) / 3))")
+  grace=$(min "$(min "${RUNNER_STOP_GRACE_SECONDS:-20}" "$((exit_budget / 3))")" "$(remaining)")
   stop_process "$runner_pid" "$grace" "the runner"
   job_status=$stopped_status
   runner_pid=""
@@ -295,6 +304,11 @@ on_exit() {
 on_signal() { # <name> <status>
   trap '' TERM INT
   start_exit_clock "received SIG$1"
+  if [ -n "$step_pid" ]; then
+    # a step before the job (runtime-sync pull, registering): timeout passes the TERM on to it
+    stop_process "$step_pid" "$(min 10 "$(($(remaining) / 3))")" "the step in progress"
+    step_pid=""
+  fi
   stop_runner
   exit "${job_status:-$2}"
 }

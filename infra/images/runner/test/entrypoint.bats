@@ -165,6 +165,24 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   [ "$pushed" -ge 3 ]
 }
 
+@test "SIGTERM during a hanging runtime-sync pull stops it at once; the runner never starts" {
+  base_env
+  env -i "${env_args[@]}" STUB_SYNC_HANG=pull bash "$ENTRYPOINT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ "$(count '^runtime-sync pull')" -ge 1 ] && break; sleep 0.1; done
+  start=$SECONDS
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  cat "$BATS_TEST_TMPDIR/out"
+  [ "$status" -eq 143 ]
+  # the pull hangs for 60 s and its own limit is 305 s: only the signal can have ended it this soon
+  [ $((SECONDS - start)) -lt 30 ]
+  grep -q 'stopping the step in progress' "$BATS_TEST_TMPDIR/out"
+  [ "$(count '^run.sh')" -eq 0 ]
+  [ "$(count '^config.sh')" -eq 0 ]
+}
+
 @test "the exit budget's shares without a signal: the push gets its own limit, deregistering keeps its reserve" {
   run entrypoint
   [ "$status" -eq 0 ]
