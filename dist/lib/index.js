@@ -34527,6 +34527,192 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
+/***/ 52281:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.unescapeTarName = unescapeTarName;
+exports.readJournal = readJournal;
+exports.removeJournalled = removeJournalled;
+/**
+ * What an unfinished restore wrote, and how it is taken back out of the workspace.
+ *
+ * `tar -x` runs with `-v --index-file=<journal> --quoting-style=escape`: it writes each member's
+ * name to the journal as it starts extracting it, so after a failure the journal lists every path
+ * the restore may have written (the last one possibly half-written). A restore that did not finish
+ * removes them all: a tree that is only partly the entry must never look like a restored cache (the
+ * job's post step would save it under the primary key, and the next job would get an exact hit).
+ */
+const promises_1 = __nccwpck_require__(51455);
+const path = __importStar(__nccwpck_require__(76760));
+const SIMPLE_ESCAPES = {
+    '\\': 0x5c,
+    n: 0x0a,
+    t: 0x09,
+    r: 0x0d,
+    a: 0x07,
+    b: 0x08,
+    f: 0x0c,
+    v: 0x0b,
+    '?': 0x3f,
+    '"': 0x22,
+    "'": 0x27,
+};
+/**
+ * Decodes one name as GNU tar prints it with `--quoting-style=escape`: C escapes (`\\`, `\n`, …)
+ * and `\ooo` octal bytes (what a non-UTF-8 locale prints for non-ASCII bytes); everything else is
+ * the name's own bytes. The result is read as UTF-8, like the names tar archived.
+ */
+function unescapeTarName(line) {
+    const bytes = [];
+    for (let i = 0; i < line.length; i++) {
+        const byte = line[i];
+        if (byte !== 0x5c || i + 1 >= line.length) {
+            bytes.push(byte);
+            continue;
+        }
+        const next = String.fromCharCode(line[i + 1]);
+        const octal = /^[0-7]{3}$/.exec(line.subarray(i + 1, i + 4).toString('latin1'));
+        if (octal) {
+            bytes.push(parseInt(octal[0], 8) & 0xff);
+            i += 3;
+        }
+        else if (next in SIMPLE_ESCAPES) {
+            bytes.push(SIMPLE_ESCAPES[next]);
+            i += 1;
+        }
+        else {
+            bytes.push(byte);
+        }
+    }
+    return Buffer.from(bytes).toString('utf8');
+}
+/** The member names in a journal, in the order tar extracted them (a missing journal: none). */
+async function readJournal(file) {
+    let content;
+    try {
+        content = await (0, promises_1.readFile)(file);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+    const names = [];
+    let start = 0;
+    for (let i = 0; i <= content.length; i++) {
+        if (i === content.length || content[i] === 0x0a) {
+            if (i > start)
+                names.push(unescapeTarName(content.subarray(start, i)));
+            start = i + 1;
+        }
+    }
+    return names;
+}
+/** True when `candidate` is `root` or one of its ancestors (never removed, whatever the journal says). */
+function isRootOrAbove(candidate, root) {
+    const relative = path.relative(candidate, root);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+/**
+ * Removes what the journal lists (resolved against the workspace as `tar -P -C workspace` does):
+ * files and symbolic links are unlinked; folders, listed ones and those that only exist to hold a
+ * listed path, are removed when they are empty afterwards (deepest first). The workspace, its
+ * ancestors and the home folder are never removed.
+ */
+async function removeJournalled(names, workspace, home) {
+    const root = path.resolve(workspace);
+    const protectedRoots = [root, path.resolve(home), path.parse(root).root];
+    const folders = new Set();
+    const removal = { files: 0, folders: 0, failed: [] };
+    const addAncestors = (target) => {
+        for (let dir = path.dirname(target); !protectedRoots.some((p) => isRootOrAbove(dir, p));) {
+            folders.add(dir);
+            const parent = path.dirname(dir);
+            if (parent === dir)
+                break;
+            dir = parent;
+        }
+    };
+    for (const name of new Set(names)) {
+        const target = path.resolve(root, name);
+        if (protectedRoots.some((p) => isRootOrAbove(target, p)))
+            continue;
+        addAncestors(target);
+        let stats;
+        try {
+            stats = await (0, promises_1.lstat)(target);
+        }
+        catch {
+            continue; // listed but not created yet (tar names a member before writing it)
+        }
+        if (stats.isDirectory()) {
+            folders.add(target);
+            continue;
+        }
+        try {
+            await (0, promises_1.unlink)(target);
+            removal.files += 1;
+        }
+        catch (error) {
+            removal.failed.push(`${target}: ${error.message}`);
+        }
+    }
+    const deepestFirst = [...folders].sort((a, b) => b.split(path.sep).length - a.split(path.sep).length);
+    for (const folder of deepestFirst) {
+        try {
+            await (0, promises_1.rmdir)(folder);
+            removal.folders += 1;
+        }
+        catch (error) {
+            const code = error.code;
+            // Not empty: it holds something this restore did not write (kept), or a failed removal
+            // (already reported). Gone already: fine.
+            if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT')
+                removal.failed.push(`${folder}: ${error.message}`);
+        }
+    }
+    return removal;
+}
+
+
+/***/ }),
+
 /***/ 17366:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -34566,65 +34752,188 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseLine = parseLine;
+exports.escapeGlob = escapeGlob;
 exports.rootPattern = rootPattern;
 exports.isPlainPath = isPlainPath;
+exports.mayLeaveWorkspace = mayLeaveWorkspace;
 exports.resolvePaths = resolvePaths;
 exports.writeManifest = writeManifest;
 /**
- * Resolves the path input like upstream's cache utils: @actions/glob patterns (with `~` expansion
- * and `!` exclusions, no implicit descendants; tar adds a folder's contents), made relative to the
- * workspace with '/' separators. When every line is a plain path (no pattern characters, no
- * exclusion, no trailing slash: most workflows), the paths that exist are the result and
- * @actions/glob is not loaded at all (it and its dependencies are a large part of the bundle).
+ * Resolves the path lines like upstream (actions/cache's resolvePaths over @actions/glob): patterns
+ * with `~` expansion and `!` exclusions, no implicit descendants (tar adds a folder's contents),
+ * made relative to the workspace with '/' separators.
+ *
+ * Each line is read as @actions/glob reads it: trimmed; empty or starting with '#' is skipped; each
+ * leading '!' (spaces after it ignored) flips between exclusion and inclusion; "." may only be the
+ * first segment and ".." none. What we add is the root: upstream leaves a relative line to
+ * @actions/glob, which roots it at the step's working directory with that directory escaped (so
+ * `[1]` in `…/proj[1]` stays a literal); we root it at the workspace ourselves, escaped the same
+ * way, so the result does not depend on the process's cwd.
+ *
+ * When every line is a plain path (no pattern characters, no exclusion, no trailing slash: most
+ * workflows), the paths that exist are the result and @actions/glob is not loaded at all (it and its
+ * dependencies are a large part of the bundle).
  */
 const promises_1 = __nccwpck_require__(51455);
 const node_os_1 = __nccwpck_require__(48161);
 const path = __importStar(__nccwpck_require__(76760));
 const lazy_1 = __nccwpck_require__(34050);
-/** Roots a relative pattern at the workspace (upstream relies on the step's cwd being the workspace). */
-function rootPattern(pattern, workspace) {
-    const negation = /^!*/.exec(pattern)?.[0] ?? '';
-    const rest = pattern.slice(negation.length);
-    if (rest.startsWith('~') || path.isAbsolute(rest) || rest.startsWith('#'))
+/** Error for a line upstream refuses too (its save then warns and stores nothing, as ours does). */
+function invalidLine(line, why) {
+    return new Error(`path line "${line}" ${why} (actions/cache refuses it too): write a path relative to the workspace, an absolute path or a ~/ path.`);
+}
+/**
+ * A segment as a literal name, or '' when it holds a wildcard: what @actions/glob compares with "."
+ * and "..". `\x` is x (POSIX), `[x]` of one character is x.
+ */
+function literalSegment(segment, windows) {
+    const escapes = !windows;
+    let literal = '';
+    for (let i = 0; i < segment.length; i++) {
+        const c = segment[i];
+        if (c === '\\' && escapes && i + 1 < segment.length) {
+            literal += segment[++i];
+            continue;
+        }
+        if (c === '*' || c === '?')
+            return '';
+        if (c === '[' && i + 1 < segment.length) {
+            let set = '';
+            let close = -1;
+            for (let j = i + 1; j < segment.length; j++) {
+                if (segment[j] === '\\' && escapes && j + 1 < segment.length)
+                    set += segment[++j];
+                else if (segment[j] === ']') {
+                    close = j;
+                    break;
+                }
+                else
+                    set += segment[j];
+            }
+            if (close >= 0 && set.length > 1)
+                return '';
+            if (close >= 0 && set.length === 1) {
+                literal += set;
+                i = close;
+                continue;
+            }
+        }
+        literal += c;
+    }
+    return literal;
+}
+function parseLine(line, platform = process.platform) {
+    let pattern = line.trim();
+    if (pattern === '' || pattern.startsWith('#'))
+        return undefined;
+    let negate = false;
+    while (pattern.startsWith('!')) {
+        negate = !negate;
+        pattern = pattern.slice(1).trim();
+    }
+    if (pattern === '')
+        throw invalidLine(line, "has nothing after '!'");
+    const windows = platform === 'win32';
+    const segments = pattern.split(windows ? /[\\/]+/ : /\/+/).filter((s, i) => s !== '' || i === 0);
+    const literals = segments.map((s) => literalSegment(s, windows));
+    if (literals.some((s, i) => s === '..' || (s === '.' && i > 0)))
+        throw invalidLine(line, 'has a "." or ".." segment');
+    return { negate, pattern };
+}
+/** A literal folder name as a glob pattern that matches only itself (as @actions/glob escapes cwd and ~). */
+function escapeGlob(literal, platform = process.platform) {
+    // '\' is the escape character on POSIX and a separator on Windows; a set of one character is
+    // literal on both, and needs no closing ']' to be looked for (a lone ']' is literal).
+    const escaped = platform === 'win32' ? literal : literal.replace(/\\/g, '\\\\');
+    return escaped.replace(/[[*?]/g, '[$&]');
+}
+function isHomeLine(pattern) {
+    return pattern === '~' || pattern.startsWith('~/');
+}
+/** The absolute glob pattern of a line's pattern: the workspace and home escaped, absolute lines as written. */
+function rootedPattern(pattern, workspace, home) {
+    if (isHomeLine(pattern))
+        return escapeGlob(home) + pattern.slice(1);
+    if (path.isAbsolute(pattern))
         return pattern;
-    return negation + path.join(workspace, rest);
+    const root = escapeGlob(path.resolve(workspace));
+    if (pattern === '.' || pattern.startsWith('./'))
+        return root + pattern.slice(1);
+    return root.endsWith('/') ? root + pattern : `${root}/${pattern}`;
+}
+/** A line as @actions/glob reads it, rooted; comments and blank lines unchanged (it skips them). */
+function rootPattern(line, workspace, home = (0, node_os_1.homedir)()) {
+    const parsed = parseLine(line);
+    if (!parsed)
+        return line;
+    return (parsed.negate ? '!' : '') + rootedPattern(parsed.pattern, workspace, home);
 }
 /** A line that names one path: nothing @actions/glob would read as a pattern, comment or exclusion. */
 function isPlainPath(pattern) {
     if (pattern === '' || /[*?[\]{}()!+@#\\]/.test(pattern) || /[/\\]$/.test(pattern))
         return false;
-    return !pattern.startsWith('~') || pattern === '~' || pattern.startsWith('~/');
+    return !pattern.startsWith('~') || isHomeLine(pattern);
+}
+/**
+ * Whether an entry of these lines may hold members outside the workspace (`../…` or absolute names):
+ * only an included `~` or absolute line can resolve there. Otherwise restore extracts without tar's
+ * -P, so tar refuses any such member instead of writing outside the workspace.
+ */
+function mayLeaveWorkspace(lines) {
+    return lines.some((line) => {
+        let parsed;
+        try {
+            parsed = parseLine(line);
+        }
+        catch {
+            return false; // a refused line saves nothing
+        }
+        return (parsed !== undefined &&
+            !parsed.negate &&
+            (isHomeLine(parsed.pattern) || path.isAbsolute(parsed.pattern)));
+    });
 }
 /** The plain paths that exist (following symbolic links, as @actions/glob does), each once. */
-async function existingPaths(patterns, workspace) {
+async function existingPaths(patterns, workspace, home) {
     const found = new Set();
-    for (const pattern of patterns) {
-        const absolute = pattern.startsWith('~')
-            ? path.join((0, node_os_1.homedir)(), pattern.slice(1))
-            : path.resolve(workspace, pattern);
+    for (const line of patterns) {
+        const parsed = parseLine(line);
+        if (!parsed)
+            continue;
+        const absolute = isHomeLine(parsed.pattern)
+            ? path.join(home, parsed.pattern.slice(1))
+            : path.resolve(workspace, parsed.pattern);
         const exists = await (0, promises_1.stat)(absolute).then(() => true, () => false);
         if (exists)
             found.add(absolute);
     }
     return [...found];
 }
-async function globPaths(patterns, workspace) {
+async function globPaths(patterns, workspace, home) {
+    const rooted = patterns.map((pattern) => rootPattern(pattern, workspace, home)); // refuses bad lines first
     const glob = await (0, lazy_1.loadActionsGlob)();
-    const rooted = patterns.map((pattern) => rootPattern(pattern, workspace));
     const globber = await glob.create(rooted.join('\n'), { implicitDescendants: false });
     const files = [];
     for await (const file of globber.globGenerator())
         files.push(file);
     return files;
 }
-async function resolvePaths(patterns, workspace) {
+function relativeName(workspace, file) {
+    const relative = path.relative(workspace, file).split(path.sep).join('/');
+    return relative === '' ? '.' : relative;
+}
+async function resolvePaths(patterns, workspace, home = (0, node_os_1.homedir)()) {
     const files = patterns.every(isPlainPath)
-        ? await existingPaths(patterns, workspace)
-        : await globPaths(patterns, workspace);
-    return files.map((file) => {
-        const relative = path.relative(workspace, file).split(path.sep).join('/');
-        return relative === '' ? '.' : relative;
-    });
+        ? await existingPaths(patterns, workspace, home)
+        : await globPaths(patterns, workspace, home);
+    const names = files.map((file) => relativeName(workspace, file));
+    // Relative lines are rooted at the escaped workspace, so this cannot happen; if it ever did, the
+    // entry would restore outside the workspace, so nothing is saved.
+    const outside = names.find((name) => name === '..' || name.startsWith('../') || path.isAbsolute(name));
+    if (outside !== undefined && !mayLeaveWorkspace(patterns))
+        throw new Error(`path resolved to ${outside}, outside the workspace, from relative lines only: not saved.`);
+    return names;
 }
 /** Writes the NUL-separated list tar reads with --null -T, in a private temporary folder. */
 async function writeManifest(paths, tempRoot = process.env.RUNNER_TEMP || (0, node_os_1.tmpdir)()) {
@@ -34654,6 +34963,7 @@ exports.extractArchive = extractArchive;
 const node_child_process_1 = __nccwpck_require__(31421);
 const node_stream_1 = __nccwpck_require__(57075);
 const errors_1 = __nccwpck_require__(12600);
+const paths_1 = __nccwpck_require__(17366);
 function watch(child, name) {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
@@ -34664,21 +34974,26 @@ function watch(child, name) {
         child.once('close', (code, signal) => resolve({ code, signal, stderr: stderr.trim() }));
     });
 }
-async function expectSuccess(finished, name) {
+async function expectSuccess(finished, name, explain) {
     const { code, signal, stderr } = await finished;
     if (code !== 0) {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        throw new errors_1.ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}`);
+        const hint = explain?.(stderr);
+        throw new errors_1.ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}${hint ? `. ${hint}` : ''}`);
     }
 }
-function twoProcesses(first, firstName, second, secondName) {
+/** GNU tar without -P refuses members named `../…` (its message does not say why that matters). */
+const explainExtract = (stderr) => stderr.includes("Member name contains '..'")
+    ? 'The entry names files outside the workspace, which path lines relative to the workspace never save (an entry made before workspace names were escaped): those files were not written. Save the cache again under a new key.'
+    : undefined;
+function twoProcesses(first, firstName, second, secondName, explainSecond) {
     const firstDone = watch(first, firstName);
     const secondDone = watch(second, secondName);
     // Report the upstream program's failure first: its failure usually causes the other's.
     const done = (async () => {
         const results = await Promise.allSettled([
             expectSuccess(firstDone, firstName),
-            expectSuccess(secondDone, secondName),
+            expectSuccess(secondDone, secondName, explainSecond),
         ]);
         for (const result of results)
             if (result.status === 'rejected')
@@ -34717,16 +35032,36 @@ function createArchive(tools, workspace, manifestPath, level, threads) {
     source.pipe(output);
     return { ...pipeline, output };
 }
-function extractArchive(tools, workspace) {
+/**
+ * Extracts into the workspace; outside it only if the path lines can resolve there
+ * (mayLeaveWorkspace). With `journal`, tar lists each member there as it extracts it.
+ */
+function extractArchive(tools, workspace, pathLines, journal) {
     const zstd = (0, node_child_process_1.spawn)(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.extractArgs(workspace), {
+    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.extractArgs(workspace, (0, paths_1.mayLeaveWorkspace)(pathLines), journal), {
         stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
     });
     zstd.stdout?.destroy();
-    const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
+    const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x', explainExtract);
     const input = zstd.stdin;
     input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
-    return { ...pipeline, input };
+    const stop = async (graceMs) => {
+        input.end();
+        let timer;
+        const exited = await Promise.race([
+            pipeline.done.then(() => true, () => true),
+            new Promise((resolve) => {
+                timer = setTimeout(() => resolve(false), graceMs);
+            }),
+        ]);
+        clearTimeout(timer);
+        if (!exited) {
+            pipeline.kill();
+            await pipeline.done.catch(() => undefined);
+        }
+        return exited;
+    };
+    return { ...pipeline, input, stop };
 }
 
 
@@ -34794,7 +35129,15 @@ function findTar(platform = process.platform, path) {
             '-T',
             manifestPath,
         ],
-        extractArgs: (workspace) => ['-xf', '-', '-P', '-C', workspace],
+        extractArgs: (workspace, absoluteNames, journal) => [
+            '-xf',
+            '-',
+            ...(absoluteNames ? ['-P'] : []),
+            '-C',
+            workspace,
+            // Each member's name, as its extraction starts, into the journal (archive/journal.ts).
+            ...(journal ? ['-v', `--index-file=${journal}`, '--quoting-style=escape'] : []),
+        ],
     };
 }
 function findZstd(path) {
@@ -34857,7 +35200,7 @@ async function explainToolFailure(tools, error) {
  * transfer ones (see settings.ts); the rest are fixed here so one file explains the trade-offs.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.VERSION_SALT = exports.USER_AGENT = exports.MAX_KEY_COUNT = exports.MAX_KEY_LENGTH = exports.SESSION_DURATION_SECONDS = exports.PROGRESS_INTERVAL_MS = exports.S3_MAX_ATTEMPTS = exports.RETRY_MAX_DELAY_MS = exports.RETRY_BASE_DELAY_MS = exports.RANGE_MAX_ATTEMPTS = exports.RANGE_STALL_TIMEOUT_MS = exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = exports.MAX_CONCURRENCY = exports.DEFAULT_DOWNLOAD_CONCURRENCY = exports.MAX_DOWNLOAD_PART_SIZE = exports.DEFAULT_DOWNLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_CONCURRENCY = exports.MAX_UPLOAD_PART_SIZE = exports.MIN_UPLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_PART_SIZE = exports.FORMAT_METADATA_KEY = exports.ARCHIVE_FORMAT = exports.COMPRESSION_METHOD = exports.ZSTD_THREADS = exports.ZSTD_LEVEL = void 0;
+exports.EXTRACT_STOP_GRACE_MS = exports.VERSION_SALT = exports.USER_AGENT = exports.MAX_KEY_COUNT = exports.MAX_KEY_LENGTH = exports.SESSION_DURATION_SECONDS = exports.PROGRESS_INTERVAL_MS = exports.S3_MAX_ATTEMPTS = exports.RETRY_MAX_DELAY_MS = exports.RETRY_BASE_DELAY_MS = exports.RANGE_MAX_ATTEMPTS = exports.RANGE_STALL_TIMEOUT_MS = exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = exports.MAX_CONCURRENCY = exports.DEFAULT_DOWNLOAD_CONCURRENCY = exports.MAX_DOWNLOAD_PART_SIZE = exports.DEFAULT_DOWNLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_CONCURRENCY = exports.MAX_UPLOAD_PART_SIZE = exports.MIN_UPLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_PART_SIZE = exports.FORMAT_METADATA_KEY = exports.ARCHIVE_FORMAT = exports.COMPRESSION_METHOD = exports.ZSTD_THREADS = exports.ZSTD_LEVEL = void 0;
 const MiB = 1024 * 1024;
 /** zstd level (1..19). 1 compresses at several hundred MB/s per core with a ratio close to 3: the
  * cache travels inside the region, so CPU time costs more than the few extra bytes. */
@@ -34905,6 +35248,52 @@ exports.MAX_KEY_COUNT = 10;
 exports.USER_AGENT = 'dazn-cache/1';
 /** Upstream's version salt, kept so the version is computed the same way. */
 exports.VERSION_SALT = '1.0';
+/**
+ * After a failed restore, how long zstd and tar get to exit on their own once their input is closed
+ * (tar flushes its journal of extracted members then), before they are killed, ms. Exiting takes
+ * milliseconds; only a hung filesystem needs the bound.
+ */
+exports.EXTRACT_STOP_GRACE_MS = 10_000;
+
+
+/***/ }),
+
+/***/ 31440:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateKeys = validateKeys;
+exports.validatePrimaryKey = validatePrimaryKey;
+/** Key validation, with actions/cache's limits; errors name the input to fix. */
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
+function validateKey(key, input) {
+    if (key.length === 0) {
+        throw new errors_1.ValidationError(`Input required and not supplied: ${input} (a cache key must not be empty)`);
+    }
+    if (key.length > constants_1.MAX_KEY_LENGTH) {
+        throw new errors_1.ValidationError(`Key Validation Error: a key in the ${input} input is ${key.length} characters long; the limit is ${constants_1.MAX_KEY_LENGTH}. Shorten it (hash long parts with hashFiles()).`);
+    }
+    if (key.includes(',')) {
+        throw new errors_1.ValidationError(`Key Validation Error: ${key} in the ${input} input contains a comma; commas are not allowed in keys.`);
+    }
+}
+/** Checks the primary key and the restore keys; throws a ValidationError naming the input. */
+function validateKeys(primaryKey, restoreKeys) {
+    validateKey(primaryKey, 'key');
+    for (const key of restoreKeys)
+        validateKey(key, 'restore-keys');
+    const count = 1 + restoreKeys.length;
+    if (count > constants_1.MAX_KEY_COUNT) {
+        throw new errors_1.ValidationError(`Key Validation Error: key and restore-keys hold ${count} keys together; the limit is ${constants_1.MAX_KEY_COUNT}. Remove restore-keys.`);
+    }
+}
+/** Checks the key a save writes. */
+function validatePrimaryKey(primaryKey) {
+    validateKey(primaryKey, 'key');
+}
 
 
 /***/ }),
@@ -34948,6 +35337,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.pathLines = pathLines;
 exports.parseSize = parseSize;
 exports.parseCount = parseCount;
 exports.resolveSettings = resolveSettings;
@@ -34963,11 +35353,24 @@ const workflow_1 = __nccwpck_require__(90813);
 const node_fs_1 = __nccwpck_require__(73024);
 const C = __importStar(__nccwpck_require__(64687));
 const errors_1 = __nccwpck_require__(12600);
-const keys_1 = __nccwpck_require__(43707);
+const keys_1 = __nccwpck_require__(31440);
 function lines(value) {
     return value
         .split('\n')
         .map((line) => line.trim())
+        .filter((line) => line !== '');
+}
+/**
+ * The path input as actions/cache's getInputAsArray reads it: the input trimmed (core.getInput),
+ * split on '\n', "!" followed by spaces becomes "!" (before the line is trimmed, so an indented
+ * "  ! x" keeps its space: upstream hashes it so), each line trimmed ('\r' of CRLF too), empty lines
+ * dropped. Comments and '!' marks stay: they are part of the version, and resolvePaths reads them.
+ */
+function pathLines(value) {
+    return value
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/^!\s+/, '!').trim())
         .filter((line) => line !== '');
 }
 function bool(value) {
@@ -35069,7 +35472,9 @@ function resolveS3(readInput, env, github) {
         throw new errors_1.ValidationError('GITHUB_REPOSITORY is not set to owner/repo: run the action inside GitHub Actions.');
     }
     if (!github.ref) {
-        throw new errors_1.ValidationError('GITHUB_REF is not set: run the action inside GitHub Actions.');
+        // Upstream's rule and words: an event without a branch or tag ref skips the cache with a
+        // warning (the step succeeds), because no scope can be told for it.
+        throw new errors_1.CacheUnavailableError(`Event Validation Error: The event type ${env.GITHUB_EVENT_NAME ?? '(unknown)'} is not supported because it's not tied to a branch or tag ref (GITHUB_REF is empty); the cache is not used in this step.`);
     }
     const role = firstSet(readInput('role-to-assume'), env.DAZN_CACHE_ROLE_ARN);
     const defaultBranchRole = firstSet(readInput('default-branch-role'), env.DAZN_CACHE_DEFAULT_BRANCH_ROLE_ARN) ?? role;
@@ -35088,7 +35493,7 @@ function resolveS3(readInput, env, github) {
 }
 /** Resolves and validates every setting. Pure: inputs, environment and files come in as arguments. */
 function resolveSettings(kind, readInput, env, readFile = (path) => (0, node_fs_1.readFileSync)(path, 'utf8')) {
-    const paths = lines(readInput('path'));
+    const paths = pathLines(readInput('path'));
     if (paths.length === 0) {
         throw new errors_1.ValidationError('Input required and not supplied: path (list the files or folders to cache).');
     }
@@ -35105,7 +35510,10 @@ function resolveSettings(kind, readInput, env, readFile = (path) => (0, node_fs_
         defaultBranch: readDefaultBranch(firstSet(env.GITHUB_EVENT_PATH), readFile),
         runId: env.GITHUB_RUN_ID ?? '0',
         runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-        workspace: firstSet(env.GITHUB_WORKSPACE) ?? process.cwd(),
+        // As written (a folder name may end in a space), like upstream's GITHUB_WORKSPACE ?? cwd.
+        workspace: env.GITHUB_WORKSPACE?.trim() ? env.GITHUB_WORKSPACE : process.cwd(),
+        runnerTemp: firstSet(env.RUNNER_TEMP),
+        job: firstSet(env.GITHUB_JOB),
         stepSummaryPath: firstSet(env.GITHUB_STEP_SUMMARY),
     };
     return {
@@ -35419,54 +35827,13 @@ function applyFailurePolicy(error, sink, context, bucket) {
 /***/ }),
 
 /***/ 38177:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+/***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
 
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.actionsLogger = void 0;
 exports.formatBytes = formatBytes;
 exports.megabytesPerSecond = megabytesPerSecond;
-/** A small logger over the runner's log commands, so modules log through one interface tests can replace. */
-const runner = __importStar(__nccwpck_require__(90813));
-exports.actionsLogger = {
-    debug: (message) => runner.debug(message),
-    info: (message) => runner.info(message),
-    warning: (message) => runner.warning(message),
-};
 function formatBytes(bytes) {
     if (bytes < 1024)
         return `${bytes} B`;
@@ -35666,52 +36033,13 @@ function decodeEntryName(name) {
 
 /***/ }),
 
-/***/ 43707:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.validateKeys = validateKeys;
-exports.validatePrimaryKey = validatePrimaryKey;
-/** Key validation, with actions/cache's limits; errors name the input to fix. */
-const constants_1 = __nccwpck_require__(64687);
-const errors_1 = __nccwpck_require__(12600);
-function validateKey(key, input) {
-    if (key.length === 0) {
-        throw new errors_1.ValidationError(`Input required and not supplied: ${input} (a cache key must not be empty)`);
-    }
-    if (key.length > constants_1.MAX_KEY_LENGTH) {
-        throw new errors_1.ValidationError(`Key Validation Error: a key in the ${input} input is ${key.length} characters long; the limit is ${constants_1.MAX_KEY_LENGTH}. Shorten it (hash long parts with hashFiles()).`);
-    }
-    if (key.includes(',')) {
-        throw new errors_1.ValidationError(`Key Validation Error: ${key} in the ${input} input contains a comma; commas are not allowed in keys.`);
-    }
-}
-/** Checks the primary key and the restore keys; throws a ValidationError naming the input. */
-function validateKeys(primaryKey, restoreKeys) {
-    validateKey(primaryKey, 'key');
-    for (const key of restoreKeys)
-        validateKey(key, 'restore-keys');
-    const count = 1 + restoreKeys.length;
-    if (count > constants_1.MAX_KEY_COUNT) {
-        throw new errors_1.ValidationError(`Key Validation Error: key and restore-keys hold ${count} keys together; the limit is ${constants_1.MAX_KEY_COUNT}. Remove restore-keys.`);
-    }
-}
-/** Checks the key a save writes. */
-function validatePrimaryKey(primaryKey) {
-    validateKey(primaryKey, 'key');
-}
-
-
-/***/ }),
-
 /***/ 9758:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isExactKeyMatch = isExactKeyMatch;
 exports.newest = newest;
 exports.findMatch = findMatch;
 /**
@@ -35721,6 +36049,16 @@ exports.findMatch = findMatch;
  * (creation time, entries are immutable); ties go to the greater object key, so the choice is stable.
  */
 const encoding_1 = __nccwpck_require__(77414);
+/**
+ * Whether a restored key counts as the primary key: `cache-hit`, and the post step's "not saving"
+ * decision, both use this one rule. Upstream's (actions/cache `isExactKeyMatch`): equal ignoring
+ * case, not ignoring accents. Matching in S3 stays case-sensitive (object keys are), so this
+ * differs from `===` only when a restore key reached an entry whose key differs from the primary key
+ * in case alone.
+ */
+function isExactKeyMatch(primaryKey, matchedKey) {
+    return !!matchedKey && matchedKey.localeCompare(primaryKey, undefined, { sensitivity: 'accent' }) === 0;
+}
 /** The newest object; ties broken by the greater key. */
 function newest(objects) {
     let best;
@@ -35766,7 +36104,6 @@ async function findMatch(lister, query) {
                     scope,
                     size: hit.size,
                     etag: hit.etag,
-                    exact: hit.cacheKey === query.primaryKey,
                 };
             }
         }
@@ -35809,9 +36146,10 @@ function saveScope(context) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.cacheVersion = cacheVersion;
 /**
- * The cache version: a SHA-256 over the path lines as written, the compression method and (on
- * Windows unless enableCrossOsArchive) an OS marker, computed like upstream's getCacheVersion. The
- * same key saved with other paths or another compression is another entry and never matches.
+ * The cache version: a SHA-256 over the path lines (as settings reads them, like actions/cache's
+ * getInputAsArray: "! x" is "!x"), the compression method and (on Windows unless
+ * enableCrossOsArchive) an OS marker, computed like upstream's getCacheVersion. The same key saved
+ * with other paths or another compression is another entry and never matches.
  */
 const node_crypto_1 = __nccwpck_require__(77598);
 const constants_1 = __nccwpck_require__(64687);
@@ -35832,9 +36170,9 @@ function cacheVersion(pathLines, enableCrossOsArchive, platform = process.platfo
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.GitHubCacheBackend = exports.FALLBACK_INFO = void 0;
+exports.GitHubCacheBackend = void 0;
 const lazy_1 = __nccwpck_require__(34050);
-exports.FALLBACK_INFO = "S3 is not configured (no bucket): using GitHub's cache service";
+const messages_1 = __nccwpck_require__(65433);
 class GitHubCacheBackend {
     logger;
     constructor(logger) {
@@ -35843,7 +36181,7 @@ class GitHubCacheBackend {
     async load() {
         const cache = await (0, lazy_1.loadActionsCache)();
         if (!cache.isFeatureAvailable()) {
-            this.logger.warning('Cache action is only supported on GitHub-hosted runners or with a bucket: set the bucket input or DAZN_CACHE_BUCKET.');
+            this.logger.warning(messages_1.messages.fallbackUnavailable);
             return undefined;
         }
         return cache;
@@ -35921,7 +36259,7 @@ exports.actionsIO = actionsIO;
  */
 const runner = __importStar(__nccwpck_require__(90813));
 const node_fs_1 = __nccwpck_require__(73024);
-function actionsIO(credentials) {
+function actionsIO() {
     return {
         debug: (message) => runner.debug(message),
         info: (message) => runner.info(message),
@@ -35940,9 +36278,52 @@ function actionsIO(credentials) {
                 runner.debug(`Could not write the job summary: ${error.message}`);
             }
         },
-        credentials,
     };
 }
+
+
+/***/ }),
+
+/***/ 65433:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.messages = void 0;
+const quoted = (keys) => keys.map((k) => JSON.stringify(k)).join(', ');
+exports.messages = {
+    saveAlways: 'save-always does not work as intended and will be removed in a future release. A separate `dazn/cache/restore` step should be used instead (see https://github.com/actions/cache/tree/main/save#always-save-cache).',
+    fallback: "S3 is not configured (no bucket): using GitHub's cache service",
+    fallbackUnavailable: 'Cache action is only supported on GitHub-hosted runners or with a bucket: set the bucket input or DAZN_CACHE_BUCKET.',
+    noPaths: 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.',
+    restoreFailed: (description) => `Failed to restore: ${description}`,
+    cacheMiss: (primaryKey) => `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${primaryKey}`,
+    notFound: (keys) => `Cache not found for input keys: ${keys.join(', ')}`,
+    restored: (matchedKey, lookupOnly) => lookupOnly
+        ? `Cache found and can be restored from key: ${matchedKey}`
+        : `Cache restored from key: ${matchedKey}`,
+    noMatch: (keys, scopes, version, folders) => `No entry matched. Keys searched in order: ${quoted(keys)}; scopes searched in order: ${scopes.join(', ')}; ` +
+        `version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`,
+    matched: (cacheKey, scope, url) => `Matched ${JSON.stringify(cacheKey)} in scope ${scope} (${url})`,
+    otherFormat: (objectKey, format, readable) => `Entry ${objectKey} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${readable}: it was written by another dazn/cache version; not restoring it.`,
+    restoreTakenBack: (files, folders) => `The restore did not finish: removed the ${files} files and ${folders} folders it had written, so no partial entry stays in the workspace.`,
+    restoreLeftPaths: (remaining) => `The restore did not finish and ${remaining.length} of the paths it wrote could not be removed (${remaining.slice(0, 3).join('; ')}): the workspace may hold a partial entry, so saves in this job will not store it.`,
+    restoreJournalUnreadable: (cause) => `The restore did not finish and what it wrote could not be removed (${cause}): saves in this job will not store the workspace's paths.`,
+    saveFailed: (description) => `Failed to save: ${description}`,
+    exactHitNoSave: (primaryKey) => `Cache hit occurred on the primary key ${primaryKey}, not saving cache.`,
+    exists: (primaryKey) => `Cache entry ${primaryKey} exists already: another job saved this key first; not saving.`,
+    saved: (primaryKey) => `Cache saved with key: ${primaryKey}`,
+    unfinishedRestore: (primaryKey, markers) => {
+        const first = markers[0];
+        const what = first.status === 'incomplete'
+            ? `failed and could not remove ${first.remaining?.length ?? 0} of the paths it had written (${(first.remaining ?? []).slice(0, 3).join('; ')})`
+            : 'was interrupted while extracting (the step was killed or timed out)';
+        return (`Not saving ${primaryKey}: a restore of ${JSON.stringify(first.key)} in this job, started ${first.started}, ${what}, ` +
+            'so the workspace may hold a partial entry that cannot be told apart from what the job built. ' +
+            'Nothing was stored; a re-run of the job builds and saves a complete tree.');
+    },
+};
 
 
 /***/ }),
@@ -35953,15 +36334,15 @@ function actionsIO(credentials) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SAVE_ALWAYS_WARNING = void 0;
 exports.restoreImpl = restoreImpl;
 /** The restore step, shared by action.yml (main) and restore/action.yml. */
 const settings_1 = __nccwpck_require__(54661);
 const errors_1 = __nccwpck_require__(12600);
+const match_1 = __nccwpck_require__(9758);
 const policy_1 = __nccwpck_require__(71025);
+const messages_1 = __nccwpck_require__(65433);
 const state_1 = __nccwpck_require__(57464);
 const summary_1 = __nccwpck_require__(55125);
-exports.SAVE_ALWAYS_WARNING = 'save-always does not work as intended and will be removed in a future release. A separate `dazn/cache/restore` step should be used instead (see https://github.com/actions/cache/tree/main/save#always-save-cache).';
 async function restoreImpl(state, deps) {
     const { io } = deps;
     let bucket;
@@ -35971,7 +36352,7 @@ async function restoreImpl(state, deps) {
         (0, settings_1.debugSettings)(settings, io.debug);
         state.setState(state_1.State.PrimaryKey, settings.primaryKey);
         if (settings.saveAlways)
-            io.warning(exports.SAVE_ALWAYS_WARNING);
+            io.warning(messages_1.messages.saveAlways);
         let outcome;
         try {
             outcome = await deps.backend(settings).restore(settings);
@@ -35979,21 +36360,19 @@ async function restoreImpl(state, deps) {
         catch (error) {
             if ((0, policy_1.failsStep)(error))
                 throw error;
-            io.warning(`Failed to restore: ${(0, policy_1.describeError)(error, bucket)}`);
+            io.warning(messages_1.messages.restoreFailed((0, policy_1.describeError)(error, bucket)));
         }
         io.summary(settings.github.stepSummaryPath, (0, summary_1.restoreSummary)(settings, outcome));
         if (!outcome) {
             if (settings.failOnCacheMiss) {
-                throw new errors_1.CacheMissError(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${settings.primaryKey}`);
+                throw new errors_1.CacheMissError(messages_1.messages.cacheMiss(settings.primaryKey));
             }
-            io.info(`Cache not found for input keys: ${[settings.primaryKey, ...settings.restoreKeys].join(', ')}`);
+            io.info(messages_1.messages.notFound([settings.primaryKey, ...settings.restoreKeys]));
             return undefined;
         }
         state.setState(state_1.State.MatchedKey, outcome.matchedKey);
-        io.setOutput(state_1.Outputs.CacheHit, String(outcome.matchedKey === settings.primaryKey));
-        io.info(settings.lookupOnly
-            ? `Cache found and can be restored from key: ${outcome.matchedKey}`
-            : `Cache restored from key: ${outcome.matchedKey}`);
+        io.setOutput(state_1.Outputs.CacheHit, String((0, match_1.isExactKeyMatch)(settings.primaryKey, outcome.matchedKey)));
+        io.info(messages_1.messages.restored(outcome.matchedKey, settings.lookupOnly));
         return outcome.matchedKey;
     }
     catch (error) {
@@ -36017,6 +36396,7 @@ exports.run = run;
 const settings_1 = __nccwpck_require__(54661);
 const sts_1 = __nccwpck_require__(47238);
 const github_backend_1 = __nccwpck_require__(55079);
+const messages_1 = __nccwpck_require__(65433);
 const io_1 = __nccwpck_require__(18129);
 const restore_1 = __nccwpck_require__(28335);
 const s3_backend_1 = __nccwpck_require__(41414);
@@ -36024,12 +36404,12 @@ const save_1 = __nccwpck_require__(21184);
 const state_1 = __nccwpck_require__(57464);
 function chooseBackend(settings, io) {
     if (settings.s3)
-        return new s3_backend_1.S3Backend(settings.s3, io);
-    io.info(github_backend_1.FALLBACK_INFO);
+        return new s3_backend_1.S3Backend(settings.s3, io, sts_1.actionsCredentialsDeps);
+    io.info(messages_1.messages.fallback);
     return new github_backend_1.GitHubCacheBackend(io);
 }
 function deps(kind) {
-    const io = (0, io_1.actionsIO)(sts_1.actionsCredentialsDeps);
+    const io = (0, io_1.actionsIO)();
     return {
         io,
         deps: { io, readSettings: () => (0, settings_1.readSettings)(kind), backend: (settings) => chooseBackend(settings, io) },
@@ -36057,12 +36437,14 @@ async function run(entry) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.S3Backend = exports.EXISTS_INFO = exports.PATHS_WARNING = void 0;
+exports.S3Backend = void 0;
 /** Entries in S3: match, download and extract; archive and upload. */
 const client_s3_1 = __nccwpck_require__(53711);
+const node_os_1 = __nccwpck_require__(48161);
 const pipeline_1 = __nccwpck_require__(93146);
 const paths_1 = __nccwpck_require__(17366);
 const tools_1 = __nccwpck_require__(71389);
+const journal_1 = __nccwpck_require__(52281);
 const constants_1 = __nccwpck_require__(64687);
 const credentials_1 = __nccwpck_require__(52364);
 const progress_1 = __nccwpck_require__(34646);
@@ -36074,8 +36456,8 @@ const client_1 = __nccwpck_require__(38030);
 const download_1 = __nccwpck_require__(7769);
 const list_1 = __nccwpck_require__(82081);
 const upload_1 = __nccwpck_require__(5376);
-exports.PATHS_WARNING = 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
-exports.EXISTS_INFO = 'another job saved this key first';
+const messages_1 = __nccwpck_require__(65433);
+const unfinished_1 = __nccwpck_require__(76768);
 /** The existence check found the key: the save stops before making anything visible. */
 class EntryExists extends Error {
 }
@@ -36090,17 +36472,19 @@ async function settle(pipeline) {
 class S3Backend {
     s3;
     io;
+    credentials;
     sleep;
-    constructor(s3, io, sleep) {
+    constructor(s3, io, credentials, sleep) {
         this.s3 = s3;
         this.io = io;
+        this.credentials = credentials;
         this.sleep = sleep;
     }
     get logger() {
         return this.io;
     }
     async client(settings) {
-        const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.io.credentials);
+        const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.credentials);
         return (0, client_1.createS3Client)(this.s3, credentials);
     }
     location(settings, scope) {
@@ -36126,11 +36510,10 @@ class S3Backend {
             });
             if (!match) {
                 const folders = scopes.map((scope) => `s3://${this.s3.bucket}/${(0, encoding_1.scopeFolder)(this.location(settings, scope))}`);
-                this.logger.info(`No entry matched. Keys searched in order: ${[settings.primaryKey, ...settings.restoreKeys].map((k) => JSON.stringify(k)).join(', ')}; ` +
-                    `scopes searched in order: ${scopes.join(', ')}; version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`);
+                this.logger.info(messages_1.messages.noMatch([settings.primaryKey, ...settings.restoreKeys], scopes, version, folders));
                 return undefined;
             }
-            this.logger.info(`Matched ${JSON.stringify(match.cacheKey)} in scope ${match.scope} (s3://${this.s3.bucket}/${match.objectKey})`);
+            this.logger.info(messages_1.messages.matched(match.cacheKey, match.scope, `s3://${this.s3.bucket}/${match.objectKey}`));
             if (settings.lookupOnly)
                 return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
             const tools = (0, tools_1.findArchiveTools)();
@@ -36148,11 +36531,13 @@ class S3Backend {
         const checkMetadata = (metadata) => {
             const format = metadata?.[constants_1.FORMAT_METADATA_KEY];
             if (format !== constants_1.ARCHIVE_FORMAT) {
-                throw new Error(`Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${constants_1.ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`);
+                throw new Error(messages_1.messages.otherFormat(key, format, constants_1.ARCHIVE_FORMAT));
             }
         };
+        const { workspace } = settings.github;
+        const ticket = await (0, unfinished_1.beginRestore)(settings.github, match.cacheKey);
         const progress = new progress_1.TransferProgress('Downloaded', this.logger, size).start();
-        const extract = (0, pipeline_1.extractArchive)(tools, settings.github.workspace);
+        const extract = (0, pipeline_1.extractArchive)(tools, workspace, settings.paths, ticket.journal);
         try {
             await (0, download_1.downloadToStream)(extract.input, { client, bucket: this.s3.bucket, key, size, etag, checkMetadata }, {
                 partSize: settings.tuning.downloadPartSize,
@@ -36165,10 +36550,12 @@ class S3Backend {
             progress.stop(); // the rest is tar finishing the last files, not a transfer
             extract.input.end();
             await extract.done;
+            await ticket.settle();
         }
         catch (error) {
             const cause = pipelineError(extract, error);
-            await settle(extract);
+            const exitedOnItsOwn = await extract.stop(constants_1.EXTRACT_STOP_GRACE_MS);
+            await this.takeBack(workspace, ticket, exitedOnItsOwn);
             throw await (0, tools_1.explainToolFailure)(tools, cause);
         }
         finally {
@@ -36176,11 +36563,45 @@ class S3Backend {
         }
         return size;
     }
+    /**
+     * A restore that did not finish removes every path tar wrote (its journal), so no partial tree
+     * stays to be taken for the entry, and says so in one line. What cannot be removed keeps the
+     * job's marker, and the job's saves refuse (orchestration/unfinished.ts).
+     */
+    async takeBack(workspace, ticket, journalComplete) {
+        try {
+            const written = await (0, journal_1.readJournal)(ticket.journal);
+            const removal = await (0, journal_1.removeJournalled)(written, workspace, (0, node_os_1.homedir)());
+            const remaining = journalComplete
+                ? removal.failed
+                : [...removal.failed, 'tar had to be killed, so its list of written paths may be incomplete'];
+            if (remaining.length === 0) {
+                await ticket.settle();
+                if (removal.files + removal.folders > 0)
+                    this.logger.info(messages_1.messages.restoreTakenBack(removal.files, removal.folders));
+            }
+            else {
+                await ticket.markIncomplete(remaining);
+                this.logger.warning(messages_1.messages.restoreLeftPaths(remaining));
+            }
+        }
+        catch (error) {
+            await ticket
+                .markIncomplete([`the journal could not be read: ${error.message}`])
+                .catch(() => undefined);
+            this.logger.warning(messages_1.messages.restoreJournalUnreadable(error.message));
+        }
+    }
     async save(settings, primaryKey) {
         const workspace = settings.github.workspace;
+        const unfinished = await (0, unfinished_1.unfinishedRestores)(settings.github);
+        if (unfinished.length > 0) {
+            this.logger.warning(messages_1.messages.unfinishedRestore(primaryKey, unfinished));
+            return { status: 'not-saved' };
+        }
         const paths = await (0, paths_1.resolvePaths)(settings.paths, workspace);
         if (paths.length === 0) {
-            this.logger.warning(exports.PATHS_WARNING);
+            this.logger.warning(messages_1.messages.noPaths);
             return { status: 'no-paths' };
         }
         const scope = (0, scopes_1.saveScope)(settings.github);
@@ -36257,8 +36678,9 @@ exports.saveImpl = saveImpl;
 /** The save step, shared by action.yml (post) and save/action.yml. */
 const settings_1 = __nccwpck_require__(54661);
 const policy_1 = __nccwpck_require__(71025);
-const keys_1 = __nccwpck_require__(43707);
-const s3_backend_1 = __nccwpck_require__(41414);
+const keys_1 = __nccwpck_require__(31440);
+const match_1 = __nccwpck_require__(9758);
+const messages_1 = __nccwpck_require__(65433);
 const state_1 = __nccwpck_require__(57464);
 const summary_1 = __nccwpck_require__(55125);
 async function saveImpl(state, deps) {
@@ -36272,16 +36694,16 @@ async function saveImpl(state, deps) {
         const primaryKey = state.getState(state_1.State.PrimaryKey) || settings.primaryKey;
         (0, keys_1.validatePrimaryKey)(primaryKey);
         const restoredKey = state.getState(state_1.State.MatchedKey);
-        if (restoredKey === primaryKey) {
-            io.info(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
+        if ((0, match_1.isExactKeyMatch)(primaryKey, restoredKey)) {
+            io.info(messages_1.messages.exactHitNoSave(primaryKey));
             return;
         }
         const outcome = await deps.backend(settings).save(settings, primaryKey);
         if (outcome.status === 'exists') {
-            io.info(`Cache entry ${primaryKey} exists already: ${s3_backend_1.EXISTS_INFO}; not saving.`);
+            io.info(messages_1.messages.exists(primaryKey));
         }
         else if (outcome.status === 'created') {
-            io.info(`Cache saved with key: ${primaryKey}`);
+            io.info(messages_1.messages.saved(primaryKey));
         }
         io.summary(settings.github.stepSummaryPath, (0, summary_1.saveSummary)(primaryKey, outcome));
     }
@@ -36357,6 +36779,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.restoreSummary = restoreSummary;
 exports.saveSummary = saveSummary;
 const logger_1 = __nccwpck_require__(38177);
+const match_1 = __nccwpck_require__(9758);
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
 }
@@ -36369,7 +36792,7 @@ function restoreSummary(settings, outcome) {
     const key = code(settings.primaryKey);
     if (!outcome)
         return `dazn/cache restore: key ${key}: miss`;
-    const kind = outcome.matchedKey === settings.primaryKey ? 'hit' : 'restore-key hit';
+    const kind = (0, match_1.isExactKeyMatch)(settings.primaryKey, outcome.matchedKey) ? 'hit' : 'restore-key hit';
     const action = settings.lookupOnly ? 'found (lookup only)' : 'restored';
     return `dazn/cache restore: key ${key}: ${kind}, ${action} ${code(outcome.matchedKey)} from scope ${code(outcome.scope)}${transfer(outcome.size, outcome.milliseconds)}`;
 }
@@ -36382,6 +36805,365 @@ function saveSummary(key, outcome) {
         'not-saved': 'not saved',
     };
     return `dazn/cache save: key ${code(key)}: ${what[outcome.status]}${scope}${transfer(outcome.size, outcome.milliseconds)}`;
+}
+
+
+/***/ }),
+
+/***/ 76768:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.unfinishedFolder = unfinishedFolder;
+exports.beginRestore = beginRestore;
+exports.unfinishedRestores = unfinishedRestores;
+/**
+ * Restores of this job that did not finish, as files in the job's temporary folder.
+ *
+ * A restore writes a marker before `tar -x` starts and removes it when the tree is complete, or when
+ * it has taken back out everything it wrote after a failure. A marker that stays means the workspace
+ * may hold part of an entry: the restore was killed (SIGKILL, a lost runner, the step's timeout) or
+ * could not remove all it wrote. Every save of the job then refuses, because it cannot tell that
+ * partial tree from one the job's own steps built, and storing it would hand the next job an exact
+ * hit on a broken tree. RUNNER_TEMP is emptied at the start and end of every job, so a marker never
+ * outlives the job; without RUNNER_TEMP (outside a runner) the folder is keyed by run, attempt and
+ * job instead.
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+const promises_1 = __nccwpck_require__(51455);
+const node_os_1 = __nccwpck_require__(48161);
+const path = __importStar(__nccwpck_require__(76760));
+const MARKER_SUFFIX = '.restore.json';
+function unfinishedFolder(github) {
+    if (github.runnerTemp)
+        return path.join(github.runnerTemp, 'dazn-cache-restores');
+    const job = `${github.runId}-${github.runAttempt}-${github.job ?? ''}`.replace(/[^\w.-]/g, '_');
+    return path.join((0, node_os_1.tmpdir)(), `dazn-cache-restores-${job}`);
+}
+/** Records that a restore of `key` starts extracting; the marker stays if the process dies. */
+async function beginRestore(github, key) {
+    const folder = unfinishedFolder(github);
+    await (0, promises_1.mkdir)(folder, { recursive: true, mode: 0o700 });
+    const id = `${Date.now()}-${(0, node_crypto_1.randomBytes)(6).toString('hex')}`;
+    const markerFile = path.join(folder, `${id}${MARKER_SUFFIX}`);
+    const journal = path.join(folder, `${id}.journal`);
+    const write = (marker) => (0, promises_1.writeFile)(markerFile, JSON.stringify(marker));
+    const started = new Date().toISOString();
+    await write({ key, started, status: 'extracting' });
+    return {
+        journal,
+        settle: async () => {
+            await (0, promises_1.rm)(markerFile, { force: true });
+            await (0, promises_1.rm)(journal, { force: true });
+            await (0, promises_1.rmdir)(folder).catch(() => undefined); // kept while another restore's marker is in it
+        },
+        markIncomplete: (remaining) => write({ key, started, status: 'incomplete', remaining }),
+    };
+}
+/** The restores of this job that left a possibly partial tree (none: an empty list). */
+async function unfinishedRestores(github) {
+    const folder = unfinishedFolder(github);
+    let names;
+    try {
+        names = await (0, promises_1.readdir)(folder);
+    }
+    catch {
+        return [];
+    }
+    const markers = [];
+    for (const name of names.filter((n) => n.endsWith(MARKER_SUFFIX)).sort()) {
+        try {
+            markers.push(JSON.parse(await (0, promises_1.readFile)(path.join(folder, name), 'utf8')));
+        }
+        catch {
+            // A marker cut short by a kill is still a restore that did not finish.
+            markers.push({ key: '(unknown)', started: '(unknown)', status: 'extracting' });
+        }
+    }
+    return markers;
+}
+
+
+/***/ }),
+
+/***/ 27137:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.IdTokenError = exports.ID_TOKEN_DEADLINE_MS = exports.ID_TOKEN_REQUEST_TIMEOUT_MS = exports.ID_TOKEN_MAX_REDIRECTS = exports.ID_TOKEN_BACKOFF_CEILING = exports.ID_TOKEN_BACKOFF_SLICE_MS = exports.ID_TOKEN_RETRY_STATUSES = exports.ID_TOKEN_MAX_RETRIES = void 0;
+exports.proxyConfigured = proxyConfigured;
+exports.idTokenUrl = idTokenUrl;
+exports.requestIdToken = requestIdToken;
+const node_http_1 = __nccwpck_require__(37067);
+const node_https_1 = __nccwpck_require__(44708);
+const lazy_1 = __nccwpck_require__(34050);
+/** Retries after the first request (core's OidcClient asks its HTTP client for 10). */
+exports.ID_TOKEN_MAX_RETRIES = 10;
+/** Answers worth another try: gateway and availability errors, as @actions/http-client retries. */
+exports.ID_TOKEN_RETRY_STATUSES = [502, 503, 504];
+/** Backoff before retry n: ID_TOKEN_BACKOFF_SLICE_MS × 2^min(n, ceiling), milliseconds. */
+exports.ID_TOKEN_BACKOFF_SLICE_MS = 5;
+exports.ID_TOKEN_BACKOFF_CEILING = 10;
+/** Redirects followed within one attempt (@actions/http-client's default). */
+exports.ID_TOKEN_MAX_REDIRECTS = 50;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+/**
+ * One request (connect, headers and the whole body), milliseconds. The service answers in well
+ * under a second; 30 s leaves room for a slow runner network and stops a silent one.
+ */
+exports.ID_TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Everything (requests, redirects, backoff), milliseconds: the full retry schedule waits 10.23 s,
+ * so eleven quick 503s fit; beyond a minute the step goes on without the cache.
+ */
+exports.ID_TOKEN_DEADLINE_MS = 60_000;
+/** A token answer is a few KiB; a larger body is not the token service, bytes. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** How much of an error body goes into the message, characters. */
+const BODY_EXCERPT_CHARS = 300;
+const USER_AGENT = 'actions/oidc-client';
+class IdTokenError extends Error {
+    kind;
+    status;
+    constructor(message, kind, 
+    /** The HTTP status of the last answer, when there was one. */
+    status) {
+        super(message);
+        this.kind = kind;
+        this.status = status;
+        this.name = 'IdTokenError';
+    }
+}
+exports.IdTokenError = IdTokenError;
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** True when the runner reaches the network through a proxy (the token request must honour it). */
+function proxyConfigured(env = process.env) {
+    return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => Boolean(env[name]));
+}
+/** The token request URL with the audience, as core builds it (the runner's URL has a query). */
+function idTokenUrl(requestUrl, audience) {
+    if (!audience)
+        return requestUrl;
+    // Core always appends with '&'; a URL without a query would then lose the parameter in its path.
+    return `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`;
+}
+function userAgent(env) {
+    const orchestration = env.ACTIONS_ORCHESTRATION_ID;
+    return orchestration
+        ? `${USER_AGENT} actions_orchestration_id/${orchestration.replace(/[^a-z0-9_.-]/gi, '_')}`
+        : USER_AGENT;
+}
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+/** One GET, bounded as a whole: connect, headers and body within `timeoutMs`. */
+function get(url, headers, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        let done = false;
+        let req;
+        const finish = (error, answer) => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(timer);
+            if (error) {
+                req?.destroy();
+                reject(error);
+            }
+            else if (answer)
+                resolve(answer);
+        };
+        const timer = setTimeout(() => finish(new IdTokenError(`The token service did not answer within ${seconds(timeoutMs)}`, 'timeout')), timeoutMs);
+        const send = url.protocol === 'https:' ? node_https_1.request : node_http_1.request;
+        try {
+            // agent: false: a socket of its own that closes after the answer, as core's client does.
+            req = send(url, { method: 'GET', headers, agent: false }, (res) => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (chunk) => {
+                    size += chunk.length;
+                    if (size > MAX_BODY_BYTES) {
+                        finish(new IdTokenError(`The token service sent more than ${MAX_BODY_BYTES} bytes`, 'unreachable'));
+                    }
+                    else
+                        chunks.push(chunk);
+                });
+                res.on('end', () => finish(undefined, {
+                    status: res.statusCode ?? 0,
+                    headers: res.headers,
+                    body: Buffer.concat(chunks).toString('utf8'),
+                }));
+                res.on('error', (cause) => finish(unreachable(cause)));
+                // Closed before the body ended (core would wait for an end that never comes).
+                res.on('close', () => finish(unreachable(new Error('the answer was cut off'))));
+            });
+        }
+        catch (cause) {
+            // A header node refuses (a request token with a line end): the value is not in the message.
+            finish(unreachable(cause));
+            return;
+        }
+        req.on('error', (cause) => finish(unreachable(cause)));
+        req.end();
+    });
+}
+function unreachable(cause) {
+    return new IdTokenError(`The token service did not answer: ${cause.message}`, 'unreachable');
+}
+/** What an error answer says, shortened, with the request token blanked out if it is echoed. */
+function excerpt(body, secret) {
+    let text = body;
+    try {
+        const parsed = JSON.parse(body);
+        if (typeof parsed.message === 'string' && parsed.message)
+            text = parsed.message;
+    }
+    catch {
+        // not JSON: the body as it is
+    }
+    text = text.split(secret).join('***').trim();
+    if (!text)
+        return 'an empty body';
+    return text.length > BODY_EXCERPT_CHARS ? `${text.slice(0, BODY_EXCERPT_CHARS)}…` : text;
+}
+/**
+ * An OIDC ID token for `audience` (present only with `permissions: id-token: write`). Behind a
+ * proxy it goes through @actions/core, whose HTTP client honours the proxy variables (loaded
+ * only then), within the same deadline.
+ */
+async function requestIdToken(audience, env, log, options = {}) {
+    const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+    const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+    if (!requestUrl || !requestToken) {
+        throw new IdTokenError('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL or ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable: the job has no id-token permission', 'no-permission');
+    }
+    const deadlineMs = options.deadlineMs ?? exports.ID_TOKEN_DEADLINE_MS;
+    if (proxyConfigured(env))
+        return viaCore(audience, requestToken, deadlineMs);
+    const sleep = options.sleep ?? realSleep;
+    const now = options.now ?? Date.now;
+    const deadline = now() + deadlineMs;
+    const requestTimeoutMs = options.requestTimeoutMs ?? exports.ID_TOKEN_REQUEST_TIMEOUT_MS;
+    const address = idTokenUrl(requestUrl, audience);
+    log.debug(`ID token url is ${address}`);
+    const origin = new URL(address);
+    const headersFor = (url) => ({
+        accept: 'application/json',
+        'user-agent': userAgent(env),
+        ...(url.hostname === origin.hostname ? { authorization: `Bearer ${requestToken}` } : {}),
+    });
+    const outOfTime = (last) => new IdTokenError(`The token service gave no token within ${seconds(deadlineMs)} (${last})`, 'timeout');
+    const hop = (url) => {
+        const left = deadline - now();
+        if (left <= 0)
+            throw outOfTime('no time left for another request');
+        return get(url, headersFor(url), Math.min(requestTimeoutMs, left));
+    };
+    let target = origin;
+    let answer;
+    for (let attempt = 1;; attempt += 1) {
+        answer = await hop(target);
+        for (let redirects = 0; REDIRECT_STATUSES.includes(answer.status) && redirects < exports.ID_TOKEN_MAX_REDIRECTS; redirects += 1) {
+            const location = answer.headers.location;
+            if (!location)
+                break;
+            let next;
+            try {
+                next = new URL(location, target);
+            }
+            catch {
+                throw new IdTokenError(`The token service redirected to an invalid address (HTTP ${answer.status})`, 'redirect', answer.status);
+            }
+            if (origin.protocol === 'https:' && next.protocol !== 'https:') {
+                throw new IdTokenError(`The token service redirected from HTTPS to ${next.protocol.replace(':', '').toUpperCase()}; the request token is not sent without TLS`, 'redirect', answer.status);
+            }
+            target = next;
+            answer = await hop(target);
+        }
+        if (!exports.ID_TOKEN_RETRY_STATUSES.includes(answer.status) || attempt > exports.ID_TOKEN_MAX_RETRIES)
+            break;
+        const wait = exports.ID_TOKEN_BACKOFF_SLICE_MS * 2 ** Math.min(attempt, exports.ID_TOKEN_BACKOFF_CEILING);
+        if (now() + wait >= deadline)
+            throw outOfTime(`${attempt} attempts, the last answered HTTP ${answer.status}`);
+        await sleep(wait);
+    }
+    if (answer.status > 299) {
+        const tries = exports.ID_TOKEN_RETRY_STATUSES.includes(answer.status)
+            ? ` on all ${exports.ID_TOKEN_MAX_RETRIES + 1} attempts`
+            : '';
+        throw new IdTokenError(`The token service answered HTTP ${answer.status}${tries}: ${excerpt(answer.body, requestToken)}`, 'status', answer.status);
+    }
+    let value;
+    try {
+        value = JSON.parse(answer.body)?.value;
+    }
+    catch {
+        value = undefined;
+    }
+    if (typeof value !== 'string' || value === '') {
+        // The body is not quoted: a malformed answer may still carry a token.
+        throw new IdTokenError(`The token service returned no token (HTTP ${answer.status}, the JSON answer has no "value" string)`, 'no-token', answer.status);
+    }
+    log.mask(value);
+    return value;
+}
+/** Behind a proxy: @actions/core's request (it masks the token itself), bounded by the deadline. */
+async function viaCore(audience, requestToken, deadlineMs) {
+    const core = await (0, lazy_1.loadActionsCore)();
+    let timer;
+    const expired = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new IdTokenError(`The token service (through the proxy) gave no token within ${seconds(deadlineMs)}`, 'timeout')), deadlineMs);
+        // The abandoned request must not keep the step alive; core's own socket timer ends it.
+        timer.unref();
+    });
+    try {
+        return await Promise.race([core.getIDToken(audience), expired]);
+    }
+    catch (error) {
+        if (error instanceof IdTokenError)
+            throw error;
+        throw new IdTokenError(`The token service (through the proxy) failed: ${error.message.split(requestToken).join('***')}`, 'proxy');
+    }
+    finally {
+        clearTimeout(timer);
+    }
 }
 
 
@@ -36429,36 +37211,45 @@ function loadActionsCore() {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.proxyConfigured = exports.IdTokenError = void 0;
 exports.escapeData = escapeData;
 exports.escapeProperty = escapeProperty;
 exports.command = command;
 exports.getInput = getInput;
+exports.getMultilineInput = getMultilineInput;
+exports.getBooleanInput = getBooleanInput;
 exports.info = info;
 exports.debug = debug;
 exports.warning = warning;
 exports.error = error;
+exports.notice = notice;
+exports.startGroup = startGroup;
+exports.endGroup = endGroup;
 exports.setSecret = setSecret;
 exports.setFailed = setFailed;
 exports.fileCommandEntry = fileCommandEntry;
 exports.setOutput = setOutput;
 exports.saveState = saveState;
+exports.exportVariable = exportVariable;
 exports.getState = getState;
-exports.proxyConfigured = proxyConfigured;
 exports.getIDToken = getIDToken;
 /**
  * The runner's side of a step, written out: inputs from INPUT_* variables, log lines and workflow
- * commands on stdout, outputs and state through the GITHUB_OUTPUT / GITHUB_STATE files, and the
- * OIDC token from the runner's token service. It replaces @actions/core on the fast path: that
- * package loads an HTTP client with undici (a third of the bundle), which cost every step tens of
- * milliseconds of compiling before it did anything. Behaviour is the runner's documented protocol:
+ * commands on stdout, outputs, state and variables through the GITHUB_OUTPUT / GITHUB_STATE /
+ * GITHUB_ENV files, and the OIDC token from the runner's token service. It replaces @actions/core
+ * on the fast path: that package loads an HTTP client with undici (a third of the bundle), which
+ * cost every step 100–170 ms of loading and compiling before it did anything. Behaviour is the
+ * runner's documented protocol and byte for byte what @actions/core 2.x writes
+ * (test/unit/runner/protocol-differential.test.ts runs both on the same inputs):
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
 const node_crypto_1 = __nccwpck_require__(77598);
 const node_fs_1 = __nccwpck_require__(73024);
-const node_http_1 = __nccwpck_require__(37067);
-const node_https_1 = __nccwpck_require__(44708);
 const node_os_1 = __nccwpck_require__(48161);
-const lazy_1 = __nccwpck_require__(34050);
+const id_token_1 = __nccwpck_require__(27137);
+var id_token_2 = __nccwpck_require__(27137);
+Object.defineProperty(exports, "IdTokenError", ({ enumerable: true, get: function () { return id_token_2.IdTokenError; } }));
+Object.defineProperty(exports, "proxyConfigured", ({ enumerable: true, get: function () { return id_token_2.proxyConfigured; } }));
 /** `%`, CR and LF escaped, as the runner unescapes a command's message. */
 function escapeData(value) {
     return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -36470,16 +37261,55 @@ function escapeProperty(value) {
 const stdout = (text) => {
     process.stdout.write(text);
 };
-/** `::name prop=value::message` on a line of its own. */
+/**
+ * `::name prop=value,…::message` on a line of its own. Properties without a value are left out
+ * (the space after the name stays whenever properties were given, as core writes it).
+ */
 function command(name, message, properties = {}, write = stdout) {
-    const props = Object.entries(properties)
-        .map(([key, value]) => `${key}=${escapeProperty(value)}`)
+    const entries = Object.entries(properties);
+    const props = entries
+        .filter(([, value]) => value !== undefined && value !== '' && value !== 0)
+        .map(([key, value]) => `${key}=${escapeProperty(String(value))}`)
         .join(',');
-    write(`::${name}${props ? ` ${props}` : ''}::${escapeData(message)}${node_os_1.EOL}`);
+    write(`::${name}${entries.length > 0 ? ` ${props}` : ''}::${escapeData(message)}${node_os_1.EOL}`);
+}
+/** The runner's property names for an annotation, in the order core writes them. */
+function annotation(properties) {
+    if (Object.keys(properties).length === 0)
+        return {};
+    return {
+        title: properties.title,
+        file: properties.file,
+        line: properties.startLine,
+        endLine: properties.endLine,
+        col: properties.startColumn,
+        endColumn: properties.endColumn,
+    };
 }
 /** An input as the runner passes it (INPUT_<NAME>, spaces as underscores), trimmed. */
-function getInput(name, env = process.env) {
-    return (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+function getInput(name, options = {}, env = process.env) {
+    const value = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
+    if (options.required && !value) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    return options.trimWhitespace === false ? value : value.trim();
+}
+/** An input's non-empty lines, each trimmed unless trimWhitespace is false. */
+function getMultilineInput(name, options = {}, env = process.env) {
+    const lines = getInput(name, options, env)
+        .split('\n')
+        .filter((line) => line !== '');
+    return options.trimWhitespace === false ? lines : lines.map((line) => line.trim());
+}
+/** A YAML 1.2 core-schema boolean: true, True, TRUE, false, False or FALSE; anything else fails. */
+function getBooleanInput(name, options = {}, env = process.env) {
+    const value = getInput(name, options, env);
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(value))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        'Support boolean input list: `true | True | TRUE | false | False | FALSE`');
 }
 function info(message, write = stdout) {
     write(`${message}${node_os_1.EOL}`);
@@ -36487,11 +37317,21 @@ function info(message, write = stdout) {
 function debug(message, write = stdout) {
     command('debug', message, {}, write);
 }
-function warning(message, write = stdout) {
-    command('warning', message, {}, write);
+function warning(message, properties = {}, write = stdout) {
+    command('warning', message, annotation(properties), write);
 }
-function error(message, write = stdout) {
-    command('error', message, {}, write);
+function error(message, properties = {}, write = stdout) {
+    command('error', message, annotation(properties), write);
+}
+function notice(message, properties = {}, write = stdout) {
+    command('notice', message, annotation(properties), write);
+}
+/** Starts a foldable group in the log, until endGroup. */
+function startGroup(name, write = stdout) {
+    command('group', name, {}, write);
+}
+function endGroup(write = stdout) {
+    command('endgroup', '', {}, write);
 }
 /** Masks a value in the job's logs from here on. */
 function setSecret(secret, write = stdout) {
@@ -36500,92 +37340,64 @@ function setSecret(secret, write = stdout) {
 /** Marks the step failed (exit code 1 when the process ends) with an error annotation. */
 function setFailed(message, write = stdout) {
     process.exitCode = 1;
-    error(message, write);
+    error(message, {}, write);
 }
 /**
- * `name<<delimiter` / value / `delimiter` appended to a runner file (GITHUB_OUTPUT, GITHUB_STATE);
- * the delimiter is random and must not occur in the name or the value.
+ * `name<<delimiter` / value / `delimiter` for a runner file (GITHUB_OUTPUT, GITHUB_STATE,
+ * GITHUB_ENV), without the final line end. The runner reads the value up to the first line that
+ * is exactly the delimiter, so the delimiter is random and must not occur in the name or value.
  */
 function fileCommandEntry(name, value, delimiter = `ghadelimiter_${(0, node_crypto_1.randomUUID)()}`) {
+    // The runner splits the first line at its first `=` or `<<`: such a name would be misread
+    // (core writes it anyway, and the runner then fails the step's file commands).
+    if (!name || name.includes('=') || name.includes('<<') || /[\r\n]/.test(name)) {
+        throw new Error(`Cannot write ${JSON.stringify(name)} to a runner file: a name must not be empty or contain "=", "<<" or a line end`);
+    }
     if (name.includes(delimiter) || value.includes(delimiter)) {
         throw new Error(`Unexpected input: the name or value of ${name} contains the delimiter ${delimiter}`);
     }
-    return `${name}<<${delimiter}${node_os_1.EOL}${value}${node_os_1.EOL}${delimiter}${node_os_1.EOL}`;
+    return `${name}<<${delimiter}${node_os_1.EOL}${value}${node_os_1.EOL}${delimiter}`;
 }
-function fileCommand(variable, legacy, name, value, env, write) {
+/** Appends an entry to a runner file; false when the variable is unset (an old runner). */
+function fileCommand(variable, name, value, env) {
     const file = env[variable];
-    if (file) {
-        (0, node_fs_1.appendFileSync)(file, fileCommandEntry(name, value), 'utf8');
-        return;
-    }
-    // A runner too old for file commands: the (deprecated) stdout command.
-    write(node_os_1.EOL);
-    command(legacy, value, { name }, write);
+    if (!file)
+        return false;
+    // The runner creates the file before the step; a missing one is not read afterwards.
+    if (!(0, node_fs_1.existsSync)(file))
+        throw new Error(`Missing file at path: ${file} (${variable})`);
+    (0, node_fs_1.appendFileSync)(file, `${fileCommandEntry(name, value)}${node_os_1.EOL}`, 'utf8');
+    return true;
 }
 function setOutput(name, value, env = process.env, write = stdout) {
-    fileCommand('GITHUB_OUTPUT', 'set-output', name, value, env, write);
+    if (fileCommand('GITHUB_OUTPUT', name, value, env))
+        return;
+    // A runner too old for file commands: the (deprecated) stdout command, on a fresh line.
+    write(node_os_1.EOL);
+    command('set-output', value, { name }, write);
 }
 function saveState(name, value, env = process.env, write = stdout) {
-    fileCommand('GITHUB_STATE', 'save-state', name, value, env, write);
+    if (fileCommand('GITHUB_STATE', name, value, env))
+        return;
+    command('save-state', value, { name }, write);
+}
+/** Sets a variable for this process and, through GITHUB_ENV, for the job's later steps. */
+function exportVariable(name, value, env = process.env, write = stdout) {
+    env[name] = value;
+    if (fileCommand('GITHUB_ENV', name, value, env))
+        return;
+    command('set-env', value, { name }, write);
 }
 /** State saved by this action's main step, in the post step (STATE_<name>). */
 function getState(name, env = process.env) {
     return env[`STATE_${name}`] ?? '';
 }
-/** True when the runner reaches the network through a proxy (the token request must honour it). */
-function proxyConfigured(env = process.env) {
-    return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => Boolean(env[name]));
-}
 /**
- * An OIDC ID token for `audience` from the runner's token service (ACTIONS_ID_TOKEN_REQUEST_URL
- * with the request token as bearer; present only with `permissions: id-token: write`). Behind a
- * proxy it goes through @actions/core, whose HTTP client honours the proxy variables (loaded only then).
+ * An OIDC ID token for `audience` from the runner's token service, with @actions/core's retries
+ * and redirects and a deadline (src/runner/id-token.ts); the token is masked before it returns.
  */
-async function getIDToken(audience, env = process.env) {
-    const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-    const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-    if (!requestUrl || !requestToken) {
-        throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL or ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable: the job has no id-token permission');
-    }
-    if (proxyConfigured(env)) {
-        const core = await (0, lazy_1.loadActionsCore)();
-        return core.getIDToken(audience);
-    }
-    const url = new URL(requestUrl);
-    url.searchParams.set('audience', audience);
-    const { status, body } = await httpGet(url, {
-        Authorization: `Bearer ${requestToken}`,
-        Accept: 'application/json',
-    }).catch((cause) => {
-        throw new Error(`The token service did not answer: ${cause.message}`);
-    });
-    if (status < 200 || status > 299)
-        throw new Error(`The token service answered HTTP ${status}`);
-    let value;
-    try {
-        value = JSON.parse(body).value;
-    }
-    catch {
-        value = undefined;
-    }
-    if (typeof value !== 'string' || value === '')
-        throw new Error('The token service returned no token');
-    return value;
-}
-/** A GET with node:http(s) (already loaded for S3; fetch would load Node's undici as well). */
-function httpGet(url, headers) {
-    return new Promise((resolve, reject) => {
-        const send = url.protocol === 'https:' ? node_https_1.request : node_http_1.request;
-        const req = send(url, { method: 'GET', headers, timeout: 60_000 }, (res) => {
-            const chunks = [];
-            res.on('data', (chunk) => chunks.push(chunk));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-        });
-        req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
-        req.on('error', reject);
-        req.end();
-    });
+function getIDToken(audience, env = process.env, options = {}, write = stdout) {
+    return (0, id_token_1.requestIdToken)(audience, env, { debug: (m) => debug(m, write), mask: (s) => setSecret(s, write) }, options);
 }
 
 

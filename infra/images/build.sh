@@ -8,6 +8,8 @@
 #   DOCKER_BUILDKIT=0 build.sh runner /usr/bin/docker build --target ecs --build-arg RUNNER_DIST=local ...
 #
 # LOCAL_DOCKER_CLIENT=<path> copies that client binary into _dist/local/docker (DOCKER_DIST=local).
+# LOCAL_NODE=<path> copies that Node binary into _dist/local/node (RUNNER_DIST=local: the runner's
+# externals/node24, which the JIT reader runs on).
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -18,7 +20,7 @@ shift
 
 context=$(mktemp -d "${TMPDIR:-/tmp}/dazn-image-context.XXXXXX")
 trap 'rm -rf "$context"' EXIT
-rsync -a --exclude '*.bats' --exclude README.md "$here/common" "$here/$image" "$context/"
+rsync -a --exclude '*.bats' --exclude README.md --exclude node_modules "$here/common" "$here/$image" "$context/"
 mkdir -p "$context/_dist/runtime-sync" "$context/_dist/local"
 if [ -f "$repo/runtime-sync/dist/index.js" ]; then
   cp "$repo/runtime-sync/dist/index.js" "$context/_dist/runtime-sync/"
@@ -26,7 +28,13 @@ else
   echo "build.sh: WARNING: runtime-sync/dist/index.js is missing (run npm run build): the image gets no runtime-sync bundle and its entrypoint will warn and skip the sync" >&2
   echo "runtime-sync was not bundled when this image was built" >"$context/_dist/runtime-sync/MISSING"
 fi
+if [ "$image" = runner ]; then
+  # the JIT reader: without it the image cannot take its configuration from SSM, so no image without it
+  bash "$here/runner/jit/build.sh" "$context/_dist/runner-jit" ||
+    { echo "build.sh: bundling the JIT reader (runner/jit) failed" >&2; exit 1; }
+fi
 if [ -n "${LOCAL_DOCKER_CLIENT:-}" ]; then cp "$LOCAL_DOCKER_CLIENT" "$context/_dist/local/docker"; fi
+if [ -n "${LOCAL_NODE:-}" ]; then cp "$LOCAL_NODE" "$context/_dist/local/node"; fi
 touch "$context/_dist/local/.keep"
 
 "$@" -f "$context/$image/Dockerfile" "$context"

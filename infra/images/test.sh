@@ -46,7 +46,7 @@ run_dockerfile_lint() {
 
 part "shellcheck" run_shellcheck
 part "dockerfile lint" run_dockerfile_lint
-part "bats: runner entrypoint" bats runner/test
+part "bats: runner (entrypoint, runner-init and its JIT reader on moto_server, version pin)" bats runner/test
 part "bats: dind entrypoint" bats dind/test
 part "bats: agent host user data" bats agent-host/test
 part "bats: log sidecar configuration" bats log-sidecar/test

@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ToolError } from '../errors/errors';
+import { mayLeaveWorkspace } from './paths';
 import type { ArchiveTools } from './tools';
 
 interface Finished {
@@ -26,13 +27,23 @@ function watch(child: ChildProcess, name: string): Promise<Finished> {
   });
 }
 
-async function expectSuccess(finished: Promise<Finished>, name: string): Promise<void> {
+/** What a program's error output means for the user, when it is not self-explanatory. */
+type Explain = (stderr: string) => string | undefined;
+
+async function expectSuccess(finished: Promise<Finished>, name: string, explain?: Explain): Promise<void> {
   const { code, signal, stderr } = await finished;
   if (code !== 0) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    throw new ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}`);
+    const hint = explain?.(stderr);
+    throw new ToolError(`${name} ${how}${stderr ? `: ${stderr}` : ''}${hint ? `. ${hint}` : ''}`);
   }
 }
+
+/** GNU tar without -P refuses members named `../…` (its message does not say why that matters). */
+const explainExtract: Explain = (stderr) =>
+  stderr.includes("Member name contains '..'")
+    ? 'The entry names files outside the workspace, which path lines relative to the workspace never save (an entry made before workspace names were escaped): those files were not written. Save the cache again under a new key.'
+    : undefined;
 
 export interface Pipeline {
   /** Resolves when both programs exited successfully; rejects naming the one that failed. */
@@ -51,6 +62,12 @@ export interface CreatePipeline extends Pipeline {
 export interface ExtractPipeline extends Pipeline {
   /** Where the compressed archive goes. */
   input: Writable;
+  /**
+   * Stops after a failure elsewhere by closing the input, so that zstd and tar see the end of their
+   * data and exit on their own (tar flushing its journal); kills them if they have not within
+   * `graceMs`. Resolves true when they exited on their own.
+   */
+  stop(graceMs: number): Promise<boolean>;
 }
 
 function twoProcesses(
@@ -58,6 +75,7 @@ function twoProcesses(
   firstName: string,
   second: ChildProcess,
   secondName: string,
+  explainSecond?: Explain,
 ): Pipeline {
   const firstDone = watch(first, firstName);
   const secondDone = watch(second, secondName);
@@ -65,7 +83,7 @@ function twoProcesses(
   const done = (async () => {
     const results = await Promise.allSettled([
       expectSuccess(firstDone, firstName),
-      expectSuccess(secondDone, secondName),
+      expectSuccess(secondDone, secondName, explainSecond),
     ]);
     for (const result of results) if (result.status === 'rejected') throw result.reason;
   })();
@@ -114,14 +132,42 @@ export function createArchive(
   return { ...pipeline, output };
 }
 
-export function extractArchive(tools: ArchiveTools, workspace: string): ExtractPipeline {
+/**
+ * Extracts into the workspace; outside it only if the path lines can resolve there
+ * (mayLeaveWorkspace). With `journal`, tar lists each member there as it extracts it.
+ */
+export function extractArchive(
+  tools: ArchiveTools,
+  workspace: string,
+  pathLines: readonly string[],
+  journal?: string,
+): ExtractPipeline {
   const zstd = spawn(tools.zstd.path, tools.zstd.decompressArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace), {
+  const tar = spawn(tools.tar.path, tools.tar.extractArgs(workspace, mayLeaveWorkspace(pathLines), journal), {
     stdio: [zstd.stdout ?? 'ignore', 'ignore', 'pipe'],
   });
   zstd.stdout?.destroy();
-  const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x');
+  const pipeline = twoProcesses(zstd, 'zstd -d', tar, 'tar -x', explainExtract);
   const input = zstd.stdin as Writable;
   input.on('error', () => undefined); // EPIPE when zstd stops early: reported through `done`
-  return { ...pipeline, input };
+  const stop = async (graceMs: number): Promise<boolean> => {
+    input.end();
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      pipeline.done.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exited) {
+      pipeline.kill();
+      await pipeline.done.catch(() => undefined);
+    }
+    return exited;
+  };
+  return { ...pipeline, input, stop };
 }

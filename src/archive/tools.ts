@@ -13,8 +13,13 @@ export interface Tar {
   readonly path: string;
   /** Arguments that write a POSIX tar of the manifest's paths (NUL-separated, relative to workspace) to stdout. */
   createArgs(workspace: string, manifestPath: string): string[];
-  /** Arguments that extract a tar read from stdin into the workspace. */
-  extractArgs(workspace: string): string[];
+  /**
+   * Arguments that extract a tar read from stdin into the workspace. `absoluteNames` (-P, as
+   * upstream) lets members named `../…` or `/…` (from `~` and absolute path lines) be written where
+   * they name; without it tar refuses such members (and a symbolic link out of the workspace is
+   * not followed), so an entry of workspace-relative lines cannot write outside the workspace.
+   */
+  extractArgs(workspace: string, absoluteNames: boolean, journal?: string): string[];
 }
 
 export interface Zstd {
@@ -71,7 +76,15 @@ export function findTar(platform: NodeJS.Platform = process.platform, path?: str
       '-T',
       manifestPath,
     ],
-    extractArgs: (workspace) => ['-xf', '-', '-P', '-C', workspace],
+    extractArgs: (workspace, absoluteNames, journal) => [
+      '-xf',
+      '-',
+      ...(absoluteNames ? ['-P'] : []),
+      '-C',
+      workspace,
+      // Each member's name, as its extraction starts, into the journal (archive/journal.ts).
+      ...(journal ? ['-v', `--index-file=${journal}`, '--quoting-style=escape'] : []),
+    ],
   };
 }
 

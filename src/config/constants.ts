@@ -93,3 +93,10 @@ export const USER_AGENT = 'dazn-cache/1';
 
 /** Upstream's version salt, kept so the version is computed the same way. */
 export const VERSION_SALT = '1.0';
+
+/**
+ * After a failed restore, how long zstd and tar get to exit on their own once their input is closed
+ * (tar flushes its journal of extracted members then), before they are killed, ms. Exiting takes
+ * milliseconds; only a hung filesystem needs the bound.
+ */
+export const EXTRACT_STOP_GRACE_MS = 10_000;

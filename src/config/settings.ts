@@ -7,8 +7,8 @@
 import { getInput } from '../runner/workflow';
 import { readFileSync } from 'node:fs';
 import * as C from './constants';
-import { ValidationError } from '../errors/errors';
-import { validateKeys, validatePrimaryKey } from '../matching/keys';
+import { CacheUnavailableError, ValidationError } from '../errors/errors';
+import { validateKeys, validatePrimaryKey } from './keys';
 
 export type StepKind = 'restore' | 'save';
 
@@ -47,11 +47,18 @@ export interface GitHubContext {
   runId: string;
   runAttempt: string;
   workspace: string;
+  /** The job's own temporary folder (RUNNER_TEMP: emptied at the start and end of every job). */
+  runnerTemp?: string;
+  /** GITHUB_JOB: the job's id in the workflow. */
+  job?: string;
   stepSummaryPath?: string;
 }
 
 export interface CacheSettings {
-  /** The path input lines as written (trimmed, empty lines dropped), used for the version too. */
+  /**
+   * The path input lines as actions/cache reads them (see pathLines), used for the version too: the
+   * same input gives upstream's cache version.
+   */
   paths: string[];
   /** The key input; empty is allowed only for the post step, which uses the key from state. */
   primaryKey: string;
@@ -72,6 +79,20 @@ function lines(value: string): string[] {
   return value
     .split('\n')
     .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+/**
+ * The path input as actions/cache's getInputAsArray reads it: the input trimmed (core.getInput),
+ * split on '\n', "!" followed by spaces becomes "!" (before the line is trimmed, so an indented
+ * "  ! x" keeps its space: upstream hashes it so), each line trimmed ('\r' of CRLF too), empty lines
+ * dropped. Comments and '!' marks stay: they are part of the version, and resolvePaths reads them.
+ */
+export function pathLines(value: string): string[] {
+  return value
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^!\s+/, '!').trim())
     .filter((line) => line !== '');
 }
 
@@ -217,7 +238,11 @@ function resolveS3(
     );
   }
   if (!github.ref) {
-    throw new ValidationError('GITHUB_REF is not set: run the action inside GitHub Actions.');
+    // Upstream's rule and words: an event without a branch or tag ref skips the cache with a
+    // warning (the step succeeds), because no scope can be told for it.
+    throw new CacheUnavailableError(
+      `Event Validation Error: The event type ${env.GITHUB_EVENT_NAME ?? '(unknown)'} is not supported because it's not tied to a branch or tag ref (GITHUB_REF is empty); the cache is not used in this step.`,
+    );
   }
   const role = firstSet(readInput('role-to-assume'), env.DAZN_CACHE_ROLE_ARN);
   const defaultBranchRole =
@@ -253,7 +278,7 @@ export function resolveSettings(
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): CacheSettings {
-  const paths = lines(readInput('path'));
+  const paths = pathLines(readInput('path'));
   if (paths.length === 0) {
     throw new ValidationError('Input required and not supplied: path (list the files or folders to cache).');
   }
@@ -269,7 +294,10 @@ export function resolveSettings(
     defaultBranch: readDefaultBranch(firstSet(env.GITHUB_EVENT_PATH), readFile),
     runId: env.GITHUB_RUN_ID ?? '0',
     runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
-    workspace: firstSet(env.GITHUB_WORKSPACE) ?? process.cwd(),
+    // As written (a folder name may end in a space), like upstream's GITHUB_WORKSPACE ?? cwd.
+    workspace: env.GITHUB_WORKSPACE?.trim() ? env.GITHUB_WORKSPACE : process.cwd(),
+    runnerTemp: firstSet(env.RUNNER_TEMP),
+    job: firstSet(env.GITHUB_JOB),
     stepSummaryPath: firstSet(env.GITHUB_STEP_SUMMARY),
   };
   return {

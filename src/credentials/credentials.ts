@@ -55,11 +55,27 @@ const TOKEN_SERVICE = 'GitHub OIDC token service';
 /** The token request failed: a missing permission, or the service itself (its status if it answered). */
 function tokenFailure(error: unknown, role: string, deps: CredentialsDeps): Error {
   const message = error instanceof Error ? error.message : String(error);
-  const statusProperty = (error as { statusCode?: unknown } | null)?.statusCode;
+  // runner/id-token.ts throws an IdTokenError with `kind` and `status`; read them without importing it.
+  const facts = (typeof error === 'object' && error !== null ? error : {}) as {
+    kind?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+  };
   const statusInText = /HTTP (\d{3})\b/.exec(message);
-  const status =
-    typeof statusProperty === 'number' ? statusProperty : statusInText ? Number(statusInText[1]) : undefined;
-  const permitted = deps.idTokenPermitted?.() ?? !/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message);
+  const raw =
+    typeof facts.status === 'number'
+      ? facts.status
+      : typeof facts.statusCode === 'number'
+        ? facts.statusCode
+        : statusInText
+          ? Number(statusInText[1])
+          : undefined;
+  // A 2xx without a token is the service's failure too, but not "failed with HTTP 200".
+  const status = raw !== undefined && raw >= 300 ? raw : undefined;
+  const permitted =
+    facts.kind === 'no-permission'
+      ? false
+      : (deps.idTokenPermitted?.() ?? !/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message));
   if (!permitted) {
     return new CacheUnavailableError(
       `Cannot request a GitHub OIDC token to assume ${role} (${message}). ` +

@@ -1,17 +1,9 @@
 /** A small logger over the runner's log commands, so modules log through one interface tests can replace. */
-import * as runner from '../runner/workflow';
-
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;
   warning(message: string): void;
 }
-
-export const actionsLogger: Logger = {
-  debug: (message) => runner.debug(message),
-  info: (message) => runner.info(message),
-  warning: (message) => runner.warning(message),
-};
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

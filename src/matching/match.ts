@@ -39,8 +39,17 @@ export interface Match {
   scope: string;
   size: number;
   etag?: string;
-  /** The entry's key equals the primary key. */
-  exact: boolean;
+}
+
+/**
+ * Whether a restored key counts as the primary key: `cache-hit`, and the post step's "not saving"
+ * decision, both use this one rule. Upstream's (actions/cache `isExactKeyMatch`): equal ignoring
+ * case, not ignoring accents. Matching in S3 stays case-sensitive (object keys are), so this
+ * differs from `===` only when a restore key reached an entry whose key differs from the primary key
+ * in case alone.
+ */
+export function isExactKeyMatch(primaryKey: string, matchedKey: string | undefined): boolean {
+  return !!matchedKey && matchedKey.localeCompare(primaryKey, undefined, { sensitivity: 'accent' }) === 0;
 }
 
 /** The newest object; ties broken by the greater key. */
@@ -92,7 +101,6 @@ export async function findMatch(lister: EntryLister, query: MatchQuery): Promise
           scope,
           size: hit.size,
           etag: hit.etag,
-          exact: hit.cacheKey === query.primaryKey,
         };
       }
     }

@@ -1,7 +1,8 @@
 /**
- * The cache version: a SHA-256 over the path lines as written, the compression method and (on
- * Windows unless enableCrossOsArchive) an OS marker, computed like upstream's getCacheVersion. The
- * same key saved with other paths or another compression is another entry and never matches.
+ * The cache version: a SHA-256 over the path lines (as settings reads them, like actions/cache's
+ * getInputAsArray: "! x" is "!x"), the compression method and (on Windows unless
+ * enableCrossOsArchive) an OS marker, computed like upstream's getCacheVersion. The same key saved
+ * with other paths or another compression is another entry and never matches.
  */
 import { createHash } from 'node:crypto';
 import { COMPRESSION_METHOD, VERSION_SALT } from '../config/constants';

@@ -6,8 +6,7 @@ import type { CacheSettings } from '../config/settings';
 import type { Logger } from '../logging/logger';
 import { ActionsCache, loadActionsCache } from '../runner/lazy';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
-
-export const FALLBACK_INFO = "S3 is not configured (no bucket): using GitHub's cache service";
+import { messages } from './messages';
 
 export class GitHubCacheBackend implements CacheBackend {
   constructor(private readonly logger: Logger) {}
@@ -15,9 +14,7 @@ export class GitHubCacheBackend implements CacheBackend {
   private async load(): Promise<ActionsCache | undefined> {
     const cache = await loadActionsCache();
     if (!cache.isFeatureAvailable()) {
-      this.logger.warning(
-        'Cache action is only supported on GitHub-hosted runners or with a bucket: set the bucket input or DAZN_CACHE_BUCKET.',
-      );
+      this.logger.warning(messages.fallbackUnavailable);
       return undefined;
     }
     return cache;

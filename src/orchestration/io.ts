@@ -4,7 +4,6 @@
  */
 import * as runner from '../runner/workflow';
 import { appendFileSync } from 'node:fs';
-import type { CredentialsDeps } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
 
 export interface ActionIO extends Logger {
@@ -14,10 +13,9 @@ export interface ActionIO extends Logger {
   setFailed(message: string): void;
   /** Appends a Markdown line to the job summary ($GITHUB_STEP_SUMMARY), if there is one. */
   summary(path: string | undefined, line: string): void;
-  credentials: CredentialsDeps;
 }
 
-export function actionsIO(credentials: CredentialsDeps): ActionIO {
+export function actionsIO(): ActionIO {
   return {
     debug: (message) => runner.debug(message),
     info: (message) => runner.info(message),
@@ -34,6 +32,5 @@ export function actionsIO(credentials: CredentialsDeps): ActionIO {
         runner.debug(`Could not write the job summary: ${(error as Error).message}`);
       }
     },
-    credentials,
   };
 }

@@ -1,22 +1,23 @@
 /** Wires the real runner, settings and backends for the entry points. */
 import { CacheSettings, readSettings, StepKind } from '../config/settings';
 import { actionsCredentialsDeps } from '../credentials/sts';
-import type { CacheBackend } from './backend';
-import { FALLBACK_INFO, GitHubCacheBackend } from './github-backend';
+import type { CacheBackend, StepDeps } from './backend';
+import { GitHubCacheBackend } from './github-backend';
+import { messages } from './messages';
 import { actionsIO, ActionIO } from './io';
-import { restoreImpl, StepDeps } from './restore';
+import { restoreImpl } from './restore';
 import { S3Backend } from './s3-backend';
 import { saveImpl } from './save';
 import { OutputsStateProvider, PostStepStateProvider, StateProvider } from './state';
 
 export function chooseBackend(settings: CacheSettings, io: ActionIO): CacheBackend {
-  if (settings.s3) return new S3Backend(settings.s3, io);
-  io.info(FALLBACK_INFO);
+  if (settings.s3) return new S3Backend(settings.s3, io, actionsCredentialsDeps);
+  io.info(messages.fallback);
   return new GitHubCacheBackend(io);
 }
 
 function deps(kind: StepKind): { io: ActionIO; deps: StepDeps } {
-  const io = actionsIO(actionsCredentialsDeps);
+  const io = actionsIO();
   return {
     io,
     deps: { io, readSettings: () => readSettings(kind), backend: (settings) => chooseBackend(settings, io) },

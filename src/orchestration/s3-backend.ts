@@ -1,11 +1,19 @@
 /** Entries in S3: match, download and extract; archive and upload. */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { homedir } from 'node:os';
 import { createArchive, extractArchive, Pipeline } from '../archive/pipeline';
 import { resolvePaths, writeManifest } from '../archive/paths';
 import { ArchiveTools, explainToolFailure, findArchiveTools } from '../archive/tools';
-import { ARCHIVE_FORMAT, FORMAT_METADATA_KEY, ZSTD_LEVEL, ZSTD_THREADS } from '../config/constants';
+import { readJournal, removeJournalled } from '../archive/journal';
+import {
+  ARCHIVE_FORMAT,
+  EXTRACT_STOP_GRACE_MS,
+  FORMAT_METADATA_KEY,
+  ZSTD_LEVEL,
+  ZSTD_THREADS,
+} from '../config/constants';
 import type { CacheSettings, S3Settings } from '../config/settings';
-import { resolveCredentials } from '../credentials/credentials';
+import { CredentialsDeps, resolveCredentials } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
 import { TransferProgress } from '../logging/progress';
 import { entryName, KEY_TAIL_METADATA_KEY, scopeFolder } from '../matching/encoding';
@@ -19,11 +27,8 @@ import { Budget, Sleep } from '../storage/retry';
 import { uploadStream } from '../storage/upload';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 import type { ActionIO } from './io';
-
-export const PATHS_WARNING =
-  'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
-
-export const EXISTS_INFO = 'another job saved this key first';
+import { messages } from './messages';
+import { beginRestore, RestoreTicket, unfinishedRestores } from './unfinished';
 
 /** The existence check found the key: the save stops before making anything visible. */
 class EntryExists extends Error {}
@@ -42,6 +47,7 @@ export class S3Backend implements CacheBackend {
   constructor(
     private readonly s3: S3Settings,
     private readonly io: ActionIO,
+    private readonly credentials: CredentialsDeps,
     private readonly sleep?: Sleep,
   ) {}
 
@@ -60,7 +66,7 @@ export class S3Backend implements CacheBackend {
 
   private async client(settings: CacheSettings, scope: RequestScope): Promise<S3Client> {
     const bounds = { idleMs: settings.tuning.requestTimeoutMs };
-    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.io.credentials, {
+    const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.credentials, {
       bounds,
       scope,
     });
@@ -99,13 +105,12 @@ export class S3Backend implements CacheBackend {
           (scope) => `s3://${this.s3.bucket}/${scopeFolder(this.location(settings, scope))}`,
         );
         this.logger.info(
-          `No entry matched. Keys searched in order: ${[settings.primaryKey, ...settings.restoreKeys].map((k) => JSON.stringify(k)).join(', ')}; ` +
-            `scopes searched in order: ${scopes.join(', ')}; version ${version} (from the path input and compression). Folders: ${folders.join(' ')}`,
+          messages.noMatch([settings.primaryKey, ...settings.restoreKeys], scopes, version, folders),
         );
         return undefined;
       }
       this.logger.info(
-        `Matched ${JSON.stringify(match.cacheKey)} in scope ${match.scope} (s3://${this.s3.bucket}/${match.objectKey})`,
+        messages.matched(match.cacheKey, match.scope, `s3://${this.s3.bucket}/${match.objectKey}`),
       );
       if (settings.lookupOnly) return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
       const tools = findArchiveTools();
@@ -130,13 +135,13 @@ export class S3Backend implements CacheBackend {
     const checkMetadata = (metadata: Record<string, string> | undefined): void => {
       const format = metadata?.[FORMAT_METADATA_KEY];
       if (format !== ARCHIVE_FORMAT) {
-        throw new Error(
-          `Entry ${key} has archive format ${JSON.stringify(format ?? '(none)')}, this version reads ${ARCHIVE_FORMAT}: it was written by another dazn/cache version; not restoring it.`,
-        );
+        throw new Error(messages.otherFormat(key, format, ARCHIVE_FORMAT));
       }
     };
+    const { workspace } = settings.github;
+    const ticket = await beginRestore(settings.github, match.cacheKey);
     const progress = new TransferProgress('Downloaded', this.logger, size).start();
-    const extract = extractArchive(tools, settings.github.workspace);
+    const extract = extractArchive(tools, workspace, settings.paths, ticket.journal);
     try {
       await downloadToStream(
         extract.input,
@@ -155,9 +160,11 @@ export class S3Backend implements CacheBackend {
       progress.stop(); // the rest is tar finishing the last files, not a transfer
       extract.input.end();
       await extract.done;
+      await ticket.settle();
     } catch (error) {
       const cause = pipelineError(extract, error);
-      await settle(extract);
+      const exitedOnItsOwn = await extract.stop(EXTRACT_STOP_GRACE_MS);
+      await this.takeBack(workspace, ticket, exitedOnItsOwn);
       throw await explainToolFailure(tools, cause);
     } finally {
       progress.stop();
@@ -165,11 +172,44 @@ export class S3Backend implements CacheBackend {
     return size;
   }
 
+  /**
+   * A restore that did not finish removes every path tar wrote (its journal), so no partial tree
+   * stays to be taken for the entry, and says so in one line. What cannot be removed keeps the
+   * job's marker, and the job's saves refuse (orchestration/unfinished.ts).
+   */
+  private async takeBack(workspace: string, ticket: RestoreTicket, journalComplete: boolean): Promise<void> {
+    try {
+      const written = await readJournal(ticket.journal);
+      const removal = await removeJournalled(written, workspace, homedir());
+      const remaining = journalComplete
+        ? removal.failed
+        : [...removal.failed, 'tar had to be killed, so its list of written paths may be incomplete'];
+      if (remaining.length === 0) {
+        await ticket.settle();
+        if (removal.files + removal.folders > 0)
+          this.logger.info(messages.restoreTakenBack(removal.files, removal.folders));
+      } else {
+        await ticket.markIncomplete(remaining);
+        this.logger.warning(messages.restoreLeftPaths(remaining));
+      }
+    } catch (error) {
+      await ticket
+        .markIncomplete([`the journal could not be read: ${(error as Error).message}`])
+        .catch(() => undefined);
+      this.logger.warning(messages.restoreJournalUnreadable((error as Error).message));
+    }
+  }
+
   async save(settings: CacheSettings, primaryKey: string): Promise<SaveOutcome> {
     const workspace = settings.github.workspace;
+    const unfinished = await unfinishedRestores(settings.github);
+    if (unfinished.length > 0) {
+      this.logger.warning(messages.unfinishedRestore(primaryKey, unfinished));
+      return { status: 'not-saved' };
+    }
     const paths = await resolvePaths(settings.paths, workspace);
     if (paths.length === 0) {
-      this.logger.warning(PATHS_WARNING);
+      this.logger.warning(messages.noPaths);
       return { status: 'no-paths' };
     }
     const scope = saveScope(settings.github);

@@ -1,9 +1,10 @@
 /** The save step, shared by action.yml (post) and save/action.yml. */
 import { debugSettings } from '../config/settings';
 import { applyFailurePolicy } from '../errors/policy';
-import { validatePrimaryKey } from '../matching/keys';
-import { EXISTS_INFO } from './s3-backend';
-import type { StepDeps } from './restore';
+import { validatePrimaryKey } from '../config/keys';
+import { isExactKeyMatch } from '../matching/match';
+import { messages } from './messages';
+import type { StepDeps } from './backend';
 import { State, StateProvider } from './state';
 import { saveSummary } from './summary';
 
@@ -18,15 +19,15 @@ export async function saveImpl(state: StateProvider, deps: StepDeps): Promise<vo
     const primaryKey = state.getState(State.PrimaryKey) || settings.primaryKey;
     validatePrimaryKey(primaryKey);
     const restoredKey = state.getState(State.MatchedKey);
-    if (restoredKey === primaryKey) {
-      io.info(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
+    if (isExactKeyMatch(primaryKey, restoredKey)) {
+      io.info(messages.exactHitNoSave(primaryKey));
       return;
     }
     const outcome = await deps.backend(settings).save(settings, primaryKey);
     if (outcome.status === 'exists') {
-      io.info(`Cache entry ${primaryKey} exists already: ${EXISTS_INFO}; not saving.`);
+      io.info(messages.exists(primaryKey));
     } else if (outcome.status === 'created') {
-      io.info(`Cache saved with key: ${primaryKey}`);
+      io.info(messages.saved(primaryKey));
     }
     io.summary(settings.github.stepSummaryPath, saveSummary(primaryKey, outcome));
   } catch (error) {

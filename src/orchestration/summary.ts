@@ -1,6 +1,7 @@
 /** One job summary line per restore and save: key, matched key and scope, size, seconds, MB/s. */
 import type { CacheSettings } from '../config/settings';
 import { formatBytes, megabytesPerSecond } from '../logging/logger';
+import { isExactKeyMatch } from '../matching/match';
 import type { RestoreOutcome, SaveOutcome } from './backend';
 
 function code(text: string): string {
@@ -15,7 +16,7 @@ function transfer(size?: number, milliseconds?: number): string {
 export function restoreSummary(settings: CacheSettings, outcome: RestoreOutcome | undefined): string {
   const key = code(settings.primaryKey);
   if (!outcome) return `dazn/cache restore: key ${key}: miss`;
-  const kind = outcome.matchedKey === settings.primaryKey ? 'hit' : 'restore-key hit';
+  const kind = isExactKeyMatch(settings.primaryKey, outcome.matchedKey) ? 'hit' : 'restore-key hit';
   const action = settings.lookupOnly ? 'found (lookup only)' : 'restored';
   return `dazn/cache restore: key ${key}: ${kind}, ${action} ${code(outcome.matchedKey)} from scope ${code(outcome.scope)}${transfer(outcome.size, outcome.milliseconds)}`;
 }

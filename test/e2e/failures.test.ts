@@ -77,6 +77,27 @@ describe('invalid inputs fail the step with a message naming the input', () => {
 
 describe('unavailable cache: a warning, never a failed step', () => {
   it(
+    "GITHUB_REF empty (an event without a branch or tag): upstream's Event Validation warning, the job succeeds",
+    async () => {
+      const prefix = world.env.newPrefix();
+      const job = world.job(prefix);
+      const run = await runJob(job, {
+        with: { path: 'deps', key: 'noref-1' },
+        env: { GITHUB_REF: '', GITHUB_EVENT_NAME: 'workflow_run' },
+        between: () => writeTree(join(job.workspace, 'deps'), { 'x.txt': 'x' }),
+      });
+      expectWarnedMiss(run.main);
+      expect(run.main.warnings.join('\n')).toMatch(
+        /Event Validation Error: The event type workflow_run is not supported because it's not tied to a branch or tag ref/,
+      );
+      const post = expectExit(postStep(run), 0);
+      expect(post.warnings.join('\n')).toMatch(/Event Validation Error/);
+      expect(await world.env.list(prefix)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'S3 unreachable (endpoint on a closed loopback port): restore and save warn, the job succeeds',
     async () => {
       const prefix = world.env.newPrefix();

@@ -13,7 +13,8 @@ import { resolveSettings } from '../../src/config/settings';
 import { actionsCredentialsDeps } from '../../src/credentials/sts';
 import type { CredentialsDeps } from '../../src/credentials/credentials';
 import type { ActionIO } from '../../src/orchestration/io';
-import { restoreImpl, StepDeps } from '../../src/orchestration/restore';
+import { restoreImpl } from '../../src/orchestration/restore';
+import type { StepDeps } from '../../src/orchestration/backend';
 import { saveImpl } from '../../src/orchestration/save';
 import { S3Backend } from '../../src/orchestration/s3-backend';
 import { OutputsStateProvider, PostStepStateProvider, StateProvider } from '../../src/orchestration/state';
@@ -23,6 +24,8 @@ import { MotoServer, startMoto, TEST_AWS_ENV } from '../support/moto';
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/dazn-cache-integration';
 
 export interface RecordingIO extends ActionIO {
+  /** What the S3 backend gets for OIDC and STS (setSecret recorded into `secrets`). */
+  credentials: CredentialsDeps;
   outputs: Record<string, string>;
   state: Record<string, string>;
   infos: string[];
@@ -142,7 +145,9 @@ export async function runStep(
     io,
     readSettings: () => resolveSettings(kind, (name) => inputs[name] ?? '', env),
     backend: (settings) =>
-      settings.s3 ? new S3Backend(settings.s3, io, async () => undefined) : new GitHubCacheBackend(io),
+      settings.s3
+        ? new S3Backend(settings.s3, io, io.credentials, async () => undefined)
+        : new GitHubCacheBackend(io),
   };
   const state: StateProvider = step.endsWith('-only')
     ? new OutputsStateProvider(io)

@@ -242,6 +242,8 @@ export interface JobOptions {
   runId?: string;
   /** Folder for this job's machine; a fresh temporary one when absent. */
   root?: string;
+  /** Name of the workspace folder under `<root>/work` (default `repo`, e.g. `proj[1]` to test escaping). */
+  workspaceName?: string;
 }
 
 export interface StepOptions {
@@ -281,7 +283,7 @@ export class Job {
   constructor(options: JobOptions = {}) {
     this.ownsRoot = !options.root;
     this.root = options.root ?? mkdtempSync(join(tmpdir(), 'dazn-cache-e2e-'));
-    this.workspace = join(this.root, 'work', 'repo');
+    this.workspace = join(this.root, 'work', options.workspaceName ?? 'repo');
     this.runnerTemp = join(this.root, 'temp');
     this.home = join(this.root, 'home');
     for (const dir of [this.workspace, this.runnerTemp, this.home, join(this.root, 'tool-cache')]) {

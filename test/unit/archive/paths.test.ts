@@ -6,7 +6,14 @@ import * as glob from '@actions/glob';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { isPlainPath, resolvePaths, rootPattern } from '../../../src/archive/paths';
+import {
+  escapeGlob,
+  isPlainPath,
+  mayLeaveWorkspace,
+  parseLine,
+  resolvePaths,
+  rootPattern,
+} from '../../../src/archive/paths';
 
 let root: string;
 let workspace: string;
@@ -82,11 +89,9 @@ describe('resolvePaths on plain paths gives what @actions/glob gives', () => {
     ['~/.npm'],
     ['~/.dazn-paths-test-none'],
     ['.hidden'],
-    ['./node_modules/../build'],
     ['.'],
     ['top.txt', 'top.txt'],
     ['node_modules', 'node_modules/a'],
-    [path.join('..', 'outside', 'lib')],
   ];
   it.each(lists)('%j', async (...patterns) => {
     await expectSame(patterns);
@@ -106,11 +111,105 @@ describe('resolvePaths on plain paths gives what @actions/glob gives', () => {
     expect((await resolvePaths(patterns, workspace)).sort()).toEqual(expected.sort());
   }
 
+  it.each([['./node_modules/../build'], ['../outside/lib'], ['node_modules/.'], ['~/x/../y']])(
+    'refuses %j as @actions/glob does, naming the line',
+    async (line) => {
+      expect(isPlainPath(line)).toBe(true);
+      await expect(viaGlob([line])).rejects.toThrow();
+      await expect(resolvePaths([line], workspace)).rejects.toThrow(
+        `path line "${line}" has a "." or ".." segment`,
+      );
+    },
+  );
+
   it('still goes through @actions/glob for patterns', async () => {
     const patterns = ['node_modules/*', '!node_modules/a', 'build/**/*.bin', `${inHome}/.npm/`];
     const got = await resolvePaths(patterns, workspace);
     expect(got.sort()).toEqual((await viaGlob(patterns)).sort());
     expect(got).toContain('build/out/app.bin');
     expect(got).toContain(path.relative(workspace, path.join(home, '.npm')));
+  });
+});
+
+describe('escaping the literal roots', () => {
+  it.each([
+    ['/w/proj[1]', '/w/proj[[]1]'],
+    ['/w/a*b?c', '/w/a[*]b[?]c'],
+    ['/w/back\\slash', '/w/back\\\\slash'],
+    ['/w/br{a,b} (x) !y #z ]', '/w/br{a,b} (x) !y #z ]'],
+  ])('%j → %j', (literal, escaped) => {
+    expect(escapeGlob(literal, 'linux')).toBe(escaped);
+  });
+
+  it('roots relative, "./", "~" and "~/" lines at the escaped workspace and home; absolute lines as written', () => {
+    const ws = '/w/proj[1]';
+    const home = '/h/me*';
+    expect(rootPattern('data/*.txt', ws, home)).toBe('/w/proj[[]1]/data/*.txt');
+    expect(rootPattern('! data/sub', ws, home)).toBe('!/w/proj[[]1]/data/sub');
+    expect(rootPattern('!! data/sub', ws, home)).toBe('/w/proj[[]1]/data/sub');
+    expect(rootPattern('.', ws, home)).toBe('/w/proj[[]1]');
+    expect(rootPattern('./x', ws, home)).toBe('/w/proj[[]1]/x');
+    expect(rootPattern('~', ws, home)).toBe('/h/me[*]');
+    expect(rootPattern('!~/.npm', ws, home)).toBe('!/h/me[*]/.npm');
+    expect(rootPattern('~other/x', ws, home)).toBe('/w/proj[[]1]/~other/x');
+    expect(rootPattern('/abs/[ab]', ws, home)).toBe('/abs/[ab]');
+    expect(rootPattern('  # note', ws, home)).toBe('  # note');
+    expect(rootPattern('!#hash', ws, home)).toBe('!/w/proj[[]1]/#hash');
+  });
+
+  it('a workspace and a home with glob characters match only themselves, on a real tree', async () => {
+    const base = path.join(root, 'globby');
+    const ws = path.join(base, 'proj[1]');
+    const home = path.join(base, 'home*');
+    for (const file of [
+      'proj[1]/data/own.txt',
+      'proj1/data/SIBLING.txt',
+      'home*/.npm/k',
+      'homeX/.npm/SIBLING',
+    ])
+      mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
+    for (const file of [
+      'proj[1]/data/own.txt',
+      'proj1/data/SIBLING.txt',
+      'home*/.npm/k',
+      'homeX/.npm/SIBLING',
+    ])
+      writeFileSync(path.join(base, file), file);
+    expect(await resolvePaths(['data/*.txt'], ws, home)).toEqual(['data/own.txt']);
+    expect(await resolvePaths(['~/.npm/*'], ws, home)).toEqual(['../home*/.npm/k']);
+    expect(await resolvePaths(['data/', '!data/own.txt'], ws, home)).toEqual(['data']);
+  });
+});
+
+describe('reading a line like @actions/glob', () => {
+  it.each([
+    ['data', { negate: false, pattern: 'data' }],
+    ['  ! data/sub ', { negate: true, pattern: 'data/sub' }],
+    ['!!x', { negate: false, pattern: 'x' }],
+    ['! ! x', { negate: false, pattern: 'x' }],
+    ['!!!x', { negate: true, pattern: 'x' }],
+    ['!#x', { negate: true, pattern: '#x' }],
+    ['# note', undefined],
+    ['   ', undefined],
+    ['./x', { negate: false, pattern: './x' }],
+  ])('%j', (line, parsed) => {
+    expect(parseLine(line, 'linux')).toEqual(parsed);
+  });
+
+  it.each(['!', '! ', '!!', 'a/./b', 'a/..', '../a', '/a/../b', '~/./x', 'a/[.][.]/b', 'a/\\.\\./b'])(
+    'refuses %j',
+    (line) => {
+      expect(() => parseLine(line, 'linux')).toThrow(`path line "${line}"`);
+    },
+  );
+
+  it('lets only an included ~ or absolute line leave the workspace (restore keeps -P only then)', () => {
+    expect(mayLeaveWorkspace(['data/*.txt', '!data/x'])).toBe(false);
+    expect(mayLeaveWorkspace(['data', '!/abs', '!~/x', '# /abs', '~other/x'])).toBe(false);
+    expect(mayLeaveWorkspace(['data', '~/.npm'])).toBe(true);
+    expect(mayLeaveWorkspace(['~'])).toBe(true);
+    expect(mayLeaveWorkspace(['/opt/tool'])).toBe(true);
+    expect(mayLeaveWorkspace(['!! /opt/tool'])).toBe(true);
+    expect(mayLeaveWorkspace(['../x'])).toBe(false);
   });
 });

@@ -1,5 +1,11 @@
 import { entryName } from '../../../src/matching/encoding';
-import { EntryLister, findMatch, ListedObject, MatchQuery } from '../../../src/matching/match';
+import {
+  EntryLister,
+  findMatch,
+  isExactKeyMatch,
+  ListedObject,
+  MatchQuery,
+} from '../../../src/matching/match';
 
 const base = { prefix: 'cache', repository: 'o/r', version: 'v1' };
 
@@ -43,7 +49,7 @@ describe('matching', () => {
       { scope: 'refs/heads/feature', key: 'deps-abcd', at: 9 },
     ]);
     const match = await findMatch(lister, query({}));
-    expect(match).toMatchObject({ cacheKey: 'deps-abc', exact: true, scope: 'refs/heads/feature' });
+    expect(match).toMatchObject({ cacheKey: 'deps-abc', scope: 'refs/heads/feature' });
   });
 
   it('takes the newest entry starting with the primary key before any restore key', async () => {
@@ -52,7 +58,7 @@ describe('matching', () => {
       { scope: 'refs/heads/feature', key: 'deps-abc-2', at: 2 },
       { scope: 'refs/heads/feature', key: 'deps-zzz', at: 9 },
     ]);
-    expect(await findMatch(lister, query({}))).toMatchObject({ cacheKey: 'deps-abc-2', exact: false });
+    expect(await findMatch(lister, query({}))).toMatchObject({ cacheKey: 'deps-abc-2' });
   });
 
   it('tries each restore key in order, exact before the newest prefix match', async () => {
@@ -88,7 +94,7 @@ describe('matching', () => {
       scope: 'refs/heads/feature',
     });
     const onlyMain = bucket([{ scope: 'refs/heads/main', key: 'deps-abc', at: 9 }]);
-    expect(await findMatch(onlyMain, query({}))).toMatchObject({ scope: 'refs/heads/main', exact: true });
+    expect(await findMatch(onlyMain, query({}))).toMatchObject({ scope: 'refs/heads/main' });
   });
 
   it('never matches entries of another version or keys that only share an encoded prefix', async () => {
@@ -110,7 +116,7 @@ describe('matching', () => {
       expect(name.keyTail?.length).toBeGreaterThan(0);
       const lister = bucket([{ scope: 'refs/heads/main', key, at: 1 }]);
       const match = await findMatch(lister, query({ primaryKey: key, restoreKeys: [] }));
-      expect(match).toMatchObject({ cacheKey: key, exact: true });
+      expect(match).toMatchObject({ cacheKey: key });
     });
 
     it('tells long keys with the same head apart and prefix-matches them by their whole key', async () => {
@@ -122,7 +128,7 @@ describe('matching', () => {
         lister,
         query({ primaryKey: long('名', '-x'), restoreKeys: [long('名', '-b')] }),
       );
-      expect(match).toMatchObject({ cacheKey: long('名', '-b'), exact: false });
+      expect(match).toMatchObject({ cacheKey: long('名', '-b') });
       const newestLong = await findMatch(lister, query({ primaryKey: 'zzz', restoreKeys: [long('名', '')] }));
       expect(newestLong?.cacheKey).toBe(long('名', '-a'));
     });
@@ -136,5 +142,18 @@ describe('matching', () => {
       expect(match?.cacheKey).toBe(long('名', '-a'));
       expect(lister.calls.filter((c) => c.startsWith('head '))).toHaveLength(1);
     });
+  });
+});
+
+describe('isExactKeyMatch (upstream rule for cache-hit and the post step)', () => {
+  it.each([
+    ['deps-abc', 'deps-abc', true],
+    ['deps-abc', 'DEPS-ABC', true],
+    ['deps-é', 'deps-e', false],
+    ['deps-abc', 'deps-abc-2', false],
+    ['deps-abc', undefined, false],
+    ['deps-abc', '', false],
+  ])('%s vs %s: %s', (primary, matched, expected) => {
+    expect(isExactKeyMatch(primary, matched)).toBe(expected);
   });
 });

@@ -1,8 +1,9 @@
 import { resolveSettings } from '../../../src/config/settings';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from '../../../src/orchestration/backend';
-import { FALLBACK_INFO, GitHubCacheBackend } from '../../../src/orchestration/github-backend';
+import { GitHubCacheBackend } from '../../../src/orchestration/github-backend';
+import { messages } from '../../../src/orchestration/messages';
 import type { ActionIO } from '../../../src/orchestration/io';
-import { restoreImpl, SAVE_ALWAYS_WARNING } from '../../../src/orchestration/restore';
+import { restoreImpl } from '../../../src/orchestration/restore';
 import { chooseBackend } from '../../../src/orchestration/run';
 import { saveImpl } from '../../../src/orchestration/save';
 import { OutputsStateProvider, PostStepStateProvider } from '../../../src/orchestration/state';
@@ -26,11 +27,6 @@ function fakeIO() {
     },
     getState: (n) => log.state[n] ?? '',
     summary: (_p, line) => log.lines.push(`summary: ${line}`),
-    credentials: {
-      getIDToken: async () => 't',
-      setSecret: () => undefined,
-      assumeRoleWithWebIdentity: async () => ({ accessKeyId: 'a', secretAccessKey: 's' }),
-    },
   };
   return { io, log };
 }
@@ -123,7 +119,7 @@ describe('restore step', () => {
         { 'save-always': 'true' },
       ),
     );
-    expect(log.lines).toContain(`warning: ${SAVE_ALWAYS_WARNING}`);
+    expect(log.lines).toContain(`warning: ${messages.saveAlways}`);
   });
 });
 
@@ -178,8 +174,8 @@ describe('fallback', () => {
     const { io, log } = fakeIO();
     const settings = resolveSettings('restore', (n) => ({ path: 'p', key: 'k' })[n] ?? '', {});
     expect(chooseBackend(settings, io)).toBeInstanceOf(GitHubCacheBackend);
-    expect(log.lines).toEqual([`info: ${FALLBACK_INFO}`]);
-    expect(FALLBACK_INFO).toContain("S3 is not configured (no bucket): using GitHub's cache service");
+    expect(log.lines).toEqual([`info: ${messages.fallback}`]);
+    expect(messages.fallback).toContain("S3 is not configured (no bucket): using GitHub's cache service");
   });
 
   it('warns and misses when the GitHub cache service is not available either', async () => {

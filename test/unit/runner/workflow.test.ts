@@ -24,9 +24,9 @@ function capture(): { write: runner.Write; text: () => string } {
 describe('inputs and state', () => {
   it('reads INPUT_<NAME> with spaces as underscores, trimmed, and STATE_<name>', () => {
     const env = { 'INPUT_RESTORE-KEYS': '  a-\nb-  ', INPUT_FAIL_ON_CACHE_MISS: 'true', STATE_key: 'k1' };
-    expect(runner.getInput('restore-keys', env)).toBe('a-\nb-');
-    expect(runner.getInput('fail on cache miss', env)).toBe('true');
-    expect(runner.getInput('missing', env)).toBe('');
+    expect(runner.getInput('restore-keys', {}, env)).toBe('a-\nb-');
+    expect(runner.getInput('fail on cache miss', {}, env)).toBe('true');
+    expect(runner.getInput('missing', {}, env)).toBe('');
     expect(runner.getState('key', env)).toBe('k1');
     expect(runner.getState('other', env)).toBe('');
   });
@@ -35,7 +35,7 @@ describe('inputs and state', () => {
 describe('log commands', () => {
   it('escape what would end or forge a command, and round-trip through the runner parser', () => {
     const out = capture();
-    runner.warning('50% done\nnext line\r::error::forged', out.write);
+    runner.warning('50% done\nnext line\r::error::forged', {}, out.write);
     runner.debug('d: 1, 2', out.write);
     runner.setSecret('s3cr%t\nline2', out.write);
     runner.info('plain line', out.write);
@@ -83,8 +83,13 @@ describe('outputs and state files', () => {
     expect(parseKeyValueFile(readFileSync(state, 'utf8'))).toEqual({ primary: 'k=v' });
   });
 
-  it('refuses a value that contains the delimiter', () => {
+  it('refuses a value that contains the delimiter, and a name the runner would misread', () => {
     expect(() => runner.fileCommandEntry('x', 'a\nEOF\nb', 'EOF')).toThrow(/contains the delimiter/);
+    for (const name of ['', 'a=b', 'a<<b', 'a\nb']) {
+      expect(() => runner.fileCommandEntry(name, 'v')).toThrow(
+        /must not be empty or contain "=", "<<" or a line end/,
+      );
+    }
   });
 
   it('falls back to the stdout command without GITHUB_OUTPUT', () => {
@@ -115,13 +120,14 @@ describe('getIDToken', () => {
     seen = [];
     answer = { status: 200, body: JSON.stringify({ value: 'jwt.token.here' }) };
   });
+  const quiet: runner.Write = () => undefined;
   const env = (): NodeJS.ProcessEnv => ({
     ACTIONS_ID_TOKEN_REQUEST_URL: url,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
   });
 
   it('asks for the audience with the request token as bearer and returns the token', async () => {
-    await expect(runner.getIDToken('sts.amazonaws.com', env())).resolves.toBe('jwt.token.here');
+    await expect(runner.getIDToken('sts.amazonaws.com', env(), {}, quiet)).resolves.toBe('jwt.token.here');
     expect(seen).toHaveLength(1);
     const query = new URL(seen[0].url ?? '', 'http://x').searchParams;
     expect(query.get('audience')).toBe('sts.amazonaws.com');
@@ -131,17 +137,23 @@ describe('getIDToken', () => {
 
   it('fails with a clear message on an error status, an empty answer or no permission', async () => {
     answer = { status: 403, body: 'nope' };
-    await expect(runner.getIDToken('a', env())).rejects.toThrow('The token service answered HTTP 403');
+    await expect(runner.getIDToken('a', env(), {}, quiet)).rejects.toThrow(
+      'The token service answered HTTP 403',
+    );
     answer = { status: 200, body: '{}' };
-    await expect(runner.getIDToken('a', env())).rejects.toThrow('The token service returned no token');
-    await expect(runner.getIDToken('a', {})).rejects.toThrow(/no id-token permission/);
+    await expect(runner.getIDToken('a', env(), {}, quiet)).rejects.toThrow(
+      'The token service returned no token',
+    );
+    await expect(runner.getIDToken('a', {}, {}, quiet)).rejects.toThrow(/no id-token permission/);
     const closed = { ...env(), ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/token' };
-    await expect(runner.getIDToken('a', closed)).rejects.toThrow(/The token service did not answer/);
+    await expect(runner.getIDToken('a', closed, {}, quiet)).rejects.toThrow(
+      /The token service did not answer/,
+    );
   });
 
   it('never puts the request token in an error', async () => {
     answer = { status: 500, body: 'request-token echoed' };
-    await expect(runner.getIDToken('a', env())).rejects.not.toThrow(/request-token/);
+    await expect(runner.getIDToken('a', env(), {}, quiet)).rejects.not.toThrow(/request-token/);
   });
 
   it('knows when a proxy is configured', () => {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # The runner entrypoint against stub config.sh, run.sh and runtime-sync that record their arguments
-# and environment (test/stubs/).
+# and environment (test/stubs/). Started directly, as runner-init starts it (init.bats covers
+# runner-init): a token in the environment, or RUNNER_CONFIG_SOURCE=jit-parameter with the files that
+# runner-init writes.
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
 
@@ -25,8 +27,17 @@ base_env() {
     RUNNER_HOME="$home" RUNNER_PLATFORM=ecs RUNNER_POOL=ecs-x86_64-spot RUNNER_CAPACITY=spot
     RUNNER_URL=https://github.com/dazn RUNNER_TOKEN="$TOKEN" RUNNER_NAME=runner-1
     RUNTIME_SYNC_ROOT="$BATS_TEST_TMPDIR/efs" RUNTIME_SYNC_BIN="$here/stubs/runtime-sync"
-    RUNNER_TOOL_CACHE="$BATS_TEST_TMPDIR/toolcache")
+    RUNNER_TOOL_CACHE="$BATS_TEST_TMPDIR/toolcache" RUNNER_HOOKS_DIR="$here/../hooks" TMPDIR="$BATS_TEST_TMPDIR")
 }
+# jit_files: what runner-init leaves for the entrypoint in JIT mode; JIT=(settings) selects that mode
+jit_files() {
+  printf '{"agentName": "dazn-ecs-x86_64-spot-0123456789ab", "ephemeral": true}' >"$home/.runner"
+  echo '{"scheme": "OAuthAccessToken"}' >"$home/.credentials"
+  echo '{"d": "x"}' >"$home/.credentials_rsaparams"
+}
+JIT=(RUNNER_TOKEN= RUNNER_URL= RUNNER_CONFIG_SOURCE=jit-parameter RUNNER_JIT_PARAMETER=/dazn-runners/jit/dazn-ecs-x86_64-spot-0123456789ab)
+# budget <command>: the budget runtime-sync was given for that command (the stub records it)
+budget() { sed -n "s/^runtime-sync $1 .* budget=\([0-9]*\)\$/\1/p" "$rec/calls"; }
 entrypoint() {
   base_env
   env -i "${env_args[@]}" "$@" bash "$ENTRYPOINT"
@@ -78,12 +89,13 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   run entrypoint
   [ "$status" -eq 0 ]
   mapfile -t calls <"$rec/calls"
-  [ "${#calls[@]}" -eq 5 ]
-  [[ ${calls[0]} == "runtime-sync pull root=$BATS_TEST_TMPDIR/efs cache=$BATS_TEST_TMPDIR/toolcache token=" ]]
+  [ "${#calls[@]}" -eq 6 ]
+  [[ ${calls[0]} == "runtime-sync pull root=$BATS_TEST_TMPDIR/efs cache=$BATS_TEST_TMPDIR/toolcache token= budget=300" ]]
   [[ ${calls[1]} == "config.sh --unattended --ephemeral"* ]]
-  [ "${calls[2]}" = "run.sh " ]
-  [[ ${calls[3]} == "runtime-sync push "* ]]
-  [ "${calls[4]}" = "config.sh remove" ]
+  [ "${calls[2]}" = "run.sh  agent=runner-1" ]
+  [ "${calls[3]}" = "run.sh job-started" ]
+  [[ ${calls[4]} == "runtime-sync push "* ]]
+  [ "${calls[5]}" = "config.sh remove" ]
 }
 
 @test "a failed job keeps its exit code, and push and deregister still run once" {
@@ -98,8 +110,8 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
   base_env
   env -i "${env_args[@]}" STUB_RUN_SECONDS=60 bash "$ENTRYPOINT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do [ "$(count '^run.sh')" -ge 1 ] && break; sleep 0.1; done
-  [ "$(count '^run.sh')" -eq 1 ]
+  for _ in $(seq 100); do [ "$(count '^run.sh job-started')" -ge 1 ] && break; sleep 0.1; done
+  [ "$(count '^run.sh  agent=')" -eq 1 ]
   not grep -q "$TOKEN" < <(tr '\0' '\n' <"/proc/$pid/environ")
   kill -TERM "$pid"
   status=0
@@ -121,22 +133,122 @@ count() { if [ -e "$rec/calls" ]; then grep -c -- "$1" "$rec/calls" || true; els
 
 @test "the exit trap is bounded in time: a hanging push is cut and the job's status kept" {
   start=$SECONDS
-  run entrypoint STUB_RUN_EXIT=5 STUB_SYNC_HANG=push RUNNER_EXIT_TIMEOUT_SECONDS=4
+  run entrypoint STUB_RUN_EXIT=5 STUB_SYNC_HANG=push RUNNER_EXIT_TIMEOUT_SECONDS=12
   [ "$status" -eq 5 ]
-  # the whole exit trap gets 4 s (+5 s before KILL), not the push's 60
-  [ $((SECONDS - start)) -lt 12 ]
+  # the whole exit trap gets 12 s, not the push's 60 (an upper bound: a slow machine only adds)
+  [ $((SECONDS - start)) -lt 30 ]
   [[ $output == *"runtime-sync push exited with status 124 (time limit)"* ]]
   [ "$(count '^config.sh remove')" -eq 1 ]
 }
 
-@test "a JIT configuration goes to run.sh through its environment; nothing is configured or deregistered" {
-  run entrypoint RUNNER_TOKEN= RUNNER_URL= RUNNER_JIT_CONFIG=eyJqaXQiOiJjb25maWcifQ==
+@test "the exit budget counts from the signal: the stop grace is taken out of it, not added before it" {
+  jit_files
+  base_env
+  # a runner that ignores TERM uses its whole grace; 15 s of budget caps the grace at a third (5 s)
+  env -i "${env_args[@]}" "${JIT[@]}" RUNNER_EXIT_TIMEOUT_SECONDS=15 RUNNER_STOP_GRACE_SECONDS=20 \
+    STUB_RUN_SECONDS=60 STUB_RUN_IGNORE_TERM=1 bash "$ENTRYPOINT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ "$(count '^run.sh job-started')" -ge 1 ] && break; sleep 0.1; done
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  cat "$BATS_TEST_TMPDIR/out"
+  grep -q 'received SIGTERM: the exit trap has 15s from now' "$BATS_TEST_TMPDIR/out"
+  grep -q 'stopping the runner (pid [0-9]*), at most 5s' "$BATS_TEST_TMPDIR/out"
+  grep -q 'the runner did not stop within 5s: killing it' "$BATS_TEST_TMPDIR/out"
+  [ "$status" -eq 137 ] # the job's status: killed
+  # what was left for the push after those 5 s: at most 15 - 5, minus runtime-sync's 5 s margin. Counted
+  # from after the grace (the old trap), it would have been 10.
+  pushed=$(budget push)
+  [ -n "$pushed" ]
+  [ "$pushed" -le 5 ]
+  [ "$pushed" -ge 3 ]
+}
+
+@test "SIGTERM during a hanging runtime-sync pull stops it at once; the runner never starts" {
+  base_env
+  env -i "${env_args[@]}" STUB_SYNC_HANG=pull bash "$ENTRYPOINT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ "$(count '^runtime-sync pull')" -ge 1 ] && break; sleep 0.1; done
+  start=$SECONDS
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  cat "$BATS_TEST_TMPDIR/out"
+  [ "$status" -eq 143 ]
+  # the pull hangs for 60 s and its own limit is 305 s: only the signal can have ended it this soon
+  [ $((SECONDS - start)) -lt 30 ]
+  grep -q 'stopping the step in progress' "$BATS_TEST_TMPDIR/out"
+  [ "$(count '^run.sh')" -eq 0 ]
+  [ "$(count '^config.sh')" -eq 0 ]
+}
+
+@test "the exit budget's shares without a signal: the push gets its own limit, deregistering keeps its reserve" {
+  run entrypoint
+  [ "$status" -eq 0 ]
+  [[ $output == *"exiting: the exit trap has 100s from now"* ]]
+  # 100 s: 15 s kept for deregistering, the push's hard limit 85 s, runtime-sync's budget 5 s less
+  pushed=$(budget push)
+  [ "$pushed" -le 80 ]
+  [ "$pushed" -ge 78 ]
+  jit_files
+  rm -rf "$rec"
+  run entrypoint "${JIT[@]}" RUNTIME_SYNC_TIMEOUT_SECONDS=40
+  [ "$status" -eq 0 ]
+  # nothing to deregister: the push gets its configured budget
+  [ "$(budget push)" -eq 40 ]
+  [ "$(budget pull)" -eq 40 ]
+}
+
+@test "JIT mode: run.sh starts on runner-init's files; nothing is configured or deregistered, no configuration in its environment" {
+  jit_files
+  run entrypoint "${JIT[@]}"
   [ "$status" -eq 0 ]
   [ "$(count '^config.sh')" -eq 0 ]
-  grep -qx 'ACTIONS_RUNNER_INPUT_JITCONFIG=eyJqaXQiOiJjb25maWcifQ==' "$rec/run.env"
-  not grep -q 'eyJqaXQi' "$rec/run.args" "$rec/run.cmdline"
+  [ "$(count '^run.sh  agent=dazn-ecs-x86_64-spot-0123456789ab')" -eq 1 ]
+  not grep -q '^ACTIONS_RUNNER_INPUT_' "$rec/run.env"
   not grep -q '^RUNNER_JIT_CONFIG=' "$rec/run.env"
   [ "$(count '^runtime-sync push')" -eq 1 ]
+  [[ $output == *"JIT runner: nothing to deregister here"* ]]
+}
+
+@test "JIT mode without runner-init's files stops before run.sh, naming the file" {
+  run entrypoint "${JIT[@]}"
+  [ "$status" -eq 64 ]
+  [[ $output == *"$home/.runner is missing although the configuration comes from jit-parameter"* ]]
+  [ ! -e "$rec/calls" ]
+}
+
+@test "a runner that gets no job is not pushed: the job-started hook is what marks a job" {
+  jit_files
+  base_env
+  env -i "${env_args[@]}" "${JIT[@]}" STUB_RUN_NO_JOB=1 STUB_RUN_SECONDS=60 bash "$ENTRYPOINT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ "$(count '^run.sh  agent')" -ge 1 ] && break; sleep 0.1; done
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" -eq 143 ]
+  [ "$(count '^runtime-sync push')" -eq 0 ]
+  grep -q 'no job started on this runner: nothing new for the tool cache, runtime-sync push skipped' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "the job-started hook is the image's, and a hook the task sets still runs after it" {
+  jit_files
+  echo "echo 'own hook ran' >>'$rec/calls'" >"$BATS_TEST_TMPDIR/own-hook.sh"
+  run entrypoint "${JIT[@]}" ACTIONS_RUNNER_HOOK_JOB_STARTED="$BATS_TEST_TMPDIR/own-hook.sh"
+  [ "$status" -eq 0 ]
+  grep -qx "ACTIONS_RUNNER_HOOK_JOB_STARTED=$here/../hooks/job-started.sh" "$rec/run.env"
+  [ "$(count '^own hook ran')" -eq 1 ]
+  [ "$(count '^runtime-sync push')" -eq 1 ]
+}
+
+@test "a runner version GitHub refuses exits 7 with a message that names the fix" {
+  jit_files
+  run entrypoint "${JIT[@]}" STUB_RUNNER_DEPRECATED=1
+  [ "$status" -eq 7 ]
+  grep -qx 'ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1' "$rec/run.env"
+  [[ $output == *"GitHub refuses actions runner"*"(exit 7, version deprecated): rebuild the image with the current release (infra/images/runner/runner-version.env)"* ]]
 }
 
 @test "a missing or wrong runtime-sync is a clear warning, not a failure" {
@@ -175,6 +287,7 @@ refuses() { # <setting named in the message> <VAR=value...>
   refuses RUNNER_PLATFORM RUNNER_PLATFORM=k8s
   refuses RUNNER_POOL 'RUNNER_POOL=a pool'
   refuses RUNNER_JIT_CONFIG RUNNER_JIT_CONFIG=abc
+  refuses RUNNER_JIT_PARAMETER RUNNER_JIT_PARAMETER=/dazn-runners/jit/x
   refuses RUNNER_EXIT_TIMEOUT_SECONDS RUNNER_EXIT_TIMEOUT_SECONDS=soon
   refuses RUNNER_HOME RUNNER_HOME=/nonexistent
 }

@@ -1,5 +1,5 @@
 /** Key validation, with actions/cache's limits; errors name the input to fix. */
-import { MAX_KEY_COUNT, MAX_KEY_LENGTH } from '../config/constants';
+import { MAX_KEY_COUNT, MAX_KEY_LENGTH } from './constants';
 import { ValidationError } from '../errors/errors';
 
 function validateKey(key: string, input: string): void {

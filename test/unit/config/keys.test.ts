@@ -1,4 +1,4 @@
-import { validateKeys, validatePrimaryKey } from '../../../src/matching/keys';
+import { validateKeys, validatePrimaryKey } from '../../../src/config/keys';
 import { ValidationError } from '../../../src/errors/errors';
 
 describe('key validation', () => {
