@@ -33,7 +33,7 @@ part "action: integration (moto, tar, zstd)" npx jest --selectProjects integrati
 part "action: end to end, dist on Node $(node --version)" npx jest --selectProjects e2e
 part "action: end to end, dist on Node 24" env DAZN_TEST_NODE="$node24" npx jest --selectProjects e2e
 part "action: resilience (fault-injecting proxy)" npx jest --selectProjects resilience
-part "action: restore integrity, dist on Node 24" env DAZN_TEST_NODE="$node24" npx jest --selectProjects resilience --testPathPattern 'resilience/integrity'
+part "action: integrity, bounds and messages, dist on Node 24" env DAZN_TEST_NODE="$node24" npx jest --selectProjects resilience --testPathPattern 'resilience/(integrity|bounds|messages)'
 part "runtime-sync" bash runtime-sync/test.sh
 part "terraform" bash infra/terraform/test.sh
 part "images" bash infra/images/test.sh

@@ -35007,9 +35007,14 @@ function twoProcesses(first, firstName, second, secondName, explainSecond) {
         done,
         failure: () => failed,
         kill: () => {
-            for (const child of [first, second])
+            for (const child of [first, second]) {
                 if (child.exitCode === null && child.signalCode === null)
                     child.kill('SIGKILL');
+                // 'close' waits until the child's output streams end; output nobody reads any more (a save
+                // that failed before uploading) never ends, and with nothing else pending Node would exit
+                // silently, before the warning: drop it.
+                child.stdout?.destroy();
+            }
         },
     };
 }
@@ -35200,7 +35205,7 @@ async function explainToolFailure(tools, error) {
  * transfer ones (see settings.ts); the rest are fixed here so one file explains the trade-offs.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.EXTRACT_STOP_GRACE_MS = exports.VERSION_SALT = exports.USER_AGENT = exports.MAX_KEY_COUNT = exports.MAX_KEY_LENGTH = exports.SESSION_DURATION_SECONDS = exports.PROGRESS_INTERVAL_MS = exports.S3_MAX_ATTEMPTS = exports.RETRY_MAX_DELAY_MS = exports.RETRY_BASE_DELAY_MS = exports.RANGE_MAX_ATTEMPTS = exports.RANGE_STALL_TIMEOUT_MS = exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = exports.MAX_CONCURRENCY = exports.DEFAULT_DOWNLOAD_CONCURRENCY = exports.MAX_DOWNLOAD_PART_SIZE = exports.DEFAULT_DOWNLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_CONCURRENCY = exports.MAX_UPLOAD_PART_SIZE = exports.MIN_UPLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_PART_SIZE = exports.FORMAT_METADATA_KEY = exports.ARCHIVE_FORMAT = exports.COMPRESSION_METHOD = exports.ZSTD_THREADS = exports.ZSTD_LEVEL = void 0;
+exports.EXTRACT_STOP_GRACE_MS = exports.VERSION_SALT = exports.USER_AGENT = exports.MAX_KEY_COUNT = exports.MAX_KEY_LENGTH = exports.SESSION_DURATION_SECONDS = exports.PROGRESS_INTERVAL_MS = exports.ABORT_UPLOAD_BUDGET_MS = exports.DEFAULT_SAVE_STEP_TIMEOUT_MINS = exports.RESTORE_STEP_ALLOWANCE_MINS = exports.MAX_REQUEST_TIMEOUT_SECS = exports.DEFAULT_REQUEST_TIMEOUT_MS = exports.CONNECT_TIMEOUT_MS = exports.REQUEST_MAX_ATTEMPTS = exports.RETRY_MAX_DELAY_MS = exports.RETRY_BASE_DELAY_MS = exports.RANGE_MAX_ATTEMPTS = exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = exports.MAX_CONCURRENCY = exports.DEFAULT_DOWNLOAD_CONCURRENCY = exports.MAX_DOWNLOAD_PART_SIZE = exports.DEFAULT_DOWNLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_CONCURRENCY = exports.MAX_UPLOAD_PART_SIZE = exports.MIN_UPLOAD_PART_SIZE = exports.DEFAULT_UPLOAD_PART_SIZE = exports.FORMAT_METADATA_KEY = exports.ARCHIVE_FORMAT = exports.COMPRESSION_METHOD = exports.ZSTD_THREADS = exports.ZSTD_LEVEL = void 0;
 const MiB = 1024 * 1024;
 /** zstd level (1..19). 1 compresses at several hundred MB/s per core with a ratio close to 3: the
  * cache travels inside the region, so CPU time costs more than the few extra bytes. */
@@ -35229,14 +35234,34 @@ exports.DEFAULT_DOWNLOAD_CONCURRENCY = 8;
 exports.MAX_CONCURRENCY = 64;
 /** Whole-download deadline, minutes (SEGMENT_DOWNLOAD_TIMEOUT_MINS, upstream's name and default). */
 exports.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS = 10;
-/** A range that receives no byte for this long is aborted and retried, milliseconds. */
-exports.RANGE_STALL_TIMEOUT_MS = 30_000;
-/** Attempts per range (first try included) and the backoff between them, milliseconds. */
+/** Attempts per range (first try included). A range that receives no byte for the request
+ * timeout (DAZN_CACHE_REQUEST_TIMEOUT_SECS) is aborted and retried. */
 exports.RANGE_MAX_ATTEMPTS = 5;
+/** Backoff between attempts, milliseconds: full jitter, uniform in [0, min(max, base x 2^(n-1))];
+ * five attempts wait about 1.5 s in all on average, at most 3 s. */
 exports.RETRY_BASE_DELAY_MS = 200;
 exports.RETRY_MAX_DELAY_MS = 5_000;
-/** SDK-level retries per request (the SDK's standard retry strategy). */
-exports.S3_MAX_ATTEMPTS = 5;
+/** Attempts per request other than ranged GETs (first included), our retries (the SDK's are off,
+ * so that they stop at the step's budget). */
+exports.REQUEST_MAX_ATTEMPTS = 5;
+/** Time to open a TCP (and TLS) connection, milliseconds: S3 and STS in the region connect in
+ * milliseconds; 5 s leaves room for a busy NAT gateway. Never more than the request timeout. */
+exports.CONNECT_TIMEOUT_MS = 5_000;
+/** Longest silence on a connection, milliseconds (DAZN_CACHE_REQUEST_TIMEOUT_SECS): no answer
+ * after the request was sent, or no byte of the answer's body. S3 answers in milliseconds and
+ * keeps a long CompleteMultipartUpload alive by sending whitespace, so 30 s of silence is a hung
+ * server, not a slow one. */
+exports.DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+exports.MAX_REQUEST_TIMEOUT_SECS = 3600;
+/** Budget of a whole restore step beyond the download's SEGMENT_DOWNLOAD_TIMEOUT_MINS, minutes:
+ * credentials, the lookup and tar finishing (DAZN_CACHE_STEP_TIMEOUT_MINS overrides the sum). */
+exports.RESTORE_STEP_ALLOWANCE_MINS = 5;
+/** Budget of a whole save step, minutes (DAZN_CACHE_STEP_TIMEOUT_MINS): 10 GiB at a slow 10 MB/s
+ * takes about 18 minutes; the budget is a backstop against a hang, every request has its own bound. */
+exports.DEFAULT_SAVE_STEP_TIMEOUT_MINS = 60;
+/** AbortMultipartUpload after a failed save gets its own budget, milliseconds: the step's may be
+ * spent already, and parts left behind cost storage until a lifecycle rule removes them. */
+exports.ABORT_UPLOAD_BUDGET_MS = 30_000;
 /** Progress lines on long transfers, milliseconds (the contract asks for at least every 5 s). */
 exports.PROGRESS_INTERVAL_MS = 5_000;
 /** STS session duration, seconds (the minimum STS allows is 900). */
@@ -35408,16 +35433,31 @@ function parseMinutes(raw, name) {
     }
     return value;
 }
-function resolveTuning(readInput, env) {
+function parseSeconds(raw, name, max) {
+    const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+    if (!Number.isFinite(value) || value <= 0 || value > max) {
+        throw new errors_1.ValidationError(`${name}="${raw}" is not valid: use a number of seconds greater than 0 and at most ${max} (e.g. 30).`);
+    }
+    return value;
+}
+function resolveTuning(kind, readInput, env) {
     const envValue = (name) => firstSet(env[name]);
     const uploadConcurrency = envValue('DAZN_CACHE_UPLOAD_CONCURRENCY');
     const downloadConcurrency = envValue('DAZN_CACHE_DOWNLOAD_CONCURRENCY');
     const downloadPartSize = envValue('DAZN_CACHE_DOWNLOAD_PART_SIZE');
     const timeout = envValue('SEGMENT_DOWNLOAD_TIMEOUT_MINS');
+    const requestTimeout = envValue('DAZN_CACHE_REQUEST_TIMEOUT_SECS');
+    const stepTimeout = envValue('DAZN_CACHE_STEP_TIMEOUT_MINS');
     const chunkSizeInput = firstSet(readInput('upload-chunk-size'));
     const chunkSize = chunkSizeInput
         ? parseSize(chunkSizeInput, 'upload-chunk-size', 1, C.MAX_UPLOAD_PART_SIZE)
         : undefined;
+    const downloadTimeoutMs = (timeout
+        ? parseMinutes(timeout, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')
+        : C.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS) * 60_000;
+    const defaultStepMs = kind === 'restore'
+        ? downloadTimeoutMs + C.RESTORE_STEP_ALLOWANCE_MINS * 60_000
+        : C.DEFAULT_SAVE_STEP_TIMEOUT_MINS * 60_000;
     return {
         uploadConcurrency: uploadConcurrency
             ? parseCount(uploadConcurrency, 'DAZN_CACHE_UPLOAD_CONCURRENCY', 1, C.MAX_CONCURRENCY)
@@ -35431,9 +35471,13 @@ function resolveTuning(readInput, env) {
         downloadPartSize: downloadPartSize
             ? parseSize(downloadPartSize, 'DAZN_CACHE_DOWNLOAD_PART_SIZE', 1, C.MAX_DOWNLOAD_PART_SIZE)
             : C.DEFAULT_DOWNLOAD_PART_SIZE,
-        downloadTimeoutMs: (timeout
-            ? parseMinutes(timeout, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')
-            : C.DEFAULT_SEGMENT_DOWNLOAD_TIMEOUT_MINS) * 60_000,
+        downloadTimeoutMs,
+        requestTimeoutMs: requestTimeout
+            ? parseSeconds(requestTimeout, 'DAZN_CACHE_REQUEST_TIMEOUT_SECS', C.MAX_REQUEST_TIMEOUT_SECS) * 1000
+            : C.DEFAULT_REQUEST_TIMEOUT_MS,
+        stepTimeoutMs: stepTimeout
+            ? parseMinutes(stepTimeout, 'DAZN_CACHE_STEP_TIMEOUT_MINS') * 60_000
+            : defaultStepMs,
     };
 }
 function readDefaultBranch(eventPath, readFile) {
@@ -35525,7 +35569,7 @@ function resolveSettings(kind, readInput, env, readFile = (path) => (0, node_fs_
         lookupOnly: bool(readInput('lookup-only')),
         saveAlways: bool(readInput('save-always')),
         s3: resolveS3(readInput, env, github),
-        tuning: resolveTuning(readInput, env),
+        tuning: resolveTuning(kind, readInput, env),
         github,
     };
 }
@@ -35571,11 +35615,46 @@ exports.resolveCredentials = resolveCredentials;
  * role-to-assume (or default-branch-role on the default branch) set: a GitHub OIDC token with
  * audience sts.amazonaws.com is exchanged through STS AssumeRoleWithWebIdentity. Every secret is
  * masked; nothing is written to step state (the post step assumes the role again). No role: the
- * AWS SDK's default credential chain. No token: CacheUnavailableError (a warning, the cache is
- * skipped for this run).
+ * AWS SDK's default credential chain. No token permission: CacheUnavailableError; the token service
+ * or STS failing: a ServiceError (both a warning, the cache is skipped for this run). Both requests
+ * end with the step's budget.
  */
 const constants_1 = __nccwpck_require__(64687);
 const errors_1 = __nccwpck_require__(12600);
+const client_1 = __nccwpck_require__(38030);
+const retry_1 = __nccwpck_require__(43091);
+const TOKEN_SERVICE = 'GitHub OIDC token service';
+/** The token request failed: a missing permission, or the service itself (its status if it answered). */
+function tokenFailure(error, role, deps) {
+    const message = error instanceof Error ? error.message : String(error);
+    // runner/id-token.ts throws an IdTokenError with `kind` and `status`; read them without importing it.
+    const facts = (typeof error === 'object' && error !== null ? error : {});
+    const statusInText = /HTTP (\d{3})\b/.exec(message);
+    const raw = typeof facts.status === 'number'
+        ? facts.status
+        : typeof facts.statusCode === 'number'
+            ? facts.statusCode
+            : statusInText
+                ? Number(statusInText[1])
+                : undefined;
+    // A 2xx without a token is the service's failure too, but not "failed with HTTP 200".
+    const status = raw !== undefined && raw >= 300 ? raw : undefined;
+    const permitted = facts.kind === 'no-permission'
+        ? false
+        : (deps.idTokenPermitted?.() ?? !/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message));
+    if (!permitted) {
+        return new errors_1.CacheUnavailableError(`Cannot request a GitHub OIDC token to assume ${role} (${message}). ` +
+            'The workflow or job must grant `permissions: id-token: write` to use role-to-assume ' +
+            '(fork pull requests never get a token). The cache is not used in this step.');
+    }
+    return new errors_1.ServiceError({
+        service: TOKEN_SERVICE,
+        operation: 'token request',
+        target: `ACTIONS_ID_TOKEN_REQUEST_URL (audience ${exports.OIDC_AUDIENCE}, for ${role})`,
+        status,
+        cause: message,
+    }, { cause: error });
+}
 exports.OIDC_AUDIENCE = 'sts.amazonaws.com';
 /** STS session name from repository and run id, sanitised to [\w+=,.@-] and at most 64 characters. */
 function sessionName(repository, runId, runAttempt = '1') {
@@ -35583,31 +35662,53 @@ function sessionName(repository, runId, runAttempt = '1') {
     const clean = raw.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
     return clean.length >= 2 ? clean : 'dazn-cache';
 }
-async function resolveCredentials(s3, github, logger, deps) {
+async function resolveCredentials(s3, github, logger, deps, context) {
     if (!s3.roleToAssume) {
         logger.debug('No role-to-assume: using the AWS SDK default credential chain');
         return undefined;
     }
+    const own = context
+        ? undefined
+        : new retry_1.Budget(constants_1.DEFAULT_SAVE_STEP_TIMEOUT_MINS * 60_000, 'DAZN_CACHE_STEP_TIMEOUT_MINS');
+    const { bounds, scope } = context ?? { bounds: client_1.DEFAULT_BOUNDS, scope: { budget: own } };
+    try {
+        return await exchange(s3.roleToAssume, s3, github, logger, deps, bounds, scope);
+    }
+    finally {
+        own?.dispose();
+    }
+}
+async function exchange(role, s3, github, logger, deps, bounds, scope) {
     let token;
     try {
-        token = await deps.getIDToken(exports.OIDC_AUDIENCE);
+        // The token request bounds itself (runner/workflow.ts); the budget bounds the wait for it.
+        token = await (0, retry_1.withinBudget)(deps.getIDToken(exports.OIDC_AUDIENCE), scope.budget, () => new Error(`no token within the step's budget (${scope.budget.setting})`));
     }
     catch (error) {
-        throw new errors_1.CacheUnavailableError(`Cannot request a GitHub OIDC token to assume ${s3.roleToAssume} (${error.message}). ` +
-            'The workflow or job must grant `permissions: id-token: write` to use role-to-assume ' +
-            '(fork pull requests never get a token). The cache is not used in this step.');
+        throw tokenFailure(error, role, deps);
     }
     deps.setSecret(token);
     const name = sessionName(github.repository, github.runId, github.runAttempt);
-    logger.debug(`Assuming ${s3.roleToAssume} as session ${name}`);
-    const credentials = await deps.assumeRoleWithWebIdentity({
-        roleArn: s3.roleToAssume,
-        sessionName: name,
-        webIdentityToken: token,
-        region: s3.region,
-        endpoint: s3.stsEndpoint,
-        durationSeconds: constants_1.SESSION_DURATION_SECONDS,
-    });
+    logger.debug(`Assuming ${role} as session ${name}`);
+    let credentials;
+    try {
+        credentials = await deps.assumeRoleWithWebIdentity({
+            roleArn: role,
+            sessionName: name,
+            webIdentityToken: token,
+            region: s3.region,
+            endpoint: s3.stsEndpoint,
+            durationSeconds: constants_1.SESSION_DURATION_SECONDS,
+            bounds,
+            scope,
+        });
+    }
+    catch (error) {
+        // The trust policy matches the token's subject: say which one this job has.
+        if (error instanceof errors_1.ServiceError)
+            error.failure.subject = `repo:${github.repository}:ref:${github.ref}`;
+        throw error;
+    }
     deps.setSecret(credentials.accessKeyId);
     deps.setSecret(credentials.secretAccessKey);
     if (credentials.sessionToken)
@@ -35661,24 +35762,26 @@ exports.actionsCredentialsDeps = void 0;
 /** The real boundaries of credentials.ts: the runner's OIDC token service and the STS client. */
 const workflow_1 = __nccwpck_require__(90813);
 const constants_1 = __nccwpck_require__(64687);
-async function assumeRoleWithWebIdentity(request) {
+const client_1 = __nccwpck_require__(38030);
+/** One STS client per call, with the same per-attempt bounds and retries as S3 (storage/client.ts). */
+async function assumeRoleWithWebIdentity(input) {
     const { STSClient, AssumeRoleWithWebIdentityCommand } = await Promise.resolve().then(() => __importStar(__nccwpck_require__(71695)));
     const client = new STSClient({
-        region: request.region,
-        endpoint: request.endpoint,
-        maxAttempts: constants_1.S3_MAX_ATTEMPTS,
+        region: input.region,
+        endpoint: input.endpoint,
+        ...(0, client_1.httpOptions)(input.bounds),
         customUserAgent: constants_1.USER_AGENT,
     });
     try {
-        const response = await client.send(new AssumeRoleWithWebIdentityCommand({
-            RoleArn: request.roleArn,
-            RoleSessionName: request.sessionName,
-            WebIdentityToken: request.webIdentityToken,
-            DurationSeconds: request.durationSeconds,
-        }));
+        const response = await (0, client_1.request)('STS', { operation: 'AssumeRoleWithWebIdentity', target: input.roleArn }, input.scope, (abortSignal) => client.send(new AssumeRoleWithWebIdentityCommand({
+            RoleArn: input.roleArn,
+            RoleSessionName: input.sessionName,
+            WebIdentityToken: input.webIdentityToken,
+            DurationSeconds: input.durationSeconds,
+        }), { abortSignal }));
         const c = response.Credentials;
         if (!c?.AccessKeyId || !c.SecretAccessKey) {
-            throw new Error(`STS AssumeRoleWithWebIdentity for ${request.roleArn} returned no credentials`);
+            throw new Error(`STS AssumeRoleWithWebIdentity for ${input.roleArn} returned no credentials`);
         }
         return {
             accessKeyId: c.AccessKeyId,
@@ -35695,6 +35798,8 @@ exports.actionsCredentialsDeps = {
     getIDToken: (audience) => (0, workflow_1.getIDToken)(audience),
     setSecret: (secret) => (0, workflow_1.setSecret)(secret),
     assumeRoleWithWebIdentity,
+    // The runner sets both only when the job has `permissions: id-token: write`.
+    idTokenPermitted: () => Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_URL) && Boolean(process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN),
 };
 
 
@@ -35710,7 +35815,8 @@ exports.actionsCredentialsDeps = {
  * (see policy.ts): a ValidationError fails it, everything else becomes a warning.
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.CacheMissError = exports.ToolError = exports.DownloadTimeoutError = exports.CacheUnavailableError = exports.ValidationError = void 0;
+exports.ServiceError = exports.CacheMissError = exports.ToolError = exports.StepTimeoutError = exports.DownloadTimeoutError = exports.CacheUnavailableError = exports.ValidationError = void 0;
+exports.describeBudget = describeBudget;
 /** Bad input: the step fails with this message, which names the input and the fix. */
 class ValidationError extends Error {
     constructor(message) {
@@ -35735,6 +35841,15 @@ class DownloadTimeoutError extends Error {
     }
 }
 exports.DownloadTimeoutError = DownloadTimeoutError;
+/** The step's budget (DAZN_CACHE_STEP_TIMEOUT_MINS) ran out outside a request (e.g. tar made no
+ * progress): a warning; a restore is a miss, a save saves nothing. */
+class StepTimeoutError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StepTimeoutError';
+    }
+}
+exports.StepTimeoutError = StepTimeoutError;
 /** An external program (tar, zstd) is missing, too old, or failed. */
 class ToolError extends Error {
     constructor(message) {
@@ -35751,6 +35866,110 @@ class CacheMissError extends Error {
     }
 }
 exports.CacheMissError = CacheMissError;
+/**
+ * A request to S3, STS or the token service failed for good (after its retries). It carries the
+ * service, operation, HTTP status and cause; policy.ts turns it into a message with the fix.
+ */
+class ServiceError extends Error {
+    failure;
+    constructor(failure, options) {
+        super(`${failure.service} ${failure.operation} on ${failure.target} failed` +
+            (failure.status !== undefined ? ` with HTTP ${failure.status}` : '') +
+            (failure.code ? ` (${failure.code})` : '') +
+            `: ${failure.cause}`, options);
+        this.name = 'ServiceError';
+        this.failure = failure;
+    }
+}
+exports.ServiceError = ServiceError;
+/** "the step's budget of 2 min (DAZN_CACHE_STEP_TIMEOUT_MINS)" */
+function describeBudget(milliseconds, setting) {
+    const minutes = milliseconds / 60_000;
+    const amount = minutes >= 1 ? `${Number(minutes.toFixed(2))} min` : `${Number((milliseconds / 1000).toFixed(1))} s`;
+    return `the budget of ${amount} (${setting})`;
+}
+
+
+/***/ }),
+
+/***/ 19228:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * What an AWS SDK (or network) error says, read once: the HTTP status, the service's error code and
+ * the cause in words. Whether to retry and what to tell the user are decided from these facts.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.errorFacts = errorFacts;
+exports.describeFacts = describeFacts;
+exports.isTransient = isTransient;
+/** Names the SDK gives an answer it could not read as an error document: not a service error code. */
+const NOT_A_CODE = new Set(['Unknown', 'UnknownError', 'Error', 'TimeoutError', 'AbortError']);
+function shape(error) {
+    return typeof error === 'object' && error !== null ? error : {};
+}
+function errorFacts(error) {
+    const e = shape(error);
+    const rawStatus = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+    const status = typeof rawStatus === 'number' && rawStatus > 0 ? rawStatus : undefined;
+    const named = typeof e.Code === 'string' ? e.Code : typeof e.name === 'string' ? e.name : undefined;
+    const code = status !== undefined && named && !NOT_A_CODE.has(named) ? named : undefined;
+    const message = typeof e.message === 'string' ? e.message : String(error);
+    let cause;
+    if (status !== undefined && status < 300) {
+        // A success whose body broke off (the SDK reports the read's failure with the answer's status).
+        cause = `the HTTP ${status} answer broke off: ${message}`;
+    }
+    else if (status !== undefined && code === undefined) {
+        const type = e.$response?.headers?.['content-type'];
+        cause =
+            'no AWS error document in the answer' +
+                (typeof type === 'string' && type !== '' ? ` (a ${type} body)` : ' (no body)');
+    }
+    else if (code !== undefined) {
+        cause = message && message !== code ? `${code}: ${message}` : code;
+    }
+    else {
+        const netCode = typeof e.code === 'string' ? e.code : undefined;
+        const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+        const label = netCode ?? name;
+        cause = label && !message.includes(label) ? `${label}: ${message}` : message;
+    }
+    return { status, code, cause, sdkRetryable: e.$retryable !== undefined && e.$retryable !== false };
+}
+/** "HTTP 500: InternalError: ..." or, without an answer, the cause alone (for log lines). */
+function describeFacts(facts) {
+    return facts.status !== undefined && facts.status >= 300
+        ? `HTTP ${facts.status}: ${facts.cause}`
+        : facts.cause;
+}
+/** Codes that mean "try again": throttling, clock skew, a busy identity provider. */
+const RETRYABLE_CODES = new Set([
+    'SlowDown',
+    'Throttling',
+    'ThrottlingException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'RequestTimeout',
+    'RequestTimeTooSkewed',
+    'RequestExpired',
+    'IDPCommunicationError',
+    'InternalError',
+    'ServiceUnavailable',
+]);
+/** Network failures, timeouts, 5xx, 408, 429 and throttling codes are worth another attempt. */
+function isTransient(error) {
+    const facts = errorFacts(error);
+    if (facts.sdkRetryable)
+        return true;
+    if (facts.code !== undefined && RETRYABLE_CODES.has(facts.code))
+        return true;
+    if (facts.status === undefined || facts.status < 300)
+        return true; // no answer, or it broke off
+    return facts.status >= 500 || facts.status === 408 || facts.status === 429;
+}
 
 
 /***/ }),
@@ -35762,6 +35981,7 @@ exports.CacheMissError = CacheMissError;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.s3ErrorCode = s3ErrorCode;
+exports.describeServiceFailure = describeServiceFailure;
 exports.describeError = describeError;
 exports.failsStep = failsStep;
 exports.applyFailurePolicy = applyFailurePolicy;
@@ -35787,8 +36007,107 @@ function messageOf(error) {
         return error.message;
     return String(error);
 }
+/** What the role must allow for each S3 operation the action sends. */
+const S3_PERMISSION = {
+    ListObjectsV2: 's3:ListBucket on the bucket (for the cache prefix)',
+    HeadObject: 's3:GetObject on the cache prefix (and s3:ListBucket on the bucket: without it S3 answers a missing key with 403, not 404)',
+    GetObject: 's3:GetObject on the cache prefix',
+    PutObject: 's3:PutObject on the cache prefix',
+    CreateMultipartUpload: 's3:PutObject on the cache prefix',
+    UploadPart: 's3:PutObject on the cache prefix',
+    CompleteMultipartUpload: 's3:PutObject on the cache prefix',
+    AbortMultipartUpload: 's3:AbortMultipartUpload on the cache prefix',
+};
+const NOT_YOURS = 'a problem of the service or of a proxy in between, not of the workflow; the cache is skipped in this step (re-run the job if it persists)';
+function tried(f) {
+    if (f.attempts === undefined)
+        return '';
+    return f.attempts === 1 ? ' (1 attempt)' : ` after ${f.attempts} attempts`;
+}
+/** "HTTP 403" (the cause that follows names the code). */
+function answered(f) {
+    return `HTTP ${f.status}`;
+}
+/** The message for a request that failed for good: service, operation, cause and the fix. */
+function describeServiceFailure(failure) {
+    // A 2xx whose body broke off is a network failure, not an answer (the cause says so).
+    const f = failure.status !== undefined && failure.status < 300 ? { ...failure, status: undefined } : failure;
+    const operation = `${f.operation}${f.purpose ? ` (${f.purpose})` : ''} on ${f.target}`;
+    const what = `${f.service} ${operation}`;
+    if (f.budgetExpired) {
+        const budget = f.budgetMs !== undefined && f.budgetSetting
+            ? (0, errors_1.describeBudget)(f.budgetMs, f.budgetSetting)
+            : 'its budget';
+        return (`${what} did not finish within ${budget}${tried(f)}; last cause: ${f.cause}. ` +
+            `${f.service} did not answer in time: check the network path from the runner (proxy, NAT, VPC endpoint, endpoint setting), ` +
+            'or raise DAZN_CACHE_STEP_TIMEOUT_MINS / DAZN_CACHE_REQUEST_TIMEOUT_SECS for a slow link.');
+    }
+    if (f.service === 'GitHub OIDC token service') {
+        if (f.status !== undefined) {
+            return (`The GitHub OIDC token service failed with HTTP ${f.status} (${f.cause}) on ${f.target}. ` +
+                `The job has the id-token: write permission (the runner set the request variables): this is ${NOT_YOURS}.`);
+        }
+        return (`The GitHub OIDC token service gave no token (${f.cause}) on ${f.target}, although the job has the id-token: write permission. ` +
+            'Check that the runner can reach ACTIONS_ID_TOKEN_REQUEST_URL (proxy settings); otherwise the cache is skipped in this step.');
+    }
+    if (f.service === 'STS') {
+        if (f.status === 403 || f.code === 'AccessDenied') {
+            return (`STS refused the role ${f.target} (AssumeRoleWithWebIdentity answered ${answered(f)}: ${f.cause}). ` +
+                "Check the role's trust policy: it must trust the OIDC provider token.actions.githubusercontent.com with audience sts.amazonaws.com " +
+                `and a subject condition that matches this repository and ref${f.subject ? ` (this job's token has sub ${f.subject}; on pull requests repo:<owner>/<repo>:pull_request, in an environment repo:<owner>/<repo>:environment:<name>)` : ''}. ` +
+                'S3 was not reached.');
+        }
+        if (f.code === 'InvalidIdentityToken' || f.code === 'IDPRejectedClaim') {
+            return (`STS rejected the GitHub OIDC token for ${f.target} (${answered(f)}: ${f.cause}). ` +
+                'Check that the AWS account has an IAM OIDC provider for https://token.actions.githubusercontent.com with the audience sts.amazonaws.com.');
+        }
+        if (f.status !== undefined && f.status < 500 && f.status !== 429) {
+            return `STS AssumeRoleWithWebIdentity for ${f.target} answered ${answered(f)}${tried(f)}: ${f.cause}. Check role-to-assume / default-branch-role and the region.`;
+        }
+        if (f.status !== undefined) {
+            return `STS AssumeRoleWithWebIdentity for ${f.target} failed with ${answered(f)}${tried(f)} (${f.cause}): ${NOT_YOURS}.`;
+        }
+        return (`STS AssumeRoleWithWebIdentity for ${f.target} got no answer${tried(f)}; last cause: ${f.cause}. ` +
+            'Check that the runner can reach STS (sts-endpoint / DAZN_CACHE_STS_ENDPOINT, the region, proxy or VPC endpoint).');
+    }
+    // S3
+    if (f.status === 403 || f.code === 'AccessDenied' || f.code === 'Forbidden') {
+        const permission = S3_PERMISSION[f.operation] ?? 'this operation on the cache prefix';
+        return (`S3 denied ${operation} (${answered(f)}: ${f.cause}). ` +
+            `The role (role-to-assume / default-branch-role, or the runner's AWS credentials) must allow ${permission}.`);
+    }
+    const known = f.code ? s3CodeHint(f.code, f.target) : undefined;
+    if (known)
+        return `${what}: ${known}`;
+    if (f.status !== undefined && (f.status >= 500 || f.status === 429)) {
+        return `${what} failed with ${answered(f)}${tried(f)} (${f.cause}): ${NOT_YOURS}.`;
+    }
+    if (f.status !== undefined)
+        return `${what} answered ${answered(f)}${tried(f)}: ${f.cause}.`;
+    return (`${what} failed${tried(f)}; last cause: ${f.cause}. ` +
+        'The connection to S3 kept failing: check the network path from the runner (proxy, NAT, VPC endpoint, endpoint / DAZN_CACHE_ENDPOINT); the cache is skipped in this step.');
+}
+/** Hints for the S3 error codes users can fix themselves. */
+function s3CodeHint(code, where) {
+    switch (code) {
+        case 'NoSuchBucket':
+            return `S3 bucket not found (NoSuchBucket): check the bucket input / DAZN_CACHE_BUCKET (${where}) and the region.`;
+        case 'PermanentRedirect':
+        case 'AuthorizationHeaderMalformed':
+        case 'IllegalLocationConstraintException':
+            return `S3 wrong region (${code}): the bucket is in another region; set the region input / DAZN_CACHE_REGION to the bucket's region.`;
+        case 'ExpiredToken':
+        case 'InvalidAccessKeyId':
+        case 'SignatureDoesNotMatch':
+            return `S3 rejected the credentials (${code}): check role-to-assume and the AWS credentials of the runner.`;
+        default:
+            return undefined;
+    }
+}
 /** A warning text for an error, with a hint for the errors users can fix themselves. */
 function describeError(error, bucket) {
+    if (error instanceof errors_1.ServiceError)
+        return describeServiceFailure(error.failure);
     const code = s3ErrorCode(error);
     const where = bucket ? `bucket "${bucket}"` : 'the bucket';
     const base = messageOf(error);
@@ -36455,12 +36774,11 @@ const version_1 = __nccwpck_require__(58779);
 const client_1 = __nccwpck_require__(38030);
 const download_1 = __nccwpck_require__(7769);
 const list_1 = __nccwpck_require__(82081);
+const retry_1 = __nccwpck_require__(43091);
+const errors_1 = __nccwpck_require__(12600);
 const upload_1 = __nccwpck_require__(5376);
 const messages_1 = __nccwpck_require__(65433);
 const unfinished_1 = __nccwpck_require__(76768);
-/** The existence check found the key: the save stops before making anything visible. */
-class EntryExists extends Error {
-}
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline, error) {
     return pipeline.failure() ?? error;
@@ -36483,9 +36801,21 @@ class S3Backend {
     get logger() {
         return this.io;
     }
-    async client(settings) {
-        const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.credentials);
-        return (0, client_1.createS3Client)(this.s3, credentials);
+    /** The step's budget (DAZN_CACHE_STEP_TIMEOUT_MINS): every request of the step ends with it. */
+    scope(settings) {
+        return {
+            budget: new retry_1.Budget(settings.tuning.stepTimeoutMs, 'DAZN_CACHE_STEP_TIMEOUT_MINS'),
+            sleep: this.sleep,
+            onRetry: (message) => this.logger.info(message),
+        };
+    }
+    async client(settings, scope) {
+        const bounds = { idleMs: settings.tuning.requestTimeoutMs };
+        const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.credentials, {
+            bounds,
+            scope,
+        });
+        return (0, client_1.createS3Client)(this.s3, credentials, bounds);
     }
     location(settings, scope) {
         return {
@@ -36496,11 +36826,13 @@ class S3Backend {
         };
     }
     async restore(settings) {
-        const client = await this.client(settings);
+        const scope = this.scope(settings);
+        let client;
         try {
+            client = await this.client(settings, scope);
             const version = (0, version_1.cacheVersion)(settings.paths, settings.enableCrossOsArchive);
             const scopes = (0, scopes_1.restoreScopes)(settings.github);
-            const match = await (0, match_1.findMatch)((0, list_1.s3Lister)(client, this.s3.bucket), {
+            const match = await (0, match_1.findMatch)((0, list_1.s3Lister)(client, this.s3.bucket, scope), {
                 prefix: this.s3.prefix,
                 repository: settings.github.repository,
                 version,
@@ -36518,15 +36850,16 @@ class S3Backend {
                 return { matchedKey: match.cacheKey, scope: match.scope, size: match.size };
             const tools = (0, tools_1.findArchiveTools)();
             const started = Date.now();
-            const size = await this.download(settings, client, match, tools);
+            const size = await this.download(settings, client, match, tools, scope);
             return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
         }
         finally {
-            client.destroy();
+            client?.destroy();
+            scope.budget.dispose();
         }
     }
     /** Streams the entry into zstd -d | tar -x. Size and ETag come from the listing (no HeadObject round trip). */
-    async download(settings, client, match, tools) {
+    async download(settings, client, match, tools, scope) {
         const { objectKey: key, size, etag } = match;
         const checkMetadata = (metadata) => {
             const format = metadata?.[constants_1.FORMAT_METADATA_KEY];
@@ -36543,13 +36876,16 @@ class S3Backend {
                 partSize: settings.tuning.downloadPartSize,
                 concurrency: settings.tuning.downloadConcurrency,
                 deadlineMs: settings.tuning.downloadTimeoutMs,
+                budget: scope.budget,
+                stallTimeoutMs: settings.tuning.requestTimeoutMs,
                 sleep: this.sleep,
                 onProgress: (bytes) => progress.add(bytes),
                 onRetry: (message) => this.logger.info(message),
             });
             progress.stop(); // the rest is tar finishing the last files, not a transfer
             extract.input.end();
-            await extract.done;
+            // tar finishing the last files is bounded by the step's budget too (a hung file system).
+            await (0, retry_1.withinBudget)(extract.done, scope.budget, () => new errors_1.StepTimeoutError(`tar -x did not finish writing the entry within ${(0, errors_1.describeBudget)(scope.budget.milliseconds, 'DAZN_CACHE_STEP_TIMEOUT_MINS')}.`));
             await ticket.settle();
         }
         catch (error) {
@@ -36618,29 +36954,28 @@ class S3Backend {
         const started = Date.now();
         const archive = (0, pipeline_1.createArchive)(archiveTools, workspace, manifest.path, constants_1.ZSTD_LEVEL, constants_1.ZSTD_THREADS);
         const progress = new progress_1.TransferProgress('Uploaded', this.logger);
+        const requests = this.scope(settings);
         let client;
         try {
-            client = await this.client(settings);
-            const existing = this.exists(client, key);
+            client = await this.client(settings, requests);
+            const existing = this.exists(client, key, requests);
             existing.catch(() => undefined); // awaited before the commit; a failure there fails the save
             progress.start();
             const result = await (0, upload_1.uploadStream)(archive.output, { client, bucket: this.s3.bucket, key, metadata }, {
                 partSize: settings.tuning.uploadPartSize,
                 concurrency: settings.tuning.uploadConcurrency,
                 onProgress: (bytes) => progress.add(bytes),
+                scope: requests,
                 beforeCommit: async () => {
                     await archive.done;
-                    if (await existing)
-                        throw new EntryExists();
+                    return (await existing) ? 'exists' : 'commit';
                 },
             });
-            return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
+            if (result.status === 'exists')
+                return { status: 'exists', scope };
+            return { status: 'created', size: result.size, milliseconds: Date.now() - started, scope };
         }
         catch (error) {
-            if (error instanceof EntryExists) {
-                await settle(archive);
-                return { status: 'exists', scope };
-            }
             const cause = pipelineError(archive, error);
             await settle(archive);
             throw await (0, tools_1.explainToolFailure)(archiveTools, cause);
@@ -36648,12 +36983,17 @@ class S3Backend {
         finally {
             progress.stop();
             client?.destroy();
+            requests.budget.dispose();
             await manifest.remove();
         }
     }
-    async exists(client, key) {
+    async exists(client, key, scope) {
         try {
-            await client.send(new client_s3_1.HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }));
+            await (0, client_1.request)('S3', {
+                operation: 'HeadObject',
+                target: `s3://${this.s3.bucket}/${key}`,
+                purpose: 'the check that the key is not saved yet',
+            }, scope, (abortSignal) => client.send(new client_s3_1.HeadObjectCommand({ Bucket: this.s3.bucket, Key: key }), { abortSignal }), client_1.isNotFound);
             return true;
         }
         catch (error) {
@@ -37409,19 +37749,46 @@ function getIDToken(audience, env = process.env, options = {}, write = stdout) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_BOUNDS = void 0;
+exports.httpOptions = httpOptions;
 exports.createS3Client = createS3Client;
+exports.request = request;
 exports.isConditionalWriteRefusal = isConditionalWriteRefusal;
 exports.isNotFound = isNotFound;
-/** The one S3 client factory: region, endpoint, path style, retries, user agent and checksums. */
+/**
+ * The one S3 client factory (region, endpoint, path style, time bounds, user agent, checksums) and
+ * the one way a request is sent: inside the step's budget, retried with backoff, and on failure
+ * turned into a ServiceError that names the service, operation, HTTP status and cause.
+ */
 const client_s3_1 = __nccwpck_require__(53711);
 const constants_1 = __nccwpck_require__(64687);
-function createS3Client(s3, credentials) {
+const errors_1 = __nccwpck_require__(12600);
+const facts_1 = __nccwpck_require__(19228);
+const retry_1 = __nccwpck_require__(43091);
+exports.DEFAULT_BOUNDS = { idleMs: constants_1.DEFAULT_REQUEST_TIMEOUT_MS };
+/**
+ * The SDK's HTTP handler with every wait bounded: connecting (connectionTimeout) and silence on the
+ * socket (socketTimeout: it covers the wait for the answer's headers after the body is sent, and
+ * every gap in the answer's body, streamed ones included). No wall-clock limit per request: a part
+ * of 512 MiB on a slow link may take minutes while bytes flow; the step's budget bounds the whole.
+ * Retries are ours (`request`), not the SDK's, so they stop at the budget and use its backoff.
+ */
+function httpOptions(bounds) {
+    return {
+        requestHandler: {
+            connectionTimeout: Math.min(constants_1.CONNECT_TIMEOUT_MS, bounds.idleMs),
+            socketTimeout: bounds.idleMs,
+        },
+        maxAttempts: 1,
+    };
+}
+function createS3Client(s3, credentials, bounds = exports.DEFAULT_BOUNDS) {
     return new client_s3_1.S3Client({
         region: s3.region,
         endpoint: s3.endpoint,
         // Custom endpoints (MinIO, moto, ...) rarely serve virtual-hosted buckets.
         forcePathStyle: s3.endpoint !== undefined,
-        maxAttempts: constants_1.S3_MAX_ATTEMPTS,
+        ...httpOptions(bounds),
         customUserAgent: constants_1.USER_AGENT,
         // zstd's frame checksum protects the content end to end; SDK checksums would hash every body
         // byte again (CPU) and make streamed uploads use chunked encoding.
@@ -37430,20 +37797,68 @@ function createS3Client(s3, credentials) {
         ...(credentials ? { credentials } : {}),
     });
 }
+/**
+ * Sends one request (`send` gets the signal to pass on as abortSignal), retrying transient failures
+ * with backoff until it succeeds, fails for good, uses REQUEST_MAX_ATTEMPTS or the budget runs out.
+ * Failures that callers decide on (`expected`, e.g. a 404 or a refused conditional write) are
+ * returned as they came, unretried.
+ */
+function request(service, what, scope, send, expected = () => false) {
+    let passThrough;
+    let previous;
+    return (0, retry_1.withRetries)(send, {
+        maxAttempts: scope.maxAttempts ?? constants_1.REQUEST_MAX_ATTEMPTS,
+        budget: scope.budget,
+        sleep: scope.sleep,
+        retryable: (error) => {
+            if (expected(error)) {
+                passThrough = { error };
+                return false;
+            }
+            return (0, facts_1.isTransient)(error);
+        },
+        onRetry: (attempt, error, delay) => {
+            previous = error;
+            scope.onRetry?.(`${service} ${what.operation} on ${what.target} failed (${(0, facts_1.describeFacts)((0, facts_1.errorFacts)(error))}); retry ${attempt} in ${delay} ms`);
+        },
+    }, ({ error, attempts, budgetExpired }) => {
+        if (passThrough && passThrough.error === error)
+            return error;
+        const facts = (0, facts_1.errorFacts)(error);
+        // Cut short by the budget: the abort says nothing; the attempt before it may.
+        const cutShort = budgetExpired && facts.status === undefined;
+        const cause = cutShort
+            ? `no answer yet when the budget ran out${previous === undefined ? '' : ` (the attempt before: ${(0, facts_1.describeFacts)((0, facts_1.errorFacts)(previous))})`}`
+            : facts.cause;
+        return new errors_1.ServiceError({
+            service,
+            ...what,
+            status: facts.status,
+            code: facts.code,
+            attempts,
+            cause,
+            budgetExpired,
+            budgetSetting: scope.budget.setting,
+            budgetMs: scope.budget.total,
+        }, { cause: error });
+    });
+}
+/** The error's own facts, or those of the SDK error a ServiceError wraps. */
+function factsOf(error) {
+    if (error instanceof errors_1.ServiceError)
+        return { name: error.failure.code, status: error.failure.status };
+    const facts = (0, facts_1.errorFacts)(error);
+    const name = error?.name;
+    return { name: typeof name === 'string' ? name : undefined, status: facts.status };
+}
 /** S3 refused a conditional write (If-None-Match: *): the object exists or is being written. */
 function isConditionalWriteRefusal(error) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const e = error;
-    return (e.name === 'PreconditionFailed' ||
-        e.name === 'ConditionalRequestConflict' ||
-        e.$metadata?.httpStatusCode === 412);
+    const { name, status } = factsOf(error);
+    return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412;
 }
 function isNotFound(error) {
-    if (typeof error !== 'object' || error === null)
-        return false;
-    const e = error;
-    return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+    const { name, status } = factsOf(error);
+    return name === 'NotFound' || name === 'NoSuchKey' || status === 404;
 }
 
 
@@ -37461,12 +37876,15 @@ exports.downloadToStream = downloadToStream;
  * Download of one entry into a writable stream (zstd's stdin). An entry of at most one part is a
  * single GET; larger ones are parallel ranged GETs, at most `concurrency` ahead of the writer and
  * written in order (memory: part size x concurrency). A range that stalls is aborted and retried
- * with backoff; the whole download has a deadline after which it fails with DownloadTimeoutError.
+ * with backoff; the whole download has a deadline (SEGMENT_DOWNLOAD_TIMEOUT_MINS, or what is left of
+ * the step's budget if that is less) after which it fails with DownloadTimeoutError. A range that
+ * fails for good fails the download with a ServiceError naming the range, the attempts and the cause.
  */
 const client_s3_1 = __nccwpck_require__(53711);
 const node_events_1 = __nccwpck_require__(78474);
 const constants_1 = __nccwpck_require__(64687);
 const errors_1 = __nccwpck_require__(12600);
+const facts_1 = __nccwpck_require__(19228);
 const retry_1 = __nccwpck_require__(43091);
 /** The entry itself is unusable: retrying cannot help. */
 class EntryRefusedError extends Error {
@@ -37505,18 +37923,31 @@ async function writeInOrder(sink, data, deadline) {
     }
 }
 async function downloadToStream(sink, source, options) {
-    const stallMs = options.stallTimeoutMs ?? constants_1.RANGE_STALL_TIMEOUT_MS;
+    const stallMs = options.stallTimeoutMs ?? constants_1.DEFAULT_REQUEST_TIMEOUT_MS;
     const maxAttempts = options.maxAttempts ?? constants_1.RANGE_MAX_ATTEMPTS;
     const sleep = options.sleep ?? retry_1.realSleep;
     const partCount = Math.max(1, Math.ceil(source.size / options.partSize));
+    const budgetFirst = options.budget !== undefined && options.budget.remaining() < options.deadlineMs;
+    const deadlineMs = budgetFirst ? options.budget.remaining() : options.deadlineMs;
     const deadline = new AbortController();
     let timedOut = false;
     const deadlineTimer = setTimeout(() => {
         timedOut = true;
         deadline.abort();
-    }, options.deadlineMs);
+    }, deadlineMs);
     deadlineTimer.unref();
-    const timeoutError = () => new errors_1.DownloadTimeoutError(`Downloading ${source.key} did not finish within ${Math.round(options.deadlineMs / 1000)} s (SEGMENT_DOWNLOAD_TIMEOUT_MINS); treating it as a cache miss.`);
+    const timeoutError = () => new errors_1.DownloadTimeoutError(`Downloading s3://${source.bucket}/${source.key} did not finish within ` +
+        (budgetFirst
+            ? (0, errors_1.describeBudget)(options.budget.total, options.budget.setting)
+            : (0, errors_1.describeBudget)(options.deadlineMs, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')) +
+        '; treating it as a cache miss.');
+    const rangeName = (index) => {
+        if (partCount === 1)
+            return `s3://${source.bucket}/${source.key}`;
+        const start = index * options.partSize;
+        const end = Math.min(source.size, start + options.partSize) - 1;
+        return `s3://${source.bucket}/${source.key} bytes ${start}-${end} (part ${index + 1} of ${partCount})`;
+    };
     const fetchOnce = async (index) => {
         const start = index * options.partSize;
         const end = Math.min(source.size, start + options.partSize) - 1;
@@ -37575,11 +38006,24 @@ async function downloadToStream(sink, source, options) {
             catch (error) {
                 if (deadline.signal.aborted)
                     throw timeoutError();
-                if (attempt >= maxAttempts || isPermanent(error) || error instanceof EntryRefusedError)
+                if (error instanceof EntryRefusedError)
                     throw error;
+                if (attempt >= maxAttempts || isPermanent(error)) {
+                    const facts = (0, facts_1.errorFacts)(error);
+                    throw new errors_1.ServiceError({
+                        service: 'S3',
+                        operation: 'GetObject',
+                        purpose: 'the download of the entry',
+                        target: rangeName(index),
+                        status: facts.status,
+                        code: facts.code,
+                        attempts: attempt,
+                        cause: facts.cause,
+                    }, { cause: error });
+                }
                 const delay = (0, retry_1.backoffDelay)(attempt);
-                options.onRetry?.(`Part ${index + 1}/${partCount} of ${source.key} failed (${error.message}); retry ${attempt} in ${delay} ms`);
-                await sleep(delay);
+                options.onRetry?.(`S3 GetObject of ${rangeName(index)} failed (${(0, facts_1.describeFacts)((0, facts_1.errorFacts)(error))}); retry ${attempt} in ${delay} ms`);
+                await sleep(delay, deadline.signal);
                 if (deadline.signal.aborted)
                     throw timeoutError();
             }
@@ -37632,6 +38076,7 @@ exports.s3Lister = s3Lister;
 /** ListObjectsV2 over every page, so a prefix with thousands of entries is searched completely. */
 const client_s3_1 = __nccwpck_require__(53711);
 const encoding_1 = __nccwpck_require__(77414);
+const client_1 = __nccwpck_require__(38030);
 /** Follows continuation tokens until the last page. */
 async function listAll(fetchPage, prefix) {
     const all = [];
@@ -37643,9 +38088,13 @@ async function listAll(fetchPage, prefix) {
     } while (token !== undefined);
     return all;
 }
-function s3PageFetcher(client, bucket) {
+function s3PageFetcher(client, bucket, scope) {
     return async (prefix, continuationToken) => {
-        const response = await client.send(new client_s3_1.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }));
+        const response = await (0, client_1.request)('S3', {
+            operation: 'ListObjectsV2',
+            target: `s3://${bucket}/${prefix}`,
+            purpose: 'the lookup of matching entries',
+        }, scope, (abortSignal) => client.send(new client_s3_1.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }), { abortSignal }));
         const objects = [];
         for (const item of response.Contents ?? []) {
             if (item.Key === undefined)
@@ -37660,12 +38109,16 @@ function s3PageFetcher(client, bucket) {
         return { objects, nextToken: response.IsTruncated ? response.NextContinuationToken : undefined };
     };
 }
-function s3Lister(client, bucket) {
-    const fetchPage = s3PageFetcher(client, bucket);
+function s3Lister(client, bucket, scope) {
+    const fetchPage = s3PageFetcher(client, bucket, scope);
     return {
         list: (prefix) => listAll(fetchPage, prefix),
         longKey: async (key, head) => {
-            const response = await client.send(new client_s3_1.HeadObjectCommand({ Bucket: bucket, Key: key }));
+            const response = await (0, client_1.request)('S3', {
+                operation: 'HeadObject',
+                target: `s3://${bucket}/${key}`,
+                purpose: 'reading the full key of a matched entry',
+            }, scope, (abortSignal) => client.send(new client_s3_1.HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
             const tail = response.Metadata?.[encoding_1.KEY_TAIL_METADATA_KEY];
             return tail === undefined ? undefined : head + Buffer.from(tail, 'base64').toString('utf8');
         },
@@ -37681,16 +38134,136 @@ function s3Lister(client, bucket) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.realSleep = void 0;
+exports.Budget = exports.realSleep = void 0;
 exports.backoffDelay = backoffDelay;
-/** Exponential backoff with full jitter; the sleep is injectable so tests never wait. */
+exports.withinBudget = withinBudget;
+exports.withRetries = withRetries;
+/**
+ * Retries inside a time budget. Backoff is exponential with full jitter: the delay before retry n
+ * is uniform in [0, min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2^(n-1))], so clients that failed
+ * together do not come back together. The sleep is injectable so tests never wait, and every wait
+ * ends early when the budget runs out.
+ */
 const constants_1 = __nccwpck_require__(64687);
-const realSleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
+/**
+ * The timer is not unref'd: while a step waits to retry, nothing else may keep Node running (before
+ * tar starts there is no child process), and an unref'd wait would let the process exit silently.
+ */
+const realSleep = (milliseconds, signal) => new Promise((resolve) => {
+    if (signal?.aborted) {
+        resolve();
+        return;
+    }
+    const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+    };
+    const timer = setTimeout(done, milliseconds);
+    signal?.addEventListener('abort', done, { once: true });
+});
 exports.realSleep = realSleep;
-/** Delay before retry number `attempt` (1 = first retry). */
+/** Delay before retry number `attempt` (1 = first retry), milliseconds: full jitter. */
 function backoffDelay(attempt, random = Math.random) {
     const cap = Math.min(constants_1.RETRY_MAX_DELAY_MS, constants_1.RETRY_BASE_DELAY_MS * 2 ** (attempt - 1));
-    return Math.round(cap / 2 + (random() * cap) / 2);
+    return Math.round(random() * cap);
+}
+/**
+ * A deadline for a whole step (or one part of it). `signal` aborts when it passes; every request of
+ * the step takes it, so nothing outlives the budget. The timer is unref'd and cleared by `dispose`.
+ */
+class Budget {
+    milliseconds;
+    setting;
+    total;
+    signal;
+    deadline;
+    controller = new AbortController();
+    timer;
+    unlink;
+    /**
+     * `setting` names the knob that sets it and `total` its value, for messages (a budget cut from
+     * another one reports the whole, e.g. "6 s (DAZN_CACHE_STEP_TIMEOUT_MINS)").
+     */
+    constructor(milliseconds, setting, parent, total = milliseconds) {
+        this.milliseconds = milliseconds;
+        this.setting = setting;
+        this.total = total;
+        this.signal = this.controller.signal;
+        this.deadline = Date.now() + milliseconds;
+        this.timer = setTimeout(() => this.controller.abort(), milliseconds);
+        this.timer.unref();
+        const onParent = () => this.controller.abort();
+        if (parent?.signal.aborted)
+            this.controller.abort();
+        parent?.signal.addEventListener('abort', onParent, { once: true });
+        this.unlink = () => parent?.signal.removeEventListener('abort', onParent);
+    }
+    get expired() {
+        return this.signal.aborted;
+    }
+    remaining() {
+        return Math.max(0, this.deadline - Date.now());
+    }
+    /** A budget of at most `milliseconds` that also ends with this one. */
+    child(milliseconds, setting) {
+        return milliseconds < this.remaining()
+            ? new Budget(milliseconds, setting, this)
+            : new Budget(this.remaining(), this.setting, this, this.total);
+    }
+    /** Ends the budget now (e.g. a save that failed stops its other requests). */
+    cancel() {
+        this.controller.abort();
+    }
+    dispose() {
+        clearTimeout(this.timer);
+        this.unlink();
+    }
+}
+exports.Budget = Budget;
+/** Waits for `work`, but no longer than the budget: then rejects with `onExpiry()`. */
+async function withinBudget(work, budget, onExpiry) {
+    let onAbort;
+    const expired = new Promise((_, reject) => {
+        onAbort = () => reject(onExpiry());
+        if (budget.expired)
+            onAbort();
+        else
+            budget.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    expired.catch(() => undefined);
+    work.catch(() => undefined);
+    try {
+        return await Promise.race([work, expired]);
+    }
+    finally {
+        if (onAbort)
+            budget.signal.removeEventListener('abort', onAbort);
+    }
+}
+/** Runs `attempt` until it succeeds, fails permanently, runs out of attempts or out of budget. */
+async function withRetries(attempt, options, fail) {
+    const sleep = options.sleep ?? exports.realSleep;
+    const { budget } = options;
+    let lastError = new Error('not attempted: the budget had run out');
+    for (let n = 1;; n += 1) {
+        if (budget.expired)
+            throw fail({ error: lastError, attempts: n - 1, budgetExpired: true });
+        try {
+            return await attempt(budget.signal);
+        }
+        catch (error) {
+            lastError = error;
+            if (budget.expired)
+                throw fail({ error, attempts: n, budgetExpired: true });
+            if (n >= options.maxAttempts || !options.retryable(error)) {
+                throw fail({ error, attempts: n, budgetExpired: false });
+            }
+            const delay = Math.min(backoffDelay(n, options.random), budget.remaining());
+            options.onRetry?.(n, error, delay);
+            await sleep(delay, budget.signal);
+        }
+    }
 }
 
 
@@ -37708,10 +38281,15 @@ exports.uploadStream = uploadStream;
  * and uploaded `concurrency` at a time (memory: part size x (concurrency + 1)). An entry smaller
  * than one part is a single PutObject. Both finish with If-None-Match: * so S3 itself refuses a
  * second entry under the same key; a refused write returns 'exists'. Any failure aborts the
- * multipart upload, so a failed save leaves nothing visible.
+ * multipart upload, so a failed save leaves nothing visible. Every request is bounded and retried
+ * inside the step's budget; when the budget runs out the upload stops and is aborted (the abort
+ * with a budget of its own, ABORT_UPLOAD_BUDGET_MS).
  */
 const client_s3_1 = __nccwpck_require__(53711);
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
 const client_1 = __nccwpck_require__(38030);
+const retry_1 = __nccwpck_require__(43091);
 /**
  * Copies stream chunks into parts of exactly `partSize` bytes (the last may be shorter). Part buffers
  * are reused once their upload has finished (`release`): one copy per byte and no fresh allocation
@@ -37763,6 +38341,14 @@ class PartCutter {
 }
 async function uploadStream(source, target, options) {
     const { client, bucket, key } = target;
+    const ownBudget = options.scope
+        ? undefined
+        : new retry_1.Budget(constants_1.DEFAULT_SAVE_STEP_TIMEOUT_MINS * 60_000, 'DAZN_CACHE_STEP_TIMEOUT_MINS');
+    const outer = options.scope ?? { budget: ownBudget };
+    // This upload's requests end with the step's budget, or earlier when one of them failed for good.
+    const work = outer.budget.child(outer.budget.remaining(), outer.budget.setting);
+    const scope = { ...outer, budget: work };
+    const where = `s3://${bucket}/${key}`;
     const cutter = new PartCutter(options.partSize);
     const completed = [];
     const inFlight = new Set();
@@ -37773,14 +38359,13 @@ async function uploadStream(source, target, options) {
     const launch = (body) => {
         partNumber += 1;
         const number = partNumber;
-        const task = client
-            .send(new client_s3_1.UploadPartCommand({
+        const task = (0, client_1.request)('S3', { operation: 'UploadPart', target: `${where} part ${number}` }, scope, (abortSignal) => client.send(new client_s3_1.UploadPartCommand({
             Bucket: bucket,
             Key: key,
             UploadId: uploadId,
             PartNumber: number,
             Body: body,
-        }))
+        }), { abortSignal }))
             .then((response) => {
             if (!response.ETag)
                 throw new Error(`S3 returned no ETag for part ${number} of ${key}`);
@@ -37803,17 +38388,24 @@ async function uploadStream(source, target, options) {
             throw failure.error;
     };
     try {
-        for await (const chunk of source) {
+        // Read by hand, each read bounded by the budget: tar | zstd making no progress (a hung file
+        // system) must not outlive it either.
+        const chunks = source[Symbol.asyncIterator]();
+        for (;;) {
+            const next = await (0, retry_1.withinBudget)(chunks.next(), work, () => new Error('the archive (tar | zstd) made no progress before the budget ran out'));
+            if (next.done)
+                break;
+            const chunk = next.value;
             cutter.push(chunk);
             size += chunk.length;
             while (cutter.full) {
                 if (uploadId === undefined) {
-                    const created = await client.send(new client_s3_1.CreateMultipartUploadCommand({
+                    const created = await (0, client_1.request)('S3', { operation: 'CreateMultipartUpload', target: where }, scope, (abortSignal) => client.send(new client_s3_1.CreateMultipartUploadCommand({
                         Bucket: bucket,
                         Key: key,
                         Metadata: target.metadata,
                         ContentType: 'application/octet-stream',
-                    }));
+                    }), { abortSignal }));
                     if (!created.UploadId)
                         throw new Error(`S3 returned no UploadId for ${key}`);
                     uploadId = created.UploadId;
@@ -37824,15 +38416,16 @@ async function uploadStream(source, target, options) {
         }
         const last = cutter.take(true);
         if (uploadId === undefined) {
-            await options.beforeCommit?.();
-            await client.send(new client_s3_1.PutObjectCommand({
+            if ((await beforeCommit()) === 'exists')
+                return { status: 'exists', size };
+            await (0, client_1.request)('S3', { operation: 'PutObject', target: where }, scope, (abortSignal) => client.send(new client_s3_1.PutObjectCommand({
                 Bucket: bucket,
                 Key: key,
                 Body: last,
                 Metadata: target.metadata,
                 ContentType: 'application/octet-stream',
                 IfNoneMatch: '*',
-            }));
+            }), { abortSignal }), client_1.isConditionalWriteRefusal);
             options.onProgress?.(last.length);
             return { status: 'created', size };
         }
@@ -37843,27 +38436,66 @@ async function uploadStream(source, target, options) {
         await Promise.all(inFlight);
         if (failure)
             throw failure.error;
-        await options.beforeCommit?.();
+        if ((await beforeCommit()) === 'exists') {
+            await abortUpload(uploadId, scope);
+            return { status: 'exists', size };
+        }
         completed.sort((a, b) => a.PartNumber - b.PartNumber);
-        await client.send(new client_s3_1.CompleteMultipartUploadCommand({
+        const parts = completed;
+        await (0, client_1.request)('S3', { operation: 'CompleteMultipartUpload', target: where }, scope, (abortSignal) => client.send(new client_s3_1.CompleteMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
             UploadId: uploadId,
-            MultipartUpload: { Parts: completed },
+            MultipartUpload: { Parts: parts },
             IfNoneMatch: '*',
-        }));
+        }), { abortSignal }), client_1.isConditionalWriteRefusal);
         return { status: 'created', size };
     }
     catch (error) {
-        if (uploadId !== undefined) {
-            await Promise.allSettled(inFlight);
-            await client
-                .send(new client_s3_1.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-                .catch(() => undefined);
-        }
+        const expired = outer.budget.expired;
+        work.cancel(); // stops the parts still in flight
+        await Promise.allSettled(inFlight);
+        if (uploadId !== undefined)
+            await abortUpload(uploadId, scope);
         if ((0, client_1.isConditionalWriteRefusal)(error))
             return { status: 'exists', size };
+        // The budget ran out: a request that it cut short says best what was waited for.
+        const reported = expired && !(error instanceof errors_1.ServiceError) && failure?.error instanceof errors_1.ServiceError
+            ? failure.error
+            : error;
+        if (reported instanceof errors_1.ServiceError)
+            throw reported;
+        if (expired) {
+            throw new errors_1.StepTimeoutError(`The save of ${where} did not finish within ${(0, errors_1.describeBudget)(outer.budget.total, outer.budget.setting)}; nothing was saved` +
+                (uploadId !== undefined ? ' (the multipart upload was aborted)' : '') +
+                ` (${error.message}).`);
+        }
         throw error;
+    }
+    finally {
+        work.dispose();
+        ownBudget?.dispose();
+    }
+    /** The caller's check (archive finished, key not taken), bounded by the budget too. */
+    function beforeCommit() {
+        if (!options.beforeCommit)
+            return Promise.resolve('commit');
+        return (0, retry_1.withinBudget)(options.beforeCommit(), work, () => new Error('the archive or the existence check did not finish in time'));
+    }
+    /** Best effort, with its own budget: a failed abort leaves parts for a lifecycle rule, not a hang. */
+    async function abortUpload(id, retry) {
+        const budget = new retry_1.Budget(constants_1.ABORT_UPLOAD_BUDGET_MS, 'ABORT_UPLOAD_BUDGET_MS');
+        try {
+            await (0, client_1.request)('S3', { operation: 'AbortMultipartUpload', target: where }, { ...retry, budget }, (abortSignal) => client.send(new client_s3_1.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }), {
+                abortSignal,
+            }));
+        }
+        catch (error) {
+            retry.onRetry?.(`Could not abort the multipart upload of ${where} (${error.message}); its parts stay until the bucket's lifecycle rule for incomplete uploads removes them.`);
+        }
+        finally {
+            budget.dispose();
+        }
     }
 }
 

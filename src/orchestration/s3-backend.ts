@@ -23,15 +23,13 @@ import { cacheVersion } from '../matching/version';
 import { createS3Client, isNotFound, request, RequestScope } from '../storage/client';
 import { downloadToStream } from '../storage/download';
 import { s3Lister } from '../storage/list';
-import { Budget, Sleep } from '../storage/retry';
+import { Budget, Sleep, withinBudget } from '../storage/retry';
+import { describeBudget, StepTimeoutError } from '../errors/errors';
 import { uploadStream } from '../storage/upload';
 import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 import type { ActionIO } from './io';
 import { messages } from './messages';
 import { beginRestore, RestoreTicket, unfinishedRestores } from './unfinished';
-
-/** The existence check found the key: the save stops before making anything visible. */
-class EntryExists extends Error {}
 
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline: Pipeline, error: unknown): unknown {
@@ -159,7 +157,15 @@ export class S3Backend implements CacheBackend {
       );
       progress.stop(); // the rest is tar finishing the last files, not a transfer
       extract.input.end();
-      await extract.done;
+      // tar finishing the last files is bounded by the step's budget too (a hung file system).
+      await withinBudget(
+        extract.done,
+        scope.budget,
+        () =>
+          new StepTimeoutError(
+            `tar -x did not finish writing the entry within ${describeBudget(scope.budget.milliseconds, 'DAZN_CACHE_STEP_TIMEOUT_MINS')}.`,
+          ),
+      );
       await ticket.settle();
     } catch (error) {
       const cause = pipelineError(extract, error);
@@ -243,16 +249,13 @@ export class S3Backend implements CacheBackend {
           scope: requests,
           beforeCommit: async () => {
             await archive.done;
-            if (await existing) throw new EntryExists();
+            return (await existing) ? 'exists' : 'commit';
           },
         },
       );
-      return { status: result.status, size: result.size, milliseconds: Date.now() - started, scope };
+      if (result.status === 'exists') return { status: 'exists', scope };
+      return { status: 'created', size: result.size, milliseconds: Date.now() - started, scope };
     } catch (error) {
-      if (error instanceof EntryExists) {
-        await settle(archive);
-        return { status: 'exists', scope };
-      }
       const cause = pipelineError(archive, error);
       await settle(archive);
       throw await explainToolFailure(archiveTools, cause);

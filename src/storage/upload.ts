@@ -32,11 +32,17 @@ export interface UploadOptions {
   concurrency: number;
   /** Called with the size of every part once uploaded. */
   onProgress?: (bytes: number) => void;
-  /** Awaited after the last byte and before the entry becomes visible: throws if the archive failed. */
-  beforeCommit?: () => Promise<void>;
+  /**
+   * Awaited after the last byte and before the entry becomes visible: `commit` makes it visible,
+   * `exists` stops there (the key is taken; an open multipart upload is aborted). Throws if the
+   * archive failed.
+   */
+  beforeCommit?: () => Promise<CommitDecision>;
   /** The step's budget and retry reporting (a budget of DEFAULT_SAVE_STEP_TIMEOUT_MINS when absent). */
   scope?: RequestScope;
 }
+
+export type CommitDecision = 'commit' | 'exists';
 
 export interface UploadResult {
   status: 'created' | 'exists';
@@ -194,7 +200,7 @@ export async function uploadStream(
     }
     const last = cutter.take(true);
     if (uploadId === undefined) {
-      await beforeCommit();
+      if ((await beforeCommit()) === 'exists') return { status: 'exists', size };
       await request(
         'S3',
         { operation: 'PutObject', target: where },
@@ -222,7 +228,10 @@ export async function uploadStream(
     }
     await Promise.all(inFlight);
     if (failure) throw failure.error;
-    await beforeCommit();
+    if ((await beforeCommit()) === 'exists') {
+      await abortUpload(uploadId, scope);
+      return { status: 'exists', size };
+    }
     completed.sort((a, b) => a.PartNumber - b.PartNumber);
     const parts = completed;
     await request(
@@ -269,8 +278,8 @@ export async function uploadStream(
   }
 
   /** The caller's check (archive finished, key not taken), bounded by the budget too. */
-  function beforeCommit(): Promise<void> {
-    if (!options.beforeCommit) return Promise.resolve();
+  function beforeCommit(): Promise<CommitDecision> {
+    if (!options.beforeCommit) return Promise.resolve('commit');
     return withinBudget(
       options.beforeCommit(),
       work,

@@ -94,7 +94,7 @@ describe('conditional writes', () => {
     const first = uploadStream(chunks(a), target('c/race'), {
       partSize: PART,
       concurrency: 2,
-      beforeCommit: () => bReadyPromise,
+      beforeCommit: () => bReadyPromise.then(() => 'commit' as const),
     }).finally(() => aDone());
     const second = uploadStream(chunks(b), target('c/race'), {
       partSize: PART,
@@ -102,12 +102,24 @@ describe('conditional writes', () => {
       beforeCommit: async () => {
         bReady();
         await aDonePromise;
+        return 'commit';
       },
     });
     const results = await Promise.all([first, second]);
     expect(results.map((r) => r.status)).toEqual(['created', 'exists']);
     expect((await body('c/race')).equals(a)).toBe(true);
     expect(await openUploads('c/race')).toBe(0);
+  });
+
+  it('stops before the commit when the caller decides the key exists, and aborts the multipart upload', async () => {
+    const attempt = await uploadStream(chunks(randomBytes(6 * PART)), target('c/decided'), {
+      partSize: PART,
+      concurrency: 2,
+      beforeCommit: async () => 'exists',
+    });
+    expect(attempt.status).toBe('exists');
+    expect(await listKeys(world, 'c/decided')).toEqual([]);
+    expect(await openUploads('c/decided')).toBe(0);
   });
 
   it('aborts the multipart upload and leaves no entry when the archive fails', async () => {
