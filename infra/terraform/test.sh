@@ -178,7 +178,7 @@ declare -A stack_vars=(
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
   [05-ecs-runners]='{"github_organization": "dazn"}'
   [06-fargate-runners]='{"github_organization": "dazn"}'
-  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0, \"emulator_unsupported_off\": true}"
+  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0}"
 )
 
 # Checks against what moto holds after a stack's apply (real API answers, not Terraform's view).

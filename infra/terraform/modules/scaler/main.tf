@@ -104,6 +104,13 @@ locals {
         }
       },
       {
+        # The reconciler matches tasks to runners by their dazn:runner-name tag.
+        Sid      = "ReadTagsOfTasksOfThePoolsClusters"
+        Effect   = "Allow"
+        Action   = ["ecs:ListTagsForResource"]
+        Resource = local.task_arn_patterns
+      },
+      {
         # ListTasks is authorised on no task ARN (it names none); the cluster condition limits it.
         Sid      = "ListTasksOfThePoolsClusters"
         Effect   = "Allow"
@@ -331,8 +338,6 @@ resource "aws_lambda_permission" "reconciler_schedule" {
 # EventBridge invokes asynchronously; Lambda would retry a failed or throttled (reserved concurrency
 # 1) run for up to 6 hours. A run older than a minute is superseded by the next one.
 resource "aws_lambda_function_event_invoke_config" "reconciler" {
-  count = var.emulator_unsupported_off ? 0 : 1
-
   function_name                = aws_lambda_function.reconciler.function_name
   maximum_retry_attempts       = 0
   maximum_event_age_in_seconds = 60

@@ -274,12 +274,6 @@ variable "secret_recovery_window_days" {
   }
 }
 
-variable "emulator_unsupported_off" {
-  description = "TESTS ONLY (test.sh against moto): switch off what the local AWS emulator cannot do (see infra/terraform/README.md). Never true in a real account."
-  type        = bool
-  default     = false
-}
-
 variable "tags" {
   description = "Tags merged into every resource's tags."
   type        = map(string)

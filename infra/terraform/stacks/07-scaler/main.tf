@@ -53,6 +53,5 @@ module "scaler" {
   lambda_runtime               = var.lambda_runtime
   log_retention_days           = var.log_retention_days
   secret_recovery_window_days  = var.secret_recovery_window_days
-  emulator_unsupported_off     = var.emulator_unsupported_off
   tags                         = merge(var.tags, { Stack = "07-scaler" })
 }

@@ -90,9 +90,3 @@ variable "pools_encoding" {
   type        = string
   default     = "auto"
 }
-
-variable "emulator_unsupported_off" {
-  description = "TESTS ONLY (test.sh against moto): switch off the reconciler's event invoke configuration, which moto does not implement. Never true in a real account."
-  type        = bool
-  default     = false
-}
