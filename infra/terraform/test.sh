@@ -182,6 +182,18 @@ declare -A stack_vars=(
 )
 
 # Checks against what moto holds after a stack's apply (real API answers, not Terraform's view).
+# shellcheck disable=SC2016 # backticks are JMESPath literals
+check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity providers scale them
+  local bad
+  bad=$(awsm autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`) && (MinSize != `0` || MaxSize <= `0` || !NewInstancesProtectedFromScaleIn)].AutoScalingGroupName')
+  [ -z "$bad" ] || die "agent groups pinned or unprotected: $bad (min must be 0, max the pool's maximum, scale-in protected)"
+  bad=$(awsm ecs describe-capacity-providers --query 'capacityProviders[?autoScalingGroupProvider && (autoScalingGroupProvider.managedScaling.status != `ENABLED` || autoScalingGroupProvider.managedScaling.targetCapacity != `100` || autoScalingGroupProvider.managedTerminationProtection != `ENABLED`)].name')
+  [ -z "$bad" ] || die "capacity providers without managed scaling or termination protection: $bad"
+  [ "$(awsm autoscaling describe-auto-scaling-groups --query 'length(AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`)])')" -eq 4 ] || die "expected 4 agent groups"
+  [ "$(awsm ecs describe-capacity-providers --query 'length(capacityProviders[?autoScalingGroupProvider])')" -eq 4 ] || die "expected 4 agent capacity providers"
+  log "agent groups: min 0, not pinned, scale-in protected; their capacity providers: managed scaling (100 %) and termination protection"
+}
+
 check_no_runner_services() { # the runner pools have task definitions and no ECS service
   local cluster services families pool
   for cluster in dazn-runners-ecs dazn-runners-fargate; do
@@ -278,6 +290,7 @@ TF
   off_total=$((off_total + off))
   log "stacks/$s: applied to moto, $created resources"
   case $s in
+    04-clusters) check_agents_follow_tasks ;;
     06-fargate-runners) check_no_runner_services ;;
     07-scaler) check_scaler "$dir" ;;
   esac

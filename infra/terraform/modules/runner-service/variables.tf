@@ -1,11 +1,11 @@
 variable "name_prefix" {
-  description = "Prefix of every resource name (services, task families, roles, log groups), e.g. dazn-runners."
+  description = "Prefix of every resource name (task families, roles, log groups, security group), e.g. dazn-runners."
   type        = string
   default     = "dazn-runners"
 }
 
 variable "name" {
-  description = "Name of this group of services (e.g. ecs-runners, fargate-runners); names the security group."
+  description = "Name of this group of pools (e.g. ecs-runners, fargate-runners); names the security group."
   type        = string
 }
 
