@@ -187,10 +187,14 @@ check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity provid
   local bad
   bad=$(awsm autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`) && (MinSize != `0` || MaxSize <= `0` || !NewInstancesProtectedFromScaleIn)].AutoScalingGroupName')
   [ -z "$bad" ] || die "agent groups pinned or unprotected: $bad (min must be 0, max the pool's maximum, scale-in protected)"
-  bad=$(awsm ecs describe-capacity-providers --query 'capacityProviders[?autoScalingGroupProvider && (autoScalingGroupProvider.managedScaling.status != `ENABLED` || autoScalingGroupProvider.managedScaling.targetCapacity != `100` || autoScalingGroupProvider.managedTerminationProtection != `ENABLED`)].name')
-  [ -z "$bad" ] || die "capacity providers without managed scaling or termination protection: $bad"
   [ "$(awsm autoscaling describe-auto-scaling-groups --query 'length(AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`)])')" -eq 4 ] || die "expected 4 agent groups"
-  [ "$(awsm ecs describe-capacity-providers --query 'length(capacityProviders[?autoScalingGroupProvider])')" -eq 4 ] || die "expected 4 agent capacity providers"
+  # By name: moto answers DescribeCapacityProviders without names with HTTP 500.
+  local names
+  mapfile -t names < <(tf "$tree/stacks/04-clusters" output -json capacity_providers | jq -r '.[]')
+  [ "${#names[@]}" -eq 4 ] || die "expected 4 agent capacity providers, stack 04 has ${#names[@]}"
+  bad=$(awsm ecs describe-capacity-providers --capacity-providers "${names[@]}" --query 'capacityProviders[?autoScalingGroupProvider.managedScaling.status != `ENABLED` || autoScalingGroupProvider.managedScaling.targetCapacity != `100` || autoScalingGroupProvider.managedTerminationProtection != `ENABLED`].name')
+  [ -z "$bad" ] || die "capacity providers without managed scaling or termination protection: $bad"
+  [ "$(awsm ecs describe-capacity-providers --capacity-providers "${names[@]}" --query 'length(capacityProviders)')" -eq 4 ] || die "moto does not hold the 4 agent capacity providers"
   log "agent groups: min 0, not pinned, scale-in protected; their capacity providers: managed scaling (100 %) and termination protection"
 }
 
