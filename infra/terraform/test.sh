@@ -3,8 +3,10 @@
 #   1. terraform fmt -check -recursive
 #   2. every module: init -backend=false, validate, terraform test (mock_provider "aws")
 #   3. every stack: init -backend=false, validate
-#   4. the six stacks applied in order to moto_server (local AWS emulator), then destroyed in reverse
-#      order; what moto cannot do is switched off by emulator_unsupported_off=true and counted.
+#   4. the seven stacks applied in order to moto_server (local AWS emulator), then destroyed in reverse
+#      order; what moto cannot do is switched off by emulator_unsupported_off=true and counted. After
+#      the runner stacks: no ECS service runs runners; after the scaler: its functions' POOLS, read
+#      back from moto, names the task definitions moto holds, and its IAM policy only those.
 # Runs against a copy of this folder in a temp dir (the repository gets no .terraform or state),
 # sequentially (one terraform process at a time: the aws provider is big).
 # Env: TF_PROVIDER_MIRROR (folder holding registry.terraform.io/hashicorp/aws/...; default: found),
@@ -75,7 +77,7 @@ tf() { # <dir> <args...>: terraform quietly, output shown on failure; none may r
 parts=" ${TF_TEST_PARTS:-static moto} "
 test_runs=0
 validated=0
-stacks=(01-ecr 02-cache 03-runtime-efs 04-clusters 05-ecs-runners 06-fargate-runners)
+stacks=(01-ecr 02-cache 03-runtime-efs 04-clusters 05-ecs-runners 06-fargate-runners 07-scaler)
 tree=$work/tree
 mkdir -p "$tree"
 tar -C "$here" --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - . | tar -C "$tree" -xf -
@@ -153,17 +155,96 @@ subnet_a=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.1.0/24 -
 subnet_b=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.2.0/24 --availability-zone eu-central-1b --query Subnet.SubnetId)
 log "network: $vpc_id $subnet_a $subnet_b"
 
-services=(appautoscaling autoscaling cloudwatchlogs ec2 ecr ecs efs elbv2 iam s3 secretsmanager ssm sts)
+services=(autoscaling cloudwatchlogs dynamodb ec2 ecr ecs efs elbv2 events iam lambda s3 secretsmanager ssm sts)
 endpoints=$(for s in "${services[@]}"; do printf '    %s = "%s"\n' "$s" "$endpoint"; done)
+
+# The scaler's bundles (scaler/package.sh); placeholders when they are not built: the handler only
+# has to exist for moto's CreateFunction.
+mkdir -p "$work/dist"
+for fn in webhook reconciler; do
+  if [ -f "$here/../../scaler/dist/$fn.zip" ]; then
+    cp "$here/../../scaler/dist/$fn.zip" "$work/dist/$fn.zip"
+  else
+    printf 'exports.handler = async () => ({ statusCode: 503 });\n' >"$work/dist/index.js"
+    (cd "$work/dist" && python3 -m zipfile -c "$fn.zip" index.js)
+    log "scaler/dist/$fn.zip not built: a placeholder zip stands in"
+  fi
+done
 
 declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
   [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
-  [05-ecs-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
-  [06-fargate-runners]='{"github_organization": "dazn", "runner_secret_arn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-AbCdEf", "emulator_unsupported_off": true}'
+  [05-ecs-runners]='{"github_organization": "dazn"}'
+  [06-fargate-runners]='{"github_organization": "dazn"}'
+  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0}"
 )
+
+# Checks against what moto holds after a stack's apply (real API answers, not Terraform's view).
+# shellcheck disable=SC2016 # backticks are JMESPath literals
+check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity providers scale them
+  local bad
+  bad=$(awsm autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`) && (MinSize != `0` || MaxSize <= `0` || !NewInstancesProtectedFromScaleIn)].AutoScalingGroupName')
+  [ -z "$bad" ] || die "agent groups pinned or unprotected: $bad (min must be 0, max the pool's maximum, scale-in protected)"
+  [ "$(awsm autoscaling describe-auto-scaling-groups --query 'length(AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`)])')" -eq 4 ] || die "expected 4 agent groups"
+  # By name: moto answers DescribeCapacityProviders without names with HTTP 500.
+  local names
+  mapfile -t names < <(tf "$tree/stacks/04-clusters" output -json capacity_providers | jq -r '.[]')
+  [ "${#names[@]}" -eq 4 ] || die "expected 4 agent capacity providers, stack 04 has ${#names[@]}"
+  bad=$(awsm ecs describe-capacity-providers --capacity-providers "${names[@]}" --query 'capacityProviders[?autoScalingGroupProvider.managedScaling.status != `ENABLED` || autoScalingGroupProvider.managedScaling.targetCapacity != `100` || autoScalingGroupProvider.managedTerminationProtection != `ENABLED`].name')
+  [ -z "$bad" ] || die "capacity providers without managed scaling or termination protection: $bad"
+  [ "$(awsm ecs describe-capacity-providers --capacity-providers "${names[@]}" --query 'length(capacityProviders)')" -eq 4 ] || die "moto does not hold the 4 agent capacity providers"
+  log "agent groups: min 0, not pinned, scale-in protected; their capacity providers: managed scaling (100 %) and termination protection"
+}
+
+check_no_runner_services() { # the runner pools have task definitions and no ECS service
+  local cluster services families pool
+  for cluster in dazn-runners-ecs dazn-runners-fargate; do
+    services=$(awsm ecs list-services --cluster "$cluster" --query 'serviceArns' | tr '\t' '\n' | grep -v -e registry-mirror -e '^None$' -e '^$' || true)
+    [ -z "$services" ] || die "runner services remain in $cluster: $services (runners are started by the scaler's RunTask only)"
+  done
+  families=$(awsm ecs list-task-definition-families --family-prefix dazn-runners- --status ACTIVE --query 'families' | tr '\t' '\n')
+  for pool in $(tf "$tree/stacks/04-clusters" output -json pools | jq -r 'keys[]'); do
+    grep -qx "dazn-runners-$pool" <<<"$families" || die "no ACTIVE task definition for pool $pool"
+  done
+  log "no ECS service runs runner tasks; every pool has its ACTIVE task definition"
+}
+
+check_scaler() { # POOLS as the functions got it, against moto's task definitions and the role's policy
+  local dir=$1 fn
+  tf "$dir" output -raw pools_json >"$work/pools.json" || die "stacks/07-scaler: no pools_json output"
+  for fn in webhook reconciler; do
+    awsm lambda get-function-configuration --function-name "dazn-runners-scaler-$fn" --output json >"$work/$fn.json"
+  done
+  awsm iam get-role-policy --role-name dazn-runners-scaler --policy-name scaler --output json >"$work/policy.json"
+  python3 - "$work" <<'PY' || die "stacks/07-scaler: the functions' POOLS or policy do not match the runner stacks (above)"
+import base64, gzip, json, subprocess, sys
+work = sys.argv[1]
+expected = json.load(open(f"{work}/pools.json"))
+for fn in ("webhook", "reconciler"):
+    conf = json.load(open(f"{work}/{fn}.json"))
+    env = conf["Environment"]["Variables"]
+    raw = env["POOLS"]
+    pools = json.loads(raw if raw.startswith("[") else gzip.decompress(base64.b64decode(raw)))
+    assert pools == expected, f"{fn}: POOLS differs from the pools_json output"
+    assert conf["Handler"] == "index.handler" and conf["Runtime"].startswith("nodejs"), conf
+    size = sum(len(k) + len(v) for k, v in env.items())
+    assert size <= 4096, f"{fn}: environment of {size} bytes, Lambda accepts 4096"
+assert [p["name"] for p in pools] == sorted(p["name"] for p in pools), "POOLS not in map order"
+policy = json.load(open(f"{work}/policy.json"))["PolicyDocument"]
+if isinstance(policy, str):
+    policy = json.loads(policy)
+run = [s for s in policy["Statement"] if "ecs:RunTask" in s["Action"]]
+assert len(run) == 1 and sorted(run[0]["Resource"]) == sorted(p["taskDefinition"] for p in pools), run
+print(f"scaler: {len(pools)} pools in POOLS ({'json' if raw.startswith('[') else 'gzip-base64'}, environment {size} bytes); RunTask on exactly their task definitions")
+PY
+  local arn
+  for arn in $(python3 -c 'import json,sys; print(" ".join(p["taskDefinition"] for p in json.load(open(sys.argv[1]))))' "$work/pools.json"); do
+    awsm ecs describe-task-definition --task-definition "$arn" --query 'taskDefinition.status' | grep -qx ACTIVE || die "POOLS names $arn, which moto does not hold as ACTIVE"
+  done
+  log "stacks/07-scaler: POOLS read back from moto names the runner stacks' ACTIVE task definitions"
+}
 
 created_total=0
 off_total=0
@@ -212,6 +293,11 @@ TF
   fi
   off_total=$((off_total + off))
   log "stacks/$s: applied to moto, $created resources"
+  case $s in
+    04-clusters) check_agents_follow_tasks ;;
+    06-fargate-runners) check_no_runner_services ;;
+    07-scaler) check_scaler "$dir" ;;
+  esac
 done
 
 for ((i = ${#stacks[@]} - 1; i >= 0; i--)); do

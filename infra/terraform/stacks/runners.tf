@@ -1,13 +1,11 @@
-# The runner services of one cluster kind: stacks 05-ecs-runners and 06-fargate-runners link this file
-# and set local.kind ("ecs" or "fargate") and local.stack in their own kind.tf.
+# The runner task definitions of one cluster kind: stacks 05-ecs-runners and 06-fargate-runners link
+# this file and set local.kind ("ecs" or "fargate") and local.stack in their own kind.tf. No ECS
+# service: the scaler (stack 07-scaler) starts one task per runner with RunTask, so neither a scale-in
+# nor a deploy of this stack stops a task (a new task definition revision is used by the next RunTask;
+# running tasks keep theirs).
 
 variable "github_organization" {
   description = "GitHub organisation the runners register into."
-  type        = string
-}
-
-variable "runner_secret_arn" {
-  description = "Secrets Manager secret (or SSM parameter) ARN holding the runner registration secret (GitHub App key, registration token or JIT config source, as the runner image expects); injected as RUNNER_TOKEN (a registration token; the runner image also accepts RUNNER_JIT_CONFIG, see infra/images/runner)."
   type        = string
 }
 
@@ -38,10 +36,10 @@ variable "job_hooks" {
   default = {}
 }
 
-variable "emulator_unsupported_off" {
-  description = "TESTS ONLY (test.sh against moto): switch off the services' application auto scaling targets (moto lacks the tagging API the provider reads them with). Never true in a real account."
-  type        = bool
-  default     = false
+variable "jit_parameter_prefix" {
+  description = "SSM path of the scaler's JIT configurations (JIT_PARAMETER_PREFIX, scaler/INTERFACE.md); the same in stack 07-scaler. The task roles may read and delete parameters under it."
+  type        = string
+  default     = "/dazn-runners/jit"
 }
 
 module "ecr" {
@@ -73,7 +71,7 @@ module "clusters" {
 
   ssm_prefix = var.ssm_prefix
   stack      = "04-clusters"
-  names      = ["${local.kind}_pools", "schedules", "time_zone", "clusters", "capacity_providers", "registry_mirror_url", "data_mount_path"]
+  names      = ["${local.kind}_pools", "clusters", "capacity_providers", "registry_mirror_url", "data_mount_path"]
 }
 
 locals {
@@ -94,25 +92,34 @@ module "runners" {
     dind           = "${local.repo["dind"]}:${var.image_tag}"
     log_router     = "${local.repo["log-router"]}:${var.image_tag}"
   }
-  ecr_repository_arns      = [for name in ["runner", "dind", "log-router"] : module.ecr.values.repository_arns[name]]
-  vpc_id                   = module.efs.values.vpc_id
-  subnet_ids               = module.efs.values.subnet_ids
-  security_group_ids       = [module.efs.values.client_security_group_id]
-  runtime_file_systems     = module.efs.values.file_systems
-  github_organization      = var.github_organization
-  runner_secrets           = { RUNNER_TOKEN = var.runner_secret_arn }
-  runner_environment       = merge(module.cache.values.action_environment, var.runner_environment)
-  registry_mirror_url      = module.clusters.values.registry_mirror_url
-  data_mount_path          = module.clusters.values.data_mount_path
-  stop_timeout             = var.stop_timeout
-  job_hooks                = var.job_hooks
-  schedules                = module.clusters.values.schedules
-  time_zone                = module.clusters.values.time_zone
-  emulator_unsupported_off = var.emulator_unsupported_off
-  tags                     = merge(var.tags, { Stack = local.stack })
+  ecr_repository_arns  = [for name in ["runner", "dind", "log-router"] : module.ecr.values.repository_arns[name]]
+  vpc_id               = module.efs.values.vpc_id
+  subnet_ids           = module.efs.values.subnet_ids
+  security_group_ids   = [module.efs.values.client_security_group_id]
+  runtime_file_systems = module.efs.values.file_systems
+  github_organization  = var.github_organization
+  runner_environment   = merge(module.cache.values.action_environment, var.runner_environment)
+  registry_mirror_url  = module.clusters.values.registry_mirror_url
+  data_mount_path      = module.clusters.values.data_mount_path
+  stop_timeout         = var.stop_timeout
+  job_hooks            = var.job_hooks
+  jit_parameter_prefix = var.jit_parameter_prefix
+  tags                 = merge(var.tags, { Stack = local.stack })
 }
 
-output "services" {
-  description = "Per pool: service name, cluster kind, capacity provider, task definition ARN, log group."
-  value       = module.runners.services
+# What the scaler (stack 07-scaler) needs to start each pool's tasks.
+module "outputs" {
+  source = "../../modules/stack-outputs"
+
+  ssm_prefix = var.ssm_prefix
+  stack      = local.stack
+  values = {
+    pools = module.runners.pools
+  }
+  tags = var.tags
+}
+
+output "pools" {
+  description = "Per pool: cluster, task definition ARN, container name, capacity provider strategy, network, task and execution role ARNs, log group (published to <ssm_prefix>/<stack>/pools for stack 07-scaler)."
+  value       = module.runners.pools
 }

@@ -8,15 +8,6 @@ locals {
 
   user_data_template = coalesce(var.user_data_template_path, "${path.module}/templates/user-data.sh.tftpl")
   data_device_name   = "/dev/xvdb"
-
-  # Agents out before runners in the morning; in after runners in the evening (runner-pools orders them).
-  agent_schedules = {
-    for pair in setproduct(keys(var.pools), ["agents_out", "agents_in"]) : "${pair[0]}/${pair[1]}" => {
-      pool  = pair[0]
-      event = pair[1]
-      size  = pair[1] == "agents_out" ? var.pools[pair[0]].max_agents : var.pools[pair[0]].min_agents
-    }
-  }
 }
 
 data "aws_ssm_parameter" "ami" {
@@ -192,15 +183,17 @@ resource "aws_launch_template" "agent" {
 resource "aws_autoscaling_group" "agent" {
   for_each = var.pools
 
-  name                  = "${var.name_prefix}-${each.key}"
-  vpc_zone_identifier   = var.subnet_ids
-  min_size              = each.value.min_agents
+  name                = "${var.name_prefix}-${each.key}"
+  vpc_zone_identifier = var.subnet_ids
+  # The capacity provider's managed scaling moves desired_capacity between 0 and max_agents from the
+  # tasks the scaler starts (RunTask with this capacity provider): no agent without runner tasks.
+  min_size              = 0
   max_size              = each.value.max_agents
-  desired_capacity      = each.value.min_agents
+  desired_capacity      = 0
   capacity_rebalance    = each.value.spot
   protect_from_scale_in = true # the capacity provider's managed termination protection releases idle agents
   health_check_type     = "EC2"
-  # Do not block apply on instances booting: the schedules and the capacity provider move the size.
+  # Do not block apply on instances booting: the capacity provider moves the size.
   wait_for_capacity_timeout = "0"
   default_cooldown          = 60
   # Agents are protected from scale-in, so a destroy waits for them forever unless told otherwise.
@@ -234,8 +227,8 @@ resource "aws_autoscaling_group" "agent" {
   }
 
   lifecycle {
-    # Scheduled actions and the capacity provider move these.
-    ignore_changes = [desired_capacity, min_size, max_size]
+    # Managed scaling moves the desired capacity; min and max stay Terraform's.
+    ignore_changes = [desired_capacity]
   }
 }
 
@@ -251,7 +244,7 @@ resource "aws_ecs_capacity_provider" "agent" {
 
     managed_scaling {
       status                    = "ENABLED"
-      target_capacity           = 100
+      target_capacity           = var.target_capacity
       minimum_scaling_step_size = 1
       maximum_scaling_step_size = max(1, each.value.max_agents)
     }
@@ -263,18 +256,4 @@ resource "aws_ecs_capacity_provider" "agent" {
 resource "aws_ecs_cluster_capacity_providers" "this" {
   cluster_name       = aws_ecs_cluster.this.name
   capacity_providers = [for cp in aws_ecs_capacity_provider.agent : cp.name]
-}
-
-# Office hours: the agents scale out before the runners and in after them (Monday to Friday).
-resource "aws_autoscaling_schedule" "agent" {
-  for_each = local.agent_schedules
-
-  # Unique per group as well (moto keys scheduled actions by name alone).
-  scheduled_action_name  = "${each.value.pool}-${replace(each.value.event, "_", "-")}-${replace(var.schedules[each.value.event].local_time, ":", "")}"
-  autoscaling_group_name = aws_autoscaling_group.agent[each.value.pool].name
-  recurrence             = var.schedules[each.value.event].asg_recurrence
-  time_zone              = var.time_zone
-  min_size               = each.value.size
-  max_size               = each.value.size
-  desired_capacity       = each.value.size
 }

@@ -9,7 +9,7 @@ output "cluster_arn" {
 }
 
 output "capacity_providers" {
-  description = "Capacity provider name per pool (the runner services' strategy)."
+  description = "Capacity provider name per pool (the strategy the scaler starts the pool's tasks with)."
   value       = { for k, cp in aws_ecs_capacity_provider.agent : k => cp.name }
 }
 

@@ -15,7 +15,7 @@ variable "cluster_name" {
 }
 
 variable "pools" {
-  description = "ECS on EC2 pools, as normalised by the runner-pools module (its ecs_pools output): arch, capacity, instance_type, data_volume_gib, spot, max_agents, min_agents, tasks_per_instance."
+  description = "ECS on EC2 pools, as normalised by the runner-pools module (its ecs_pools output): arch, capacity, instance_type, data_volume_gib, spot, max_agents, tasks_per_instance."
   type = map(object({
     arch               = string
     capacity           = string
@@ -23,22 +23,8 @@ variable "pools" {
     data_volume_gib    = number
     spot               = bool
     max_agents         = number
-    min_agents         = number
     tasks_per_instance = number
   }))
-}
-
-variable "schedules" {
-  description = "Office hours events from the runner-pools module (schedules output); agents use agents_out and agents_in (asg_recurrence)."
-  type = map(object({
-    asg_recurrence = string
-    local_time     = string
-  }))
-}
-
-variable "time_zone" {
-  description = "IANA time zone of the schedules."
-  type        = string
 }
 
 variable "vpc_id" {
@@ -90,6 +76,17 @@ variable "agent_managed_policy_arns" {
   description = "Managed policies attached to the agents besides their ECS agent policy, e.g. arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore for Session Manager access."
   type        = list(string)
   default     = []
+}
+
+variable "target_capacity" {
+  description = "Managed scaling's target utilisation in percent of the agents' capacity: 100 = agents only for the tasks placed or waiting (no spare agent); lower keeps spare agents for faster starts."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.target_capacity >= 1 && var.target_capacity <= 100 && floor(var.target_capacity) == var.target_capacity
+    error_message = "target_capacity must be a whole percentage from 1 to 100."
+  }
 }
 
 variable "tags" {

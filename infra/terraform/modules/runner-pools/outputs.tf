@@ -1,5 +1,5 @@
 output "pools" {
-  description = "Every pool, normalised: the input attributes with defaults applied, plus name, instance_type (ecs), runner_group, labels, ecs_cpu_architecture, spot, max_agents and min_agents (ecs)."
+  description = "Every pool, normalised: the input attributes with defaults applied (max_runners, warm, fallback_pool ...), plus name, instance_type (ecs), runner_group, labels (the pool's own), github_labels (self-hosted, linux, X64/ARM64, then labels), ecs_cpu_architecture, spot and max_agents (ecs)."
   value       = local.pools
 }
 
@@ -13,20 +13,21 @@ output "fargate_pools" {
   value       = { for k, p in local.pools : k => p if p.cluster == "fargate" }
 }
 
-output "schedules" {
-  description = "Office hours events agents_out, runners_out, runners_in, agents_in, each with minute_of_day, local_time, asg_recurrence (aws_autoscaling_schedule) and cron (aws_appautoscaling_scheduled_action)."
-  value       = local.schedules
+output "office_hours" {
+  description = "The office hours as the scaler reads them (OFFICE_HOURS), e.g. \"Mon-Fri 08:00-19:00\", in time_zone."
+  value       = local.office_hours
 }
 
 output "time_zone" {
-  description = "The schedule's IANA time zone."
+  description = "The office hours' IANA time zone."
   value       = var.time_zone
 }
 
 output "totals" {
-  description = "Runners in office hours (max) and outside (min), summed over the pools."
+  description = "Summed over the pools: max_runners, warm_office_hours, warm_other_hours."
   value = {
-    max_runners = sum([for p in local.pools : p.max_runners])
-    min_runners = sum([for p in local.pools : p.min_runners])
+    max_runners       = sum([for p in local.pools : p.max_runners])
+    warm_office_hours = sum([for p in local.pools : p.warm.office_hours])
+    warm_other_hours  = sum([for p in local.pools : p.warm.other_hours])
   }
 }

@@ -8,7 +8,9 @@ variable "pools" {
     tasks_per_instance (ecs only, default 2), cpu (CPU units, default 4096 = 4 vCPU),
     memory (MiB, default 16384 = 16 GiB), data_volume_gib (ecs only: the agents' extra XFS volume, default 120),
     runner_group (default: the cluster name, "ecs" or "fargate"), extra_labels (added to the pool, arch, capacity labels),
-    max_runners (runners during office hours), min_runners (runners outside office hours, default 0),
+    max_runners (most runners of the pool at any time), warm (idle runners kept ready: office_hours in
+    the office hours, other_hours the rest of the week; default 0 and 0), fallback_pool (pool of the same
+    architecture the scaler moves a runner to when this one has no capacity, e.g. no spot; default none),
     runtime_sync_push (false for pools whose jobs must not write the shared tool cache, default true).
   EOT
   type = map(object({
@@ -23,20 +25,25 @@ variable "pools" {
     runner_group       = optional(string)
     extra_labels       = optional(list(string), [])
     max_runners        = number
-    min_runners        = optional(number, 0)
-    runtime_sync_push  = optional(bool, true)
+    warm = optional(object({
+      office_hours = optional(number, 0)
+      other_hours  = optional(number, 0)
+    }), {})
+    fallback_pool     = optional(string)
+    runtime_sync_push = optional(bool, true)
   }))
   nullable = false
 
-  # The spec's seven pools: 100 runners in office hours, 20 outside.
+  # The spec's seven pools: at most 100 runners; 20 kept warm in office hours, none outside. Spot
+  # pools fall back to the on-demand pool of their cluster and architecture.
   default = {
-    ecs-x64-spot         = { cluster = "ecs", arch = "x86_64", capacity = "spot", max_runners = 30, min_runners = 6 }
-    ecs-x64-ondemand     = { cluster = "ecs", arch = "x86_64", capacity = "on-demand", max_runners = 10, min_runners = 2 }
-    ecs-arm64-spot       = { cluster = "ecs", arch = "arm64", capacity = "spot", max_runners = 20, min_runners = 4 }
-    ecs-arm64-ondemand   = { cluster = "ecs", arch = "arm64", capacity = "on-demand", max_runners = 10, min_runners = 2 }
-    fargate-x64-spot     = { cluster = "fargate", arch = "x86_64", capacity = "FARGATE_SPOT", max_runners = 15, min_runners = 3 }
-    fargate-x64-ondemand = { cluster = "fargate", arch = "x86_64", capacity = "FARGATE", max_runners = 10, min_runners = 2 }
-    fargate-arm64        = { cluster = "fargate", arch = "arm64", capacity = "FARGATE", max_runners = 5, min_runners = 1 }
+    ecs-x64-spot         = { cluster = "ecs", arch = "x86_64", capacity = "spot", max_runners = 30, warm = { office_hours = 6 }, fallback_pool = "ecs-x64-ondemand" }
+    ecs-x64-ondemand     = { cluster = "ecs", arch = "x86_64", capacity = "on-demand", max_runners = 10, warm = { office_hours = 2 } }
+    ecs-arm64-spot       = { cluster = "ecs", arch = "arm64", capacity = "spot", max_runners = 20, warm = { office_hours = 4 }, fallback_pool = "ecs-arm64-ondemand" }
+    ecs-arm64-ondemand   = { cluster = "ecs", arch = "arm64", capacity = "on-demand", max_runners = 10, warm = { office_hours = 2 } }
+    fargate-x64-spot     = { cluster = "fargate", arch = "x86_64", capacity = "FARGATE_SPOT", max_runners = 15, warm = { office_hours = 3 }, fallback_pool = "fargate-x64-ondemand" }
+    fargate-x64-ondemand = { cluster = "fargate", arch = "x86_64", capacity = "FARGATE", max_runners = 10, warm = { office_hours = 2 } }
+    fargate-arm64        = { cluster = "fargate", arch = "arm64", capacity = "FARGATE", max_runners = 5, warm = { office_hours = 1 } }
   }
 
   validation {
@@ -88,12 +95,19 @@ variable "pools" {
     error_message = "pools: data_volume_gib (the agents' XFS volume) must be between 20 and 16384 GiB."
   }
   validation {
-    condition     = alltrue([for p in var.pools : p.min_runners >= 0 && p.max_runners >= 1 && floor(p.min_runners) == p.min_runners && floor(p.max_runners) == p.max_runners])
-    error_message = "pools: min_runners must be a whole number >= 0 and max_runners a whole number >= 1."
+    condition     = alltrue([for p in var.pools : p.max_runners >= 1 && floor(p.max_runners) == p.max_runners])
+    error_message = "pools: max_runners must be a whole number >= 1."
   }
   validation {
-    condition     = alltrue([for p in var.pools : p.min_runners <= p.max_runners])
-    error_message = "pools: min_runners (outside office hours) must be <= max_runners (office hours) in every pool."
+    condition = alltrue([for p in var.pools : alltrue([for n in [p.warm.office_hours, p.warm.other_hours] :
+    n >= 0 && floor(n) == n && n <= p.max_runners])])
+    error_message = "pools: warm.office_hours and warm.other_hours must be whole numbers from 0 to the pool's max_runners."
+  }
+  validation {
+    condition = alltrue([for name, p in var.pools : p.fallback_pool == null || (
+      p.fallback_pool != name && try(var.pools[p.fallback_pool].arch, "") == p.arch
+    )])
+    error_message = "pools: fallback_pool must name another pool of the map with the same arch (a job for x86_64 cannot run on arm64)."
   }
 }
 
@@ -110,7 +124,7 @@ variable "time_zone" {
 }
 
 variable "office_hours_start" {
-  description = "Local time (HH:MM, in time_zone) at which the runners scale out, Monday to Friday."
+  description = "Local time (HH:MM, in time_zone) at which office hours start, Monday to Friday (the pools' warm.office_hours apply from then)."
   type        = string
   default     = "08:00"
   nullable    = false
@@ -122,7 +136,7 @@ variable "office_hours_start" {
 }
 
 variable "office_hours_end" {
-  description = "Local time (HH:MM, in time_zone) at which the runners scale in, Monday to Friday; they stay in over the weekend."
+  description = "Local time (HH:MM, in time_zone) at which office hours end, Monday to Friday (warm.other_hours apply until the next start, over the weekend too); after office_hours_start."
   type        = string
   default     = "19:00"
   nullable    = false
@@ -131,28 +145,9 @@ variable "office_hours_end" {
     condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.office_hours_end))
     error_message = "office_hours_end must be HH:MM (24 h), e.g. 19:00."
   }
-}
-
-variable "agents_lead_minutes" {
-  description = "Minutes by which the EC2 agents scale out before the runners in the morning, so that runner tasks find agents."
-  type        = number
-  default     = 15
-  nullable    = false
-
   validation {
-    condition     = var.agents_lead_minutes >= 1 && var.agents_lead_minutes <= 180
-    error_message = "agents_lead_minutes must be between 1 and 180."
-  }
-}
-
-variable "agents_lag_minutes" {
-  description = "Minutes by which the EC2 agents scale in after the runners in the evening, so that runner tasks stop before their agents go."
-  type        = number
-  default     = 15
-  nullable    = false
-
-  validation {
-    condition     = var.agents_lag_minutes >= 1 && var.agents_lag_minutes <= 180
-    error_message = "agents_lag_minutes must be between 1 and 180."
+    # HHMM as a number orders like the time of day it names.
+    condition     = !can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.office_hours_start)) || tonumber(replace(var.office_hours_end, ":", "")) > tonumber(replace(var.office_hours_start, ":", ""))
+    error_message = "office_hours_end must be after office_hours_start on the same day (e.g. 08:00 to 19:00)."
   }
 }

@@ -1,7 +1,11 @@
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
-  region = data.aws_region.current.name
+  region  = data.aws_region.current.name
+  account = data.aws_caller_identity.current.account_id
+  # The scaler's JIT configurations (scaler/INTERFACE.md): one SecureString per runner under the prefix.
+  jit_parameter_arn_pattern = "arn:aws:ssm:${local.region}:${local.account}:parameter${var.jit_parameter_prefix}/*"
 
   base_dind_capabilities = ["SYS_ADMIN", "NET_ADMIN"]
   dind_capabilities      = concat(local.base_dind_capabilities, sort([for c in keys(var.dind_extra_capabilities) : c if !contains(local.base_dind_capabilities, c)]))
@@ -58,15 +62,16 @@ locals {
 
   runner_container = {
     for name, p in local.pool : name => {
-      name              = "runner"
-      image             = p.ecs ? var.images.runner_ecs : var.images.runner_fargate
-      essential         = true
-      stopTimeout       = var.stop_timeout
-      environment       = [for k in sort(keys(local.runner_environment[name])) : { name = k, value = local.runner_environment[name][k] }]
-      secrets           = [for k in sort(keys(var.runner_secrets)) : { name = k, valueFrom = var.runner_secrets[k] }]
-      mountPoints       = concat([{ sourceVolume = "runtime", containerPath = var.runtime_mount_path, readOnly = false }], p.ecs ? concat(local.shared_mounts, [local.socket_mount]) : [])
-      dependsOn         = p.ecs ? [{ containerName = "dind", condition = "HEALTHY" }] : []
-      linuxParameters   = { initProcessEnabled = true }
+      name        = "runner"
+      image       = p.ecs ? var.images.runner_ecs : var.images.runner_fargate
+      essential   = true
+      stopTimeout = var.stop_timeout
+      environment = [for k in sort(keys(local.runner_environment[name])) : { name = k, value = local.runner_environment[name][k] }]
+      mountPoints = concat([{ sourceVolume = "runtime", containerPath = var.runtime_mount_path, readOnly = false }], p.ecs ? concat(local.shared_mounts, [local.socket_mount]) : [])
+      dependsOn   = p.ecs ? [{ containerName = "dind", condition = "HEALTHY" }] : []
+      # No ECS docker-init as PID 1: it would keep the task's starting environment (readable by the
+      # job in /proc/1/environ); the image's own PID 1 scrubs it (infra/images/runner).
+      linuxParameters   = { initProcessEnabled = false }
       memoryReservation = p.ecs ? p.memory - var.ec2_memory_headroom_mib - local.dind_memory_mib - local.log_router_memory_mib : null
       logConfiguration  = local.awslogs[name]
     }
@@ -127,17 +132,8 @@ locals {
     ))}]"
   }
 
-  scaling_resource_id = { for name, p in local.pool : name => "service/${var.clusters[p.cluster].name}/${aws_ecs_service.runner[name].name}" }
-
   task_arn_pattern = { for kind, c in var.clusters : kind => "${replace(c.arn, ":cluster/", ":task/")}/*" }
 
-  runner_schedules = {
-    for pair in setproduct(keys(var.pools), ["runners_out", "runners_in"]) : "${pair[0]}/${pair[1]}" => {
-      pool  = pair[0]
-      event = pair[1]
-      size  = pair[1] == "runners_out" ? var.pools[pair[0]].max_runners : var.pools[pair[0]].min_runners
-    }
-  }
 }
 
 resource "aws_cloudwatch_log_group" "runner" {
@@ -198,53 +194,50 @@ data "aws_iam_policy_document" "execution" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.runner[each.key].arn}:*"]
   }
-
-  dynamic "statement" {
-    for_each = [for arn in values(var.runner_secrets) : arn if strcontains(arn, ":secretsmanager:")]
-    content {
-      sid       = "ReadRunnerSecret${statement.key}"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [statement.value]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = [for arn in values(var.runner_secrets) : arn if strcontains(arn, ":ssm:")]
-    content {
-      sid       = "ReadRunnerParameter${statement.key}"
-      actions   = ["ssm:GetParameters"]
-      resources = [statement.value]
-    }
-  }
 }
 
-data "aws_iam_policy_document" "task" {
-  for_each = var.pools
-
-  statement {
-    # Job hooks set task scale-in protection through the ECS agent endpoint while a job runs.
-    sid       = "ProtectOwnTasksFromScaleIn"
-    actions   = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
-    resources = [local.task_arn_pattern[each.value.cluster]]
-  }
-
-  statement {
-    sid       = "MountRuntimeEfsThroughAccessPoint"
-    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-    resources = [var.runtime_file_systems[each.value.arch].file_system_arn]
-    condition {
-      test     = "StringEquals"
-      variable = "elasticfilesystem:AccessPointArn"
-      values   = [var.runtime_file_systems[each.value.arch].access_point_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = each.value.cluster == "ecs" ? [1] : []
-    content {
-      sid       = "LogRouterForwardsDindLogs"
-      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-      resources = ["${aws_cloudwatch_log_group.runner[each.key].arn}:*"]
+# The task role's policy as Terraform renders it (jsonencode, not aws_iam_policy_document), so that
+# the mocked-provider tests read the very document IAM gets.
+locals {
+  task_policy = {
+    for name, p in var.pools : name => {
+      Version = "2012-10-17"
+      Statement = concat(
+        [
+          {
+            # Job hooks set task scale-in protection through the ECS agent endpoint while a job runs.
+            Sid      = "ProtectOwnTasksFromScaleIn"
+            Effect   = "Allow"
+            Action   = ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"]
+            Resource = [local.task_arn_pattern[p.cluster]]
+          },
+          {
+            # The entrypoint reads its runner's JIT configuration once and deletes it (single use).
+            # Only the scaler's prefix; the SecureString is decrypted with the AWS managed key
+            # alias/aws/ssm, whose key policy allows it through SSM for principals of the account, so
+            # no kms statement is needed.
+            Sid      = "ReadAndDeleteOwnJitConfiguration"
+            Effect   = "Allow"
+            Action   = ["ssm:DeleteParameter", "ssm:GetParameter"]
+            Resource = [local.jit_parameter_arn_pattern]
+          },
+          {
+            Sid      = "MountRuntimeEfsThroughAccessPoint"
+            Effect   = "Allow"
+            Action   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+            Resource = [var.runtime_file_systems[p.arch].file_system_arn]
+            Condition = {
+              StringEquals = { "elasticfilesystem:AccessPointArn" = var.runtime_file_systems[p.arch].access_point_arn }
+            }
+          },
+        ],
+        p.cluster == "ecs" ? [{
+          Sid      = "LogRouterForwardsDindLogs"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+          Resource = ["${aws_cloudwatch_log_group.runner[name].arn}:*"]
+        }] : [],
+      )
     }
   }
 }
@@ -270,7 +263,7 @@ resource "aws_iam_role" "task" {
   for_each = var.pools
 
   name               = "${var.name_prefix}-${each.key}-task"
-  description        = "Task role of runner pool ${each.key}: scale-in protection and the runtime EFS only (jobs get cache credentials through OIDC)"
+  description        = "Task role of runner pool ${each.key}: scale-in protection, its JIT configuration and the runtime EFS only (jobs get cache credentials through OIDC)"
   assume_role_policy = data.aws_iam_policy_document.tasks_trust.json
   tags               = merge(var.tags, { Pool = each.key })
 }
@@ -280,10 +273,10 @@ resource "aws_iam_role_policy" "task" {
 
   name   = "task"
   role   = aws_iam_role.task[each.key].id
-  policy = data.aws_iam_policy_document.task[each.key].json
+  policy = jsonencode(local.task_policy[each.key])
 }
 
-# --- Task definitions and services ------------------------------------------------------------------
+# --- Task definitions (tasks are started by the scaler with RunTask: no service) ------------------------------------------------------------------
 
 resource "aws_ecs_task_definition" "runner" {
   for_each = local.pool
@@ -297,6 +290,9 @@ resource "aws_ecs_task_definition" "runner" {
   execution_role_arn    = aws_iam_role.execution[each.key].arn
   task_role_arn         = aws_iam_role.task[each.key].arn
   container_definitions = local.container_definitions[each.key]
+  # A replaced revision stays ACTIVE: the scaler keeps starting runners with the revision in its POOLS
+  # (ECS refuses RunTask with an INACTIVE one) until stack 07 is applied with the new one.
+  skip_destroy = true
 
   dynamic "runtime_platform" {
     for_each = each.value.ecs ? [] : [1]
@@ -350,72 +346,4 @@ resource "aws_ecs_task_definition" "runner" {
   }
 
   tags = merge(var.tags, { Pool = each.key })
-}
-
-resource "aws_ecs_service" "runner" {
-  for_each = local.pool
-
-  name                    = each.value.family
-  cluster                 = var.clusters[each.value.cluster].arn
-  task_definition         = aws_ecs_task_definition.runner[each.key].arn
-  desired_count           = each.value.min_runners
-  enable_ecs_managed_tags = true
-  propagate_tags          = "SERVICE"
-  platform_version        = each.value.ecs ? null : "LATEST"
-  # Busy runners are protected from scale-in (job hooks); replacing idle ones in place is fine.
-  deployment_minimum_healthy_percent = 0
-  deployment_maximum_percent         = 100
-
-  capacity_provider_strategy {
-    capacity_provider = each.value.ecs ? var.capacity_providers[each.key] : each.value.capacity
-    weight            = 1
-  }
-
-  network_configuration {
-    subnets          = var.subnet_ids
-    security_groups  = concat([aws_security_group.runner.id], var.security_group_ids)
-    assign_public_ip = false
-  }
-
-  tags = merge(var.tags, { Pool = each.key })
-
-  lifecycle {
-    ignore_changes = [desired_count] # moved by the office hours schedule
-  }
-}
-
-# --- Office hours: runners out after the agents in the morning, in before them in the evening -------
-
-resource "aws_appautoscaling_target" "runner" {
-  for_each = var.emulator_unsupported_off ? {} : local.pool
-
-  service_namespace  = "ecs"
-  scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = local.scaling_resource_id[each.key]
-  min_capacity       = each.value.min_runners
-  max_capacity       = each.value.max_runners
-  tags               = merge(var.tags, { Pool = each.key })
-
-  lifecycle {
-    ignore_changes = [min_capacity, max_capacity] # moved by the scheduled actions
-  }
-}
-
-resource "aws_appautoscaling_scheduled_action" "runner" {
-  for_each = local.runner_schedules
-
-  name               = "${each.value.pool}-${replace(each.value.event, "_", "-")}"
-  service_namespace  = "ecs"
-  scalable_dimension = "ecs:service:DesiredCount"
-  resource_id        = local.scaling_resource_id[each.value.pool]
-  schedule           = var.schedules[each.value.event].cron
-  timezone           = var.time_zone
-
-  scalable_target_action {
-    min_capacity = each.value.size
-    max_capacity = each.value.size
-  }
-
-  # AWS accepts a scheduled action only for a registered scalable target.
-  depends_on = [aws_appautoscaling_target.runner]
 }

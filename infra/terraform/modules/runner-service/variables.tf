@@ -1,16 +1,16 @@
 variable "name_prefix" {
-  description = "Prefix of every resource name (services, task families, roles, log groups), e.g. dazn-runners."
+  description = "Prefix of every resource name (task families, roles, log groups, security group), e.g. dazn-runners."
   type        = string
   default     = "dazn-runners"
 }
 
 variable "name" {
-  description = "Name of this group of services (e.g. ecs-runners, fargate-runners); names the security group."
+  description = "Name of this group of pools (e.g. ecs-runners, fargate-runners); names the security group."
   type        = string
 }
 
 variable "pools" {
-  description = "Pools to run, as normalised by the runner-pools module (pools, ecs_pools or fargate_pools output): one task definition, service and schedule each."
+  description = "Pools to run, as normalised by the runner-pools module (pools, ecs_pools or fargate_pools output): one task definition, task role and execution role each."
   type = map(object({
     cluster           = string
     arch              = string
@@ -19,7 +19,6 @@ variable "pools" {
     memory            = number
     runner_group      = string
     labels            = list(string)
-    min_runners       = number
     max_runners       = number
     runtime_sync_push = bool
   }))
@@ -41,9 +40,14 @@ variable "clusters" {
 }
 
 variable "capacity_providers" {
-  description = "Capacity provider name per ecs pool (the ecs-ec2-capacity module's capacity_providers output). Fargate pools use FARGATE or FARGATE_SPOT from the pool."
+  description = "Capacity provider name per ecs pool (the ecs-ec2-capacity module's capacity_providers output); published in the pool's capacity provider strategy. Fargate pools use FARGATE or FARGATE_SPOT from the pool."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.cluster != "ecs" || contains(keys(var.capacity_providers), k)])
+    error_message = "capacity_providers: every ecs pool needs its capacity provider (ecs-ec2-capacity module's capacity_providers output), so that its tasks make managed scaling add agents."
+  }
 }
 
 variable "images" {
@@ -103,16 +107,6 @@ variable "github_url" {
 variable "github_organization" {
   description = "Organisation the runners register into."
   type        = string
-}
-
-variable "runner_secrets" {
-  description = "Secrets of the runner container: environment name => ARN of a Secrets Manager secret or SSM parameter (e.g. { RUNNER_TOKEN = arn } or { RUNNER_JIT_CONFIG = arn }, the names infra/images/runner reads). ECS injects them; they never appear in the task definition or on a command line."
-  type        = map(string)
-
-  validation {
-    condition     = length(var.runner_secrets) > 0 && alltrue([for arn in values(var.runner_secrets) : can(regex("^arn:aws[a-z-]*:(secretsmanager|ssm):", arn))])
-    error_message = "runner_secrets: at least one entry, each a Secrets Manager secret ARN or SSM parameter ARN."
-  }
 }
 
 variable "runner_environment" {
@@ -229,29 +223,10 @@ variable "job_hooks" {
   default = {}
 }
 
-variable "schedules" {
-  description = "Office hours events from the runner-pools module (schedules output); runners use runners_out and runners_in (cron)."
-  type = map(object({
-    cron       = string
-    local_time = string
-  }))
-}
-
-variable "time_zone" {
-  description = "IANA time zone of the schedules."
-  type        = string
-}
-
 variable "log_retention_days" {
   description = "Retention of the runner log groups."
   type        = number
   default     = 30
-}
-
-variable "emulator_unsupported_off" {
-  description = "TESTS ONLY: true switches off what the local AWS emulator (moto) cannot do: the services' application auto scaling targets (moto lacks the tagging API the provider reads them with). Never true in a real account."
-  type        = bool
-  default     = false
 }
 
 variable "tags" {
@@ -264,4 +239,15 @@ variable "dind_security_options" {
   description = "dockerSecurityOptions of the dind container. Default no-new-privileges: dockerd and its children cannot gain privileges through setuid binaries (infra/images/README.md)."
   type        = list(string)
   default     = ["no-new-privileges"]
+}
+
+variable "jit_parameter_prefix" {
+  description = "SSM path under which the scaler writes each runner's JIT configuration (JIT_PARAMETER_PREFIX of scaler/INTERFACE.md); the task role may read and delete parameters under it, nothing else of SSM."
+  type        = string
+  default     = "/dazn-runners/jit"
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9_.-]+)+$", var.jit_parameter_prefix))
+    error_message = "jit_parameter_prefix must be an absolute SSM path without a trailing slash, e.g. /dazn-runners/jit."
+  }
 }

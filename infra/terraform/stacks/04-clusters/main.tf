@@ -29,12 +29,10 @@ data "aws_vpc" "runners" {
 module "pools" {
   source = "../../modules/runner-pools"
 
-  pools               = var.pools
-  time_zone           = var.time_zone
-  office_hours_start  = var.office_hours_start
-  office_hours_end    = var.office_hours_end
-  agents_lead_minutes = var.agents_lead_minutes
-  agents_lag_minutes  = var.agents_lag_minutes
+  pools              = var.pools
+  time_zone          = var.time_zone
+  office_hours_start = var.office_hours_start
+  office_hours_end   = var.office_hours_end
 }
 
 module "fargate" {
@@ -66,8 +64,6 @@ module "ecs" {
   force_delete_agents     = var.force_destroy
   cluster_name            = "${var.name_prefix}-ecs"
   pools                   = module.pools.ecs_pools
-  schedules               = module.pools.schedules
-  time_zone               = module.pools.time_zone
   vpc_id                  = local.vpc_id
   subnet_ids              = local.subnet_ids
   ami_ids                 = var.ami_ids
@@ -84,7 +80,7 @@ module "outputs" {
   values = {
     ecs_pools     = module.pools.ecs_pools
     fargate_pools = module.pools.fargate_pools
-    schedules     = module.pools.schedules
+    office_hours  = module.pools.office_hours
     time_zone     = module.pools.time_zone
     clusters = {
       ecs     = { name = module.ecs.cluster_name, arn = module.ecs.cluster_arn }

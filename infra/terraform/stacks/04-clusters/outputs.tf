@@ -3,9 +3,9 @@ output "pools" {
   value       = module.pools.pools
 }
 
-output "schedules" {
-  description = "Office hours events and their local times."
-  value       = { for k, s in module.pools.schedules : k => s.local_time }
+output "office_hours" {
+  description = "The office hours (the pools' warm.office_hours apply in them) and their time zone."
+  value       = "${module.pools.office_hours} ${module.pools.time_zone}"
 }
 
 output "capacity_providers" {

@@ -1,36 +1,24 @@
 variable "pools" {
-  description = "The runner pools map (one entry per pool); null = the spec's seven pools. Type, defaults and validation: modules/runner-pools (variable pools). Stacks 05 and 06 read the result from this stack."
+  description = "The runner pools map (one entry per pool); null = the spec's seven pools. Type, defaults and validation: modules/runner-pools (variable pools). Stacks 05, 06 and 07 read the result from this stack."
   type        = any
   default     = null
 }
 
 variable "time_zone" {
-  description = "IANA time zone of the office hours schedule; null = Europe/Berlin."
+  description = "IANA time zone of the office hours; null = Europe/Berlin."
   type        = string
   default     = null
 }
 
 variable "office_hours_start" {
-  description = "HH:MM at which the runners scale out, Monday to Friday; null = 08:00."
+  description = "HH:MM at which office hours start, Monday to Friday (the pools' warm.office_hours apply); null = 08:00."
   type        = string
   default     = null
 }
 
 variable "office_hours_end" {
-  description = "HH:MM at which the runners scale in, Monday to Friday; null = 19:00."
+  description = "HH:MM at which office hours end, Monday to Friday (warm.other_hours apply until the next start); null = 19:00."
   type        = string
-  default     = null
-}
-
-variable "agents_lead_minutes" {
-  description = "Minutes the agents scale out before the runners; null = 15."
-  type        = number
-  default     = null
-}
-
-variable "agents_lag_minutes" {
-  description = "Minutes the agents scale in after the runners; null = 15."
-  type        = number
   default     = null
 }
 

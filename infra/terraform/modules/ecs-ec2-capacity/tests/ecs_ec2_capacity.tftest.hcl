@@ -34,9 +34,7 @@ variables {
 run "four_pools_give_four_agent_groups_and_capacity_providers" {
   command = apply
   variables {
-    pools     = run.pools.ecs_pools
-    schedules = run.pools.schedules
-    time_zone = run.pools.time_zone
+    pools = run.pools.ecs_pools
   }
 
   assert {
@@ -73,32 +71,41 @@ run "four_pools_give_four_agent_groups_and_capacity_providers" {
   }
 }
 
-run "agents_scale_out_before_and_in_after_the_runners_on_weekdays" {
+run "agents_follow_the_tasks_through_managed_scaling" {
   command = plan
   variables {
-    pools     = run.pools.ecs_pools
-    schedules = run.pools.schedules
-    time_zone = run.pools.time_zone
+    pools = run.pools.ecs_pools
   }
 
   assert {
-    condition     = length(aws_autoscaling_schedule.agent) == 8
-    error_message = "Two schedules (out, in) per ECS pool."
+    condition = alltrue([for cp in aws_ecs_capacity_provider.agent :
+      one(one(cp.auto_scaling_group_provider).managed_scaling).status == "ENABLED"
+      && one(one(cp.auto_scaling_group_provider).managed_scaling).target_capacity == 100
+    ])
+    error_message = "Every capacity provider scales its agents (managed scaling, target capacity 100 %)."
   }
   assert {
-    condition = (aws_autoscaling_schedule.agent["ecs-x64-spot/agents_out"].recurrence == "45 7 * * 1-5"
-    && aws_autoscaling_schedule.agent["ecs-x64-spot/agents_in"].recurrence == "15 19 * * 1-5")
-    error_message = "Agents out at 07:45 (before runners at 08:00), in at 19:15 (after runners at 19:00), Monday to Friday."
+    condition     = alltrue([for g in aws_autoscaling_group.agent : g.min_size == 0 && g.desired_capacity == 0 && g.max_size > g.min_size])
+    error_message = "Agent groups start empty and may grow: min 0, never pinned to max (managed scaling could not act)."
   }
   assert {
-    condition = (aws_autoscaling_schedule.agent["ecs-x64-spot/agents_out"].desired_capacity == 15
-    && aws_autoscaling_schedule.agent["ecs-x64-spot/agents_in"].desired_capacity == 3)
-    error_message = "30 runners / 2 per agent = 15 agents in office hours; 6 / 2 = 3 outside."
+    condition     = aws_autoscaling_group.agent["ecs-x64-spot"].max_size == 15 && aws_autoscaling_group.agent["ecs-arm64-ondemand"].max_size == 5
+    error_message = "At most ceil(max_runners / tasks per agent) agents: 30 / 2 = 15, 10 / 2 = 5."
   }
   assert {
-    condition     = alltrue([for s in aws_autoscaling_schedule.agent : s.time_zone == "Europe/Berlin"])
-    error_message = "Schedules use the configured time zone."
+    condition = alltrue([for k, g in aws_autoscaling_group.agent : g.protect_from_scale_in
+    && one(aws_ecs_capacity_provider.agent[k].auto_scaling_group_provider).managed_termination_protection == "ENABLED"])
+    error_message = "Agents are scale-in protected and the capacity provider releases only those without tasks."
   }
+}
+
+run "rejects_a_target_capacity_above_100" {
+  command = plan
+  variables {
+    pools           = run.pools.ecs_pools
+    target_capacity = 120
+  }
+  expect_failures = [var.target_capacity]
 }
 
 run "rejects_a_reserved_name_prefix" {
@@ -106,8 +113,6 @@ run "rejects_a_reserved_name_prefix" {
   variables {
     name_prefix = "ecs-runners"
     pools       = run.pools.ecs_pools
-    schedules   = run.pools.schedules
-    time_zone   = run.pools.time_zone
   }
   expect_failures = [var.name_prefix]
 }

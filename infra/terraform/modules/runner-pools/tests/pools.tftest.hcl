@@ -1,4 +1,4 @@
-# The pool map: defaults, derived values, the schedule's order, and every validation message.
+# The pool map: defaults, derived values, the office hours, and every validation message.
 
 run "default_map_holds_the_seven_pools_of_the_spec" {
   command = plan
@@ -15,8 +15,8 @@ run "default_map_holds_the_seven_pools_of_the_spec" {
     error_message = "The default pools must be the spec's seven (cluster/arch/capacity)."
   }
   assert {
-    condition     = output.totals.max_runners == 100 && output.totals.min_runners == 20
-    error_message = "Default totals must be 100 runners in office hours and 20 outside."
+    condition     = output.totals.max_runners == 100 && output.totals.warm_office_hours == 20 && output.totals.warm_other_hours == 0
+    error_message = "Default totals must be 100 runners at most, 20 kept warm in office hours and none outside."
   }
   assert {
     condition     = output.pools["ecs-x64-spot"].instance_type == "t3.2xlarge" && output.pools["ecs-arm64-ondemand"].instance_type == "t4g.2xlarge" && output.pools["fargate-arm64"].instance_type == null
@@ -27,8 +27,8 @@ run "default_map_holds_the_seven_pools_of_the_spec" {
     error_message = "Runner tasks default to 4 vCPU and 16 GiB."
   }
   assert {
-    condition     = output.pools["ecs-x64-spot"].max_agents == 15 && output.pools["ecs-x64-spot"].min_agents == 3 && output.pools["fargate-x64-spot"].max_agents == 0
-    error_message = "Agents per period = ceil(runners / 2 tasks per instance), ecs pools only."
+    condition     = output.pools["ecs-x64-spot"].max_agents == 15 && output.pools["fargate-x64-spot"].max_agents == 0
+    error_message = "Agents at most = ceil(max_runners / 2 tasks per instance), ecs pools only."
   }
   assert {
     condition     = output.pools["ecs-arm64-spot"].runner_group == "ecs" && output.pools["fargate-arm64"].runner_group == "fargate"
@@ -38,36 +38,36 @@ run "default_map_holds_the_seven_pools_of_the_spec" {
     condition     = output.pools["fargate-x64-spot"].labels == tolist(["fargate-x64-spot", "x86_64", "fargate-spot", "fargate"])
     error_message = "Labels name pool, architecture, capacity and cluster."
   }
+  assert {
+    condition     = output.pools["ecs-arm64-spot"].github_labels == tolist(["self-hosted", "linux", "ARM64", "ecs-arm64-spot", "arm64", "spot", "ecs"]) && output.pools["fargate-x64-spot"].github_labels[2] == "X64"
+    error_message = "GitHub labels start with self-hosted, linux and GitHub's architecture name."
+  }
+  assert {
+    condition = ({ for k, p in output.pools : k => p.fallback_pool if p.fallback_pool != null } == {
+      ecs-x64-spot     = "ecs-x64-ondemand"
+      ecs-arm64-spot   = "ecs-arm64-ondemand"
+      fargate-x64-spot = "fargate-x64-ondemand"
+    })
+    error_message = "Spot pools fall back to the on-demand pool of their cluster and architecture; the others have no fallback."
+  }
+  assert {
+    condition     = output.office_hours == "Mon-Fri 08:00-19:00" && output.time_zone == "Europe/Berlin"
+    error_message = "Office hours are rendered as the scaler reads them."
+  }
 }
 
-run "schedule_scales_agents_out_before_runners_and_in_after_them" {
+run "office_hours_follow_the_variables" {
   command = plan
 
   variables {
-    time_zone           = "America/New_York"
-    office_hours_start  = "07:30"
-    office_hours_end    = "18:00"
-    agents_lead_minutes = 40
-    agents_lag_minutes  = 20
+    time_zone          = "America/New_York"
+    office_hours_start = "07:30"
+    office_hours_end   = "18:00"
   }
 
   assert {
-    condition = (output.schedules.agents_out.minute_of_day < output.schedules.runners_out.minute_of_day
-      && output.schedules.runners_out.minute_of_day < output.schedules.runners_in.minute_of_day
-    && output.schedules.runners_in.minute_of_day < output.schedules.agents_in.minute_of_day)
-    error_message = "Order must be: agents out, runners out, runners in, agents in."
-  }
-  assert {
-    condition     = output.schedules.agents_out.local_time == "06:50" && output.schedules.agents_in.local_time == "18:20"
-    error_message = "Agents move by the configured offsets around office hours."
-  }
-  assert {
-    condition     = output.schedules.runners_out.cron == "cron(30 7 ? * MON-FRI *)" && output.schedules.agents_out.asg_recurrence == "50 6 * * 1-5"
-    error_message = "Schedules run Monday to Friday in both cron dialects."
-  }
-  assert {
-    condition     = output.time_zone == "America/New_York"
-    error_message = "The time zone is passed through."
+    condition     = output.office_hours == "Mon-Fri 07:30-18:00" && output.time_zone == "America/New_York"
+    error_message = "OFFICE_HOURS and the time zone follow the variables."
   }
 }
 
@@ -81,7 +81,7 @@ run "adding_a_pool_is_adding_an_entry" {
   }
 
   assert {
-    condition     = output.pools["big-arm"].max_agents == 3 && output.pools["big-arm"].min_agents == 0 && contains(output.pools["big-arm"].labels, "big")
+    condition     = output.pools["big-arm"].max_agents == 3 && output.pools["big-arm"].warm == { office_hours = 0, other_hours = 0 } && contains(output.pools["big-arm"].labels, "big")
     error_message = "A new entry gets its agents and labels."
   }
 }
@@ -126,12 +126,54 @@ run "rejects_memory_outside_fargate_sizes" {
   expect_failures = [var.pools]
 }
 
-run "rejects_min_above_max" {
+run "rejects_a_warm_minimum_above_the_maximum" {
   command = plan
   variables {
-    pools = { p1 = { cluster = "ecs", arch = "x86_64", capacity = "on-demand", min_runners = 5, max_runners = 2 } }
+    pools = { p1 = { cluster = "ecs", arch = "x86_64", capacity = "on-demand", warm = { other_hours = 5 }, max_runners = 2 } }
   }
   expect_failures = [var.pools]
+}
+
+run "rejects_a_fallback_pool_that_does_not_exist" {
+  command = plan
+  variables {
+    pools = { p1 = { cluster = "ecs", arch = "x86_64", capacity = "spot", max_runners = 2, fallback_pool = "p2" } }
+  }
+  expect_failures = [var.pools]
+}
+
+run "rejects_a_fallback_pool_of_another_architecture" {
+  command = plan
+  variables {
+    pools = {
+      p1 = { cluster = "ecs", arch = "x86_64", capacity = "spot", max_runners = 2, fallback_pool = "p2" }
+      p2 = { cluster = "ecs", arch = "arm64", capacity = "on-demand", max_runners = 2 }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "accepts_a_fallback_pool_of_the_same_architecture_in_another_cluster" {
+  command = plan
+  variables {
+    pools = {
+      p1 = { cluster = "ecs", arch = "x86_64", capacity = "spot", max_runners = 2, fallback_pool = "p2" }
+      p2 = { cluster = "fargate", arch = "x86_64", capacity = "FARGATE", max_runners = 2 }
+    }
+  }
+  assert {
+    condition     = output.pools.p1.fallback_pool == "p2"
+    error_message = "A fallback of the same architecture is kept."
+  }
+}
+
+run "rejects_office_hours_that_end_before_they_start" {
+  command = plan
+  variables {
+    office_hours_start = "18:00"
+    office_hours_end   = "08:00"
+  }
+  expect_failures = [var.office_hours_end]
 }
 
 run "rejects_a_bad_pool_name" {

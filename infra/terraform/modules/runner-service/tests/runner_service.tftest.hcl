@@ -5,6 +5,9 @@ mock_provider "aws" {
   mock_data "aws_region" {
     defaults = { name = "eu-central-1" }
   }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:eu-central-1:123456789012:log-group:/runners" }
   }
@@ -46,24 +49,21 @@ variables {
     arm64  = { file_system_id = "fs-arm", file_system_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-arm", access_point_id = "fsap-arm", access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm" }
   }
   github_organization = "dazn"
-  runner_secrets      = { RUNNER_TOKEN = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:runner-abc" }
 }
 
-run "seven_pools_give_seven_services_with_their_capacity_and_architecture" {
+run "seven_pools_give_seven_task_definitions_with_their_capacity_and_architecture" {
   command = apply
   variables {
-    pools     = run.pools.pools
-    schedules = run.pools.schedules
-    time_zone = run.pools.time_zone
+    pools = run.pools.pools
   }
 
   assert {
-    condition     = length(aws_ecs_service.runner) == 7 && length(aws_ecs_task_definition.runner) == 7
-    error_message = "One service and task definition per pool."
+    condition     = length(aws_ecs_task_definition.runner) == 7 && length(aws_iam_role.task) == 7
+    error_message = "One task definition and task role per pool."
   }
   assert {
     condition = {
-      for k, s in aws_ecs_service.runner : k => one(s.capacity_provider_strategy).capacity_provider
+      for k, p in output.pools : k => one(p.capacity_provider_strategy).capacity_provider
       } == {
       ecs-x64-spot         = "dazn-runners-ecs-x64-spot"
       ecs-x64-ondemand     = "dazn-runners-ecs-x64-ondemand"
@@ -76,8 +76,8 @@ run "seven_pools_give_seven_services_with_their_capacity_and_architecture" {
     error_message = "ECS pools use their agents' capacity provider; Fargate pools FARGATE or FARGATE_SPOT."
   }
   assert {
-    condition     = aws_ecs_service.runner["ecs-arm64-spot"].cluster == var.clusters.ecs.arn && aws_ecs_service.runner["fargate-arm64"].cluster == var.clusters.fargate.arn
-    error_message = "Services run in the cluster of their pool's kind."
+    condition     = output.pools["ecs-arm64-spot"].cluster_arn == var.clusters.ecs.arn && output.pools["fargate-arm64"].cluster_arn == var.clusters.fargate.arn
+    error_message = "Pools run in the cluster of their kind."
   }
   assert {
     condition = (one(aws_ecs_task_definition.runner["fargate-arm64"].runtime_platform).cpu_architecture == "ARM64"
@@ -108,9 +108,7 @@ run "seven_pools_give_seven_services_with_their_capacity_and_architecture" {
 run "dind_is_unprivileged_with_named_capabilities_and_shares_the_runner_paths" {
   command = plan
   variables {
-    pools     = run.pools.ecs_pools
-    schedules = run.pools.schedules
-    time_zone = run.pools.time_zone
+    pools = run.pools.ecs_pools
   }
 
   assert {
@@ -147,58 +145,92 @@ run "dind_is_unprivileged_with_named_capabilities_and_shares_the_runner_paths" {
   }
 }
 
-run "runners_scale_out_after_agents_and_in_before_them" {
-  command = plan
+run "tasks_are_started_by_the_scaler_only_and_read_their_jit_configuration" {
+  command = apply
   variables {
-    pools     = run.pools.pools
-    schedules = run.pools.schedules
-    time_zone = run.pools.time_zone
+    pools = run.pools.pools
   }
 
+  # The module has no aws_ecs_service (or auto scaling of one) at all: referring to one would not
+  # even validate. What remains to check is what the scaler's RunTask relies on.
   assert {
-    condition     = length(aws_appautoscaling_scheduled_action.runner) == 14
-    error_message = "Two scheduled actions per pool."
+    condition     = alltrue([for td in aws_ecs_task_definition.runner : jsondecode(td.container_definitions)[0].name == "runner"])
+    error_message = "The container the scaler overrides is named runner and comes first."
   }
   assert {
-    condition = (aws_appautoscaling_scheduled_action.runner["fargate-x64-spot/runners_out"].schedule == "cron(0 8 ? * MON-FRI *)"
-    && aws_appautoscaling_scheduled_action.runner["fargate-x64-spot/runners_in"].schedule == "cron(0 19 ? * MON-FRI *)")
-    error_message = "Runners out at 08:00 (after agents at 07:45), in at 19:00 (before agents at 19:15), Monday to Friday."
+    condition     = alltrue([for td in aws_ecs_task_definition.runner : td.skip_destroy])
+    error_message = "A replaced revision stays ACTIVE until the scaler's POOLS names the new one (RunTask refuses INACTIVE revisions)."
   }
   assert {
-    condition = (one(aws_appautoscaling_scheduled_action.runner["ecs-x64-spot/runners_out"].scalable_target_action).max_capacity == "30"
-    && one(aws_appautoscaling_scheduled_action.runner["ecs-x64-spot/runners_in"].scalable_target_action).max_capacity == "6")
-    error_message = "Office hours size is max_runners, outside min_runners."
+    condition     = alltrue([for td in aws_ecs_task_definition.runner : alltrue([for c in jsondecode(td.container_definitions) : length(try(c.secrets, [])) == 0])])
+    error_message = "No container gets a secret from ECS (no RUNNER_TOKEN): the runner's one JIT configuration comes from SSM."
   }
   assert {
-    condition     = sum([for k, a in aws_appautoscaling_scheduled_action.runner : tonumber(one(a.scalable_target_action).max_capacity) if endswith(k, "/runners_out")]) == 100 && sum([for k, a in aws_appautoscaling_scheduled_action.runner : tonumber(one(a.scalable_target_action).max_capacity) if endswith(k, "/runners_in")]) == 20
-    error_message = "100 runners in office hours, 20 outside."
+    condition = alltrue([for td in aws_ecs_task_definition.runner : !anytrue([for e in jsondecode(td.container_definitions)[0].environment :
+    contains(["RUNNER_TOKEN", "RUNNER_JIT_CONFIG", "RUNNER_JIT_PARAMETER", "RUNNER_NAME"], e.name)])])
+    error_message = "The task definition carries no registration secret and no per-runner name (RunTask overrides set those)."
   }
   assert {
-    condition     = aws_appautoscaling_target.runner["fargate-arm64"].resource_id == "service/runners-fargate/dazn-runners-fargate-arm64" && alltrue([for a in aws_appautoscaling_scheduled_action.runner : a.timezone == "Europe/Berlin"])
-    error_message = "Scaling targets name the service in its cluster; schedules use the time zone."
+    condition     = alltrue([for td in aws_ecs_task_definition.runner : jsondecode(td.container_definitions)[0].linuxParameters.initProcessEnabled == false])
+    error_message = "The runner container has no ECS docker-init as PID 1 (it would keep the task environment)."
+  }
+  assert {
+    condition = alltrue([for k, r in aws_iam_role_policy.task : [for st in jsondecode(r.policy).Statement : st if anytrue([for a in st.Action : startswith(a, "ssm:")])] == [{
+      Sid      = "ReadAndDeleteOwnJitConfiguration"
+      Effect   = "Allow"
+      Action   = ["ssm:DeleteParameter", "ssm:GetParameter"]
+      Resource = ["arn:aws:ssm:eu-central-1:123456789012:parameter/dazn-runners/jit/*"]
+    }]])
+    error_message = "The task role's only SSM rights: get and delete parameters under the JIT prefix."
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role_policy.task : !anytrue([for st in jsondecode(r.policy).Statement : anytrue([for a in st.Action : strcontains(a, "*") || startswith(a, "kms:") || startswith(a, "secretsmanager:")])])])
+    error_message = "No wildcard action, no KMS or Secrets Manager right for the task role."
+  }
+  assert {
+    condition     = alltrue([for k, p in output.pools : p.container_name == "runner" && p.launch_type == null && p.network.assign_public_ip == false && contains(p.network.security_groups, aws_security_group.runner.id) && p.task_definition_arn == aws_ecs_task_definition.runner[k].arn])
+    error_message = "Each pool publishes its task definition, container name, strategy and awsvpc network for RunTask."
+  }
+  assert {
+    condition     = output.pools["ecs-x64-spot"].task_role_arn == aws_iam_role.task["ecs-x64-spot"].arn && output.pools["ecs-x64-spot"].execution_role_arn == aws_iam_role.execution["ecs-x64-spot"].arn
+    error_message = "Each pool publishes the roles the scaler must pass."
   }
 }
 
-run "emulator_switch_turns_off_only_the_scaling_targets" {
-  command = plan
+run "the_jit_prefix_is_a_variable" {
+  command = apply
   variables {
-    pools                    = run.pools.fargate_pools
-    schedules                = run.pools.schedules
-    time_zone                = run.pools.time_zone
-    emulator_unsupported_off = true
+    pools                = run.pools.fargate_pools
+    jit_parameter_prefix = "/other/jit"
   }
   assert {
-    condition     = length(aws_appautoscaling_target.runner) == 0 && length(aws_appautoscaling_scheduled_action.runner) == 6 && length(aws_ecs_service.runner) == 3
-    error_message = "Only the auto scaling targets are switched off."
+    condition     = strcontains(aws_iam_role_policy.task["fargate-arm64"].policy, "parameter/other/jit/*") && !strcontains(aws_iam_role_policy.task["fargate-arm64"].policy, "dazn-runners/jit")
+    error_message = "The task role follows jit_parameter_prefix."
   }
+}
+
+run "rejects_a_jit_prefix_with_a_trailing_slash" {
+  command = plan
+  variables {
+    pools                = run.pools.fargate_pools
+    jit_parameter_prefix = "/dazn-runners/jit/"
+  }
+  expect_failures = [var.jit_parameter_prefix]
+}
+
+run "rejects_an_ecs_pool_without_its_capacity_provider" {
+  command = plan
+  variables {
+    pools              = run.pools.ecs_pools
+    capacity_providers = { ecs-x64-spot = "dazn-runners-ecs-x64-spot" }
+  }
+  expect_failures = [var.capacity_providers]
 }
 
 run "rejects_a_stop_timeout_that_cannot_hold_the_push" {
   command = plan
   variables {
     pools        = run.pools.fargate_pools
-    schedules    = run.pools.schedules
-    time_zone    = run.pools.time_zone
     stop_timeout = 60
   }
   expect_failures = [var.stop_timeout]
@@ -208,8 +240,6 @@ run "rejects_an_unexplained_or_blanket_capability" {
   command = plan
   variables {
     pools                   = run.pools.ecs_pools
-    schedules               = run.pools.schedules
-    time_zone               = run.pools.time_zone
     dind_extra_capabilities = { ALL = "everything" }
   }
   expect_failures = [var.dind_extra_capabilities]
