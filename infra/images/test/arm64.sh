@@ -189,7 +189,7 @@ builds_ok=true
 wait "$dind_build" || builds_ok=false
 wait "$runner_build" || builds_ok=false
 $builds_ok || exit 1
-$docker create --name dazn-arm64-client dazn-test/dind-arm64:test >/dev/null
+$docker create --platform linux/arm64 --name dazn-arm64-client dazn-test/dind-arm64:test >/dev/null
 $docker cp dazn-arm64-client:/usr/bin/docker "$tmp/docker-arm64"
 $docker rm dazn-arm64-client >/dev/null
 LOCAL_DOCKER_CLIENT=$tmp/docker-arm64 LOCAL_NODE=$arm64_node build runner dazn-test/runner-arm64:ecs \
