@@ -26,9 +26,8 @@ export interface GitHubOptions {
   requestTimeoutMs: number;
   /** Retries of 5xx and network errors (the retry plugin) per request. */
   retries: number;
-  /** Rate-limit waits longer than what is left until this instant are not waited for (ms epoch). */
+  /** Rate-limit waits longer than what is left until this instant are not waited for (monotonic ms, performance.now). */
   deadline: () => number;
-  now?: () => number;
 }
 
 const ScalerOctokit = Octokit.plugin(retry, throttling);
@@ -47,7 +46,6 @@ const statusOf = (error: unknown): number | undefined => (error as HttpError | n
 const writeGroup = new Bottleneck.Group({ maxConcurrent: 10, minTime: 50 });
 
 export function createGitHub(options: GitHubOptions): GitHubPort {
-  const now = options.now ?? Date.now;
   let requests = 0;
   const groups = new Map<string, number>();
 
@@ -60,7 +58,7 @@ export function createGitHub(options: GitHubOptions): GitHubPort {
   const limitHandler =
     (kind: string) =>
     (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
-      const fits = now() + retryAfter * 1000 < options.deadline();
+      const fits = performance.now() + retryAfter * 1000 < options.deadline();
       options.log.warn(`GitHub ${kind} rate limit`, {
         method: request.method,
         url: request.url,

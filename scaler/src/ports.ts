@@ -135,12 +135,19 @@ export interface StatePort {
   setCursor(name: string, value: number): Promise<void>;
 }
 
+/**
+ * now(): wall-clock ms since the epoch, for what GitHub and the office hours mean by time (ages,
+ * leases, idle since). elapsed(): monotonic ms, for budgets and deadlines of one invocation, which must
+ * not move when the wall clock is set or, in the simulated day, runs fast.
+ */
 export interface Clock {
   now(): number;
+  elapsed(): number;
   sleep(ms: number): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

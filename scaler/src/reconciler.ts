@@ -8,7 +8,8 @@
  *  4. per pool, idle runners beyond the warm minimum (office hours in TIME_ZONE) and idle longer than
  *     RUNNER_IDLE_TIMEOUT_SECONDS are removed: registration DELETE first (GitHub answers 422 while the
  *     runner is busy, then it stays), StopTask only after; missing warm runners are started.
- * A busy runner is never stopped. Every step is bounded by the invocation's deadline.
+ * A busy runner is never stopped. Every step is bounded by the invocation's deadline (monotonic ms,
+ * Clock.elapsed).
  */
 import { JOB_LEASE_MS, parseWorkflowJob, processJobEvent } from './jobs';
 import { isOurs } from './names';
@@ -53,7 +54,7 @@ export async function reconcile(deps: Deps, deadline: number): Promise<Reconcile
     errors: [],
   };
   const step = async (name: string, work: () => Promise<void>): Promise<void> => {
-    if (deps.clock.now() >= deadline) {
+    if (deps.clock.elapsed() >= deadline) {
       report.errors.push(`${name}: no time left`);
       return;
     }
@@ -82,7 +83,7 @@ async function recoverDeliveries(deps: Deps, deadline: number, report: Reconcile
     if (delivery.event !== 'workflow_job' || delivery.action !== 'queued' || seen.has(delivery.guid)) continue;
     seen.add(delivery.guid);
     if (await state.hasDelivery(delivery.guid)) continue;
-    if (clock.now() >= deadline) return; // cursor not moved: the rest is scanned next time
+    if (clock.elapsed() >= deadline) return; // cursor not moved: the rest is scanned next time
     const job = parseWorkflowJob(await github.deliveryPayload(delivery.id));
     if (!job) {
       await state.claimDelivery(delivery.guid);
@@ -108,7 +109,7 @@ async function servePendingJobs(deps: Deps, deadline: number, report: ReconcileR
   const counts = await state.counts();
   for (const job of jobs) {
     if (job.status === 'served' || (job.status === 'starting' && job.leaseUntil > now)) continue;
-    if (clock.now() >= deadline) return;
+    if (clock.elapsed() >= deadline) return;
     const pool = config.pools.find((p) => p.name === job.pool);
     if (!pool || now - job.createdAt > JOB_MAX_AGE_MS) {
       await state.deleteJob(job.jobId);
@@ -180,7 +181,7 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
   const ready = new Map<string, RunnerRecord[]>(); // pool -> starting or idle runners
   const idle = new Map<string, { record: RunnerRecord; reg: GitHubRunner }[]>();
   for (const record of records) {
-    if (clock.now() >= deadline) return;
+    if (clock.elapsed() >= deadline) return;
     const reg = regByName.get(record.name);
     const age = now - record.createdAt;
     try {
@@ -230,7 +231,7 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
 
   // Registrations and tasks of this scaler without a record: left over from a crash between steps.
   for (const reg of registrations) {
-    if (recordNames.has(reg.name) || reg.busy || clock.now() >= deadline) continue;
+    if (recordNames.has(reg.name) || reg.busy || clock.elapsed() >= deadline) continue;
     try {
       if (await retire(null, reg.name, reg)) report.offlineDeleted++;
     } catch (error) {
@@ -249,7 +250,7 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
 
   const office = isOfficeHours(now, config.officeHours, config.timeZone);
   for (const pool of config.pools) {
-    if (clock.now() >= deadline) return;
+    if (clock.elapsed() >= deadline) return;
     const warm = office ? pool.warm.officeHours : pool.warm.otherHours;
     const readyCount = ready.get(pool.name)?.length ?? 0;
     const candidates = (idle.get(pool.name) ?? [])
@@ -257,7 +258,7 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
       .sort((a, b) => (a.record.idleSince ?? 0) - (b.record.idleSince ?? 0));
     let excess = readyCount - warm;
     for (const { record, reg } of candidates) {
-      if (excess <= 0 || clock.now() >= deadline) break;
+      if (excess <= 0 || clock.elapsed() >= deadline) break;
       try {
         if (await retire(record, record.name, reg)) {
           excess--;
@@ -268,7 +269,7 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
         report.errors.push(`idle ${record.name}: ${(error as Error).message}`);
       }
     }
-    for (let missing = warm - readyCount; missing > 0 && clock.now() < deadline; missing--) {
+    for (let missing = warm - readyCount; missing > 0 && clock.elapsed() < deadline; missing--) {
       const result = await startRunner(deps, pool, null, deadline);
       if (!result.started) {
         log.warn('warm runner not started', { pool: pool.name, reason: result.reason, detail: result.detail });

@@ -136,7 +136,7 @@ async function startInPool(deps: Deps, pool: PoolConfig, jobId: number | null, d
     }
     if (outcome.ok || outcome.kind === 'other') break;
     const wait = RUN_TASK_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-    if (attempt === RUN_TASK_ATTEMPTS || clock.now() + wait > deadline) break;
+    if (attempt === RUN_TASK_ATTEMPTS || clock.elapsed() + wait > deadline) break;
     log.warn('RunTask refused, retrying', { pool: pool.name, kind: outcome.kind, reason: outcome.reason, attempt });
     await clock.sleep(wait);
   }

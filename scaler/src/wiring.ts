@@ -33,7 +33,7 @@ const SECRETS_BOUND_MS = 4_000;
 export interface Instance {
   deps: Deps;
   webhookSecret: string;
-  /** The current invocation's deadline (ms epoch); GitHub rate-limit waits must end before it. */
+  /** The current invocation's deadline (monotonic ms, performance.now); GitHub rate-limit waits must end before it. */
   setDeadline(ms: number): void;
 }
 
@@ -57,7 +57,7 @@ export async function createInstance(kind: Kind, log: Logger = createLogger(unde
     SECRETS_BOUND_MS,
     'reading the secrets from Secrets Manager',
   );
-  let deadline = Date.now() + 10_000;
+  let deadline = performance.now() + 10_000;
   const github = createGitHub({
     baseUrl: config.githubApiUrl,
     org: config.org,

@@ -52101,7 +52101,7 @@ async function startInPool(deps, pool, jobId, deadline) {
         if (outcome.ok || outcome.kind === 'other')
             break;
         const wait = RUN_TASK_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-        if (attempt === RUN_TASK_ATTEMPTS || clock.now() + wait > deadline)
+        if (attempt === RUN_TASK_ATTEMPTS || clock.elapsed() + wait > deadline)
             break;
         log.warn('RunTask refused, retrying', { pool: pool.name, kind: outcome.kind, reason: outcome.reason, attempt });
         await clock.sleep(wait);
@@ -52314,7 +52314,8 @@ function isOfficeHours(instantMs, hours, zone) {
  *  4. per pool, idle runners beyond the warm minimum (office hours in TIME_ZONE) and idle longer than
  *     RUNNER_IDLE_TIMEOUT_SECONDS are removed: registration DELETE first (GitHub answers 422 while the
  *     runner is busy, then it stays), StopTask only after; missing warm runners are started.
- * A busy runner is never stopped. Every step is bounded by the invocation's deadline.
+ * A busy runner is never stopped. Every step is bounded by the invocation's deadline (monotonic ms,
+ * Clock.elapsed).
  */
 
 
@@ -52342,7 +52343,7 @@ async function reconcile(deps, deadline) {
         errors: [],
     };
     const step = async (name, work) => {
-        if (deps.clock.now() >= deadline) {
+        if (deps.clock.elapsed() >= deadline) {
             report.errors.push(`${name}: no time left`);
             return;
         }
@@ -52373,7 +52374,7 @@ async function recoverDeliveries(deps, deadline, report) {
         seen.add(delivery.guid);
         if (await state.hasDelivery(delivery.guid))
             continue;
-        if (clock.now() >= deadline)
+        if (clock.elapsed() >= deadline)
             return; // cursor not moved: the rest is scanned next time
         const job = parseWorkflowJob(await github.deliveryPayload(delivery.id));
         if (!job) {
@@ -52401,7 +52402,7 @@ async function servePendingJobs(deps, deadline, report) {
     for (const job of jobs) {
         if (job.status === 'served' || (job.status === 'starting' && job.leaseUntil > now))
             continue;
-        if (clock.now() >= deadline)
+        if (clock.elapsed() >= deadline)
             return;
         const pool = config.pools.find((p) => p.name === job.pool);
         if (!pool || now - job.createdAt > JOB_MAX_AGE_MS) {
@@ -52480,7 +52481,7 @@ async function manageRunners(deps, deadline, report) {
     const ready = new Map(); // pool -> starting or idle runners
     const idle = new Map();
     for (const record of records) {
-        if (clock.now() >= deadline)
+        if (clock.elapsed() >= deadline)
             return;
         const reg = regByName.get(record.name);
         const age = now - record.createdAt;
@@ -52534,7 +52535,7 @@ async function manageRunners(deps, deadline, report) {
     }
     // Registrations and tasks of this scaler without a record: left over from a crash between steps.
     for (const reg of registrations) {
-        if (recordNames.has(reg.name) || reg.busy || clock.now() >= deadline)
+        if (recordNames.has(reg.name) || reg.busy || clock.elapsed() >= deadline)
             continue;
         try {
             if (await retire(null, reg.name, reg))
@@ -52557,7 +52558,7 @@ async function manageRunners(deps, deadline, report) {
     }
     const office = isOfficeHours(now, config.officeHours, config.timeZone);
     for (const pool of config.pools) {
-        if (clock.now() >= deadline)
+        if (clock.elapsed() >= deadline)
             return;
         const warm = office ? pool.warm.officeHours : pool.warm.otherHours;
         const readyCount = ready.get(pool.name)?.length ?? 0;
@@ -52566,7 +52567,7 @@ async function manageRunners(deps, deadline, report) {
             .sort((a, b) => (a.record.idleSince ?? 0) - (b.record.idleSince ?? 0));
         let excess = readyCount - warm;
         for (const { record, reg } of candidates) {
-            if (excess <= 0 || clock.now() >= deadline)
+            if (excess <= 0 || clock.elapsed() >= deadline)
                 break;
             try {
                 if (await retire(record, record.name, reg)) {
@@ -52579,7 +52580,7 @@ async function manageRunners(deps, deadline, report) {
                 report.errors.push(`idle ${record.name}: ${error.message}`);
             }
         }
-        for (let missing = warm - readyCount; missing > 0 && clock.now() < deadline; missing--) {
+        for (let missing = warm - readyCount; missing > 0 && clock.elapsed() < deadline; missing--) {
             const result = await startRunner(deps, pool, null, deadline);
             if (!result.started) {
                 log.warn('warm runner not started', { pool: pool.name, reason: result.reason, detail: result.detail });
@@ -57547,7 +57548,6 @@ const statusOf = (error) => error?.status;
  */
 const writeGroup = new (light_default()).Group({ maxConcurrent: 10, minTime: 50 });
 function createGitHub(options) {
-    const now = options.now ?? Date.now;
     let requests = 0;
     const groups = new Map();
     const boundedFetch = (input, init) => {
@@ -57556,7 +57556,7 @@ function createGitHub(options) {
         return fetch(input, { ...init, signal });
     };
     const limitHandler = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const fits = now() + retryAfter * 1000 < options.deadline();
+        const fits = performance.now() + retryAfter * 1000 < options.deadline();
         options.log.warn(`GitHub ${kind} rate limit`, {
             method: request.method,
             url: request.url,
@@ -57732,6 +57732,7 @@ function createGitHub(options) {
 ;// CONCATENATED MODULE: ./src/ports.ts
 const systemClock = {
     now: () => Date.now(),
+    elapsed: () => performance.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
@@ -58113,7 +58114,7 @@ async function createInstance(kind, log = createLogger(undefined, { component: k
         readSecret(secrets, config.appKeySecretArn, 'GITHUB_APP_KEY_SECRET_ARN'),
         kind === 'webhook' ? readSecret(secrets, config.webhookSecretArn, 'WEBHOOK_SECRET_ARN') : Promise.resolve(''),
     ]), SECRETS_BOUND_MS, 'reading the secrets from Secrets Manager');
-    let deadline = Date.now() + 10_000;
+    let deadline = performance.now() + 10_000;
     const github = createGitHub({
         baseUrl: config.githubApiUrl,
         org: config.org,
@@ -58149,7 +58150,7 @@ const SAFETY_MS = 5_000;
 /** Budget without a Lambda context (tests), ms. */
 const DEFAULT_BUDGET_MS = 50_000;
 async function handler(_event, context) {
-    const startedAt = Date.now();
+    const startedAt = performance.now();
     const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MS;
     const deadline = startedAt + Math.max(remaining - SAFETY_MS, 1_000);
     let ready;

@@ -52166,7 +52166,7 @@ async function startInPool(deps, pool, jobId, deadline) {
         if (outcome.ok || outcome.kind === 'other')
             break;
         const wait = RUN_TASK_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-        if (attempt === RUN_TASK_ATTEMPTS || clock.now() + wait > deadline)
+        if (attempt === RUN_TASK_ATTEMPTS || clock.elapsed() + wait > deadline)
             break;
         log.warn('RunTask refused, retrying', { pool: pool.name, kind: outcome.kind, reason: outcome.reason, attempt });
         await clock.sleep(wait);
@@ -57406,7 +57406,6 @@ const statusOf = (error) => error?.status;
  */
 const writeGroup = new (light_default()).Group({ maxConcurrent: 10, minTime: 50 });
 function createGitHub(options) {
-    const now = options.now ?? Date.now;
     let requests = 0;
     const groups = new Map();
     const boundedFetch = (input, init) => {
@@ -57415,7 +57414,7 @@ function createGitHub(options) {
         return fetch(input, { ...init, signal });
     };
     const limitHandler = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const fits = now() + retryAfter * 1000 < options.deadline();
+        const fits = performance.now() + retryAfter * 1000 < options.deadline();
         options.log.warn(`GitHub ${kind} rate limit`, {
             method: request.method,
             url: request.url,
@@ -57591,6 +57590,7 @@ function createGitHub(options) {
 ;// CONCATENATED MODULE: ./src/ports.ts
 const systemClock = {
     now: () => Date.now(),
+    elapsed: () => performance.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
@@ -57972,7 +57972,7 @@ async function createInstance(kind, log = createLogger(undefined, { component: k
         readSecret(secrets, config.appKeySecretArn, 'GITHUB_APP_KEY_SECRET_ARN'),
         kind === 'webhook' ? readSecret(secrets, config.webhookSecretArn, 'WEBHOOK_SECRET_ARN') : Promise.resolve(''),
     ]), SECRETS_BOUND_MS, 'reading the secrets from Secrets Manager');
-    let deadline = Date.now() + 10_000;
+    let deadline = performance.now() + 10_000;
     const github = createGitHub({
         baseUrl: config.githubApiUrl,
         org: config.org,
@@ -58005,7 +58005,7 @@ async function createInstance(kind, log = createLogger(undefined, { component: k
 const log = createLogger(undefined, { component: 'webhook' });
 let instance;
 async function handler(event) {
-    const startedAt = Date.now();
+    const startedAt = performance.now(); // monotonic: budgets do not follow the wall clock
     let ready;
     try {
         ready = await (instance ??= createInstance('webhook', log));

@@ -16,7 +16,7 @@ interface LambdaContext {
 }
 
 export async function handler(_event: unknown, context?: LambdaContext): Promise<ReconcileReport> {
-  const startedAt = Date.now();
+  const startedAt = performance.now();
   const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS + SAFETY_MS;
   const deadline = startedAt + Math.max(remaining - SAFETY_MS, 1_000);
   let ready: Instance;

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface CapacityProxy {
   url: string;
-  /** While set, RunTask on these clusters (name or ARN substring) fails for lack of capacity. */
+  /** While set, RunTask whose cluster or task definition contains one of these strings fails for lack of capacity. */
   shortage(clusters: string[] | null, reason?: string): void;
   refusedRunTasks(): number;
   close(): Promise<void>;
@@ -44,9 +44,10 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
       const body = await readAll(req);
       const action = String(req.headers['x-amz-target'] ?? '');
       if (short && action.endsWith('.RunTask')) {
-        const input = JSON.parse(body.toString('utf8') || '{}') as { cluster?: string };
+        const input = JSON.parse(body.toString('utf8') || '{}') as { cluster?: string; taskDefinition?: string };
         const cluster = input.cluster ?? 'default';
-        if (short.some((c) => cluster.includes(c))) {
+        const definition = input.taskDefinition ?? '';
+        if (short.some((c) => cluster.includes(c) || definition.includes(c))) {
           refused++;
           const answer = JSON.stringify({ tasks: [], failures: [{ arn: cluster, reason }] });
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'proxy' });

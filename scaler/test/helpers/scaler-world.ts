@@ -94,9 +94,13 @@ export interface ScalerWorld {
   eventFor(d: { headers: Record<string, string>; body: string }, base64?: boolean): FunctionUrlEvent;
   reconcile(): Promise<ReconcileReport>;
   /** The runner image: each new scaler task reads and deletes its parameter and connects. */
-  runTasks(): Promise<{ connected: string[]; failed: string[] }>;
+  runTasks(ready?: (task: Task) => boolean): Promise<{ connected: string[]; failed: string[] }>;
   /** Tasks whose runner's job is done exit; tasks the scaler stopped take their runner offline. */
   exitTasks(): Promise<void>;
+  /** Runners whose task was stopped while they ran a job. */
+  busyStopped: string[];
+  /** RUNNER_NAME of every task the scaler started. */
+  taskNames: Set<string>;
   scalerTasks(desired?: 'RUNNING' | 'STOPPED'): Promise<Task[]>;
   tableItems(prefix: string): Promise<number>;
   close(): Promise<void>;
@@ -209,15 +213,19 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
       }
       return out;
     },
-    async runTasks() {
+    busyStopped: [],
+    taskNames: new Set<string>(),
+    async runTasks(ready = () => true) {
       const connected: string[] = [];
       const failed: string[] = [];
       for (const task of await world.scalerTasks()) {
         if (!task.taskArn || handled.has(task.taskArn)) continue;
-        handled.add(task.taskArn);
         const env = task.overrides?.containerOverrides?.find((c) => c.name === 'runner')?.environment ?? [];
         const parameter = env.find((e) => e.name === 'RUNNER_JIT_PARAMETER')?.value;
         const name = env.find((e) => e.name === 'RUNNER_NAME')?.value ?? '?';
+        world.taskNames.add(name);
+        if (!ready(task)) continue;
+        handled.add(task.taskArn);
         try {
           if (!parameter) throw new Error('RUNNER_JIT_PARAMETER not set');
           const got = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
@@ -233,15 +241,19 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
       return { connected, failed };
     },
     async exitTasks() {
-      const running = new Set((await world.scalerTasks()).map((t) => t.taskArn));
+      const tasks = await world.scalerTasks();
+      const running = new Set(tasks.map((t) => t.taskArn));
       for (const [arn, name] of taskRunner) {
         const runner = world.gh.allRunners().find((r) => r.name === name);
         if (!running.has(arn)) {
           // stopped by the scaler: the runner process dies with its container
-          if (runner && !runner.deleted && runner.status === 'online') world.gh.disconnectRunner(name);
+          if (runner && !runner.deleted && runner.status === 'online') {
+            if (runner.busy) world.busyStopped.push(name);
+            world.gh.disconnectRunner(name);
+          }
           taskRunner.delete(arn);
         } else if (runner?.deleted) {
-          const task = (await world.scalerTasks()).find((t) => t.taskArn === arn);
+          const task = tasks.find((t) => t.taskArn === arn);
           await ecs.send(new StopTaskCommand({ cluster: task?.clusterArn, task: arn, reason: 'Essential container in task exited' }));
           taskRunner.delete(arn);
         }

@@ -113,9 +113,9 @@ describe('reconciler', () => {
         ssm: { putJitConfig: async () => undefined, deleteParameter: async () => undefined },
         state,
         log: createLogger(() => undefined),
-        clock: { now: () => now, sleep: async () => undefined },
+        clock: { now: () => now, elapsed: () => 0, sleep: async () => undefined },
       },
-      now + 50_000,
+      50_000,
     );
     expect(deletes).toEqual([7]);
     expect(stops).toEqual([]);
