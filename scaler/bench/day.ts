@@ -16,9 +16,23 @@ const random = seededRandom(Number(process.env.SIM_SEED ?? 11));
 
 function labels(name: string): string[] {
   const [kind, arch, capacity] = name.split('-');
-  return ['self-hosted', 'linux', arch === 'arm64' ? 'ARM64' : 'X64', name, arch, capacity === 'spot' ? 'spot' : 'on-demand', kind];
+  return [
+    'self-hosted',
+    'linux',
+    arch === 'arm64' ? 'ARM64' : 'X64',
+    name,
+    arch,
+    capacity === 'spot' ? 'spot' : 'on-demand',
+    kind,
+  ];
 }
-const pool = (name: string, maxRunners: number, office: number, other: number, fallbackPool: string | null = null): PoolSpec => ({
+const pool = (
+  name: string,
+  maxRunners: number,
+  office: number,
+  other: number,
+  fallbackPool: string | null = null,
+): PoolSpec => ({
   name,
   labels: labels(name),
   group: name.startsWith('ecs') ? 'ecs' : 'fargate',
@@ -39,7 +53,8 @@ const POOLS: PoolSpec[] = [
 const WEIGHTS = [0.25, 0.12, 0.12, 0.08, 0.12, 0.08, 0.08];
 
 const load = (path: string): unknown => {
-  delete require.cache[require.resolve(path)];
+  // A fresh module instance = a fresh Lambda instance.
+  Reflect.deleteProperty(require.cache, require.resolve(path));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path);
 };
@@ -66,7 +81,14 @@ async function main(): Promise<void> {
   }) as typeof process.stdout.write;
   const out = (line: string): void => void realLog(line + '\n');
 
-  const world = await startWorld({ pools: POOLS, load, speed: SPEED, startMs: start, base64Every: 3, env: { MAX_RUNNERS: '220' } });
+  const world = await startWorld({
+    pools: POOLS,
+    load,
+    speed: SPEED,
+    startMs: start,
+    base64Every: 3,
+    env: { MAX_RUNNERS: '220' },
+  });
   const { gh, clock } = world;
   try {
     // Bursts: five waves of jobs over 30 minutes, starting 08:55 Berlin.
@@ -135,7 +157,11 @@ async function main(): Promise<void> {
         return now - (seen.get(arn) ?? now) >= 20_000 + (arn.charCodeAt(arn.length - 1) % 26) * 1000;
       });
       for (const job of gh.jobs()) {
-        if (job.status === 'in_progress' && job.startedAtMs !== null && now - job.startedAtMs >= (durations.get(job.id) ?? 0)) {
+        if (
+          job.status === 'in_progress' &&
+          job.startedAtMs !== null &&
+          now - job.startedAtMs >= (durations.get(job.id) ?? 0)
+        ) {
           gh.completeJob(job.id);
         }
       }
@@ -150,10 +176,17 @@ async function main(): Promise<void> {
       if (now >= nextReconcile) {
         nextReconcile = now + 60_000;
         const report = await world.reconcile();
-        if (report.errors.length > 0) out(`  reconciler at ${new Date(now).toISOString().slice(11, 19)} UTC: ${report.errors.join('; ')}`);
+        if (report.errors.length > 0)
+          out(
+            `  reconciler at ${new Date(now).toISOString().slice(11, 19)} UTC: ${report.errors.join('; ')}`,
+          );
       }
       if (next === 0 && clock.now() < burstStart - 5 * 60_000) clock.advance(55_000); // quiet morning
-      if (next >= arrivals.length && gh.jobs().every((j) => j.status === 'completed' || !jobIds.includes(j.id))) break;
+      if (
+        next >= arrivals.length &&
+        gh.jobs().every((j) => j.status === 'completed' || !jobIds.includes(j.id))
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     await gh.settled();
@@ -164,23 +197,49 @@ async function main(): Promise<void> {
       .filter((j) => j.startedAtMs !== null)
       .map((j) => ((j.startedAtMs ?? 0) - j.createdAtMs) / 1000)
       .sort((a, b) => a - b);
+    if (process.env.SIM_DEBUG === '1') {
+      const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+      const items = await world.ddb.send(new ScanCommand({ TableName: 'dazn-scaler-state' }));
+      const records = new Map((items.Items ?? []).map((i) => [i.pk?.S ?? '', i]));
+      for (const j of jobs.filter((x) => x.startedAtMs === null)) {
+        const r = records.get(`job#${j.id}`);
+        const d = gh
+          .deliveries()
+          .filter((x) => x.body.includes(`"id":${j.id},`))
+          .map((x) => `${x.action}:${x.statusCode}${x.dropped ? 'dropped' : ''}`);
+        out(
+          `  never served ${j.id} ${j.labels.join(',')} ${j.status} record=${r ? `${r.jobStatus?.S} attempts ${r.attempts?.N}` : 'none'} deliveries=${d.join(' ')}`,
+        );
+      }
+    }
     const ranJob = new Set(jobs.map((j) => j.runnerName).filter((n): n is string => n !== null));
     const idleStarted = [...world.taskNames].filter((n) => !ranJob.has(n)).length;
     const apiCalls = gh.apiCallCount();
     const failedDeliveries = gh.deliveries().filter((d) => d.dropped).length;
-    const duplicates = gh.deliveries().filter((d) => !d.redelivery).length - new Set(gh.deliveries().map((d) => d.guid)).size;
+    const duplicates =
+      gh.deliveries().filter((d) => !d.redelivery).length - new Set(gh.deliveries().map((d) => d.guid)).size;
 
     out('');
-    out(`simulated day: ${jobs.length} jobs from ${new Date(burstStart).toISOString().slice(11, 16)} UTC over 30 min, speed ${SPEED}x`);
-    out(`  injected: ${failedDeliveries} webhooks lost (logged as failed), ${duplicates} duplicated, GitHub outage 2 min at ${new Date(outageAt).toISOString().slice(11, 16)} UTC, spot shortage 6 min (${world.proxy.refusedRunTasks()} RunTask refused)`);
+    out(
+      `simulated day: ${jobs.length} jobs from ${new Date(burstStart).toISOString().slice(11, 16)} UTC over 30 min, speed ${SPEED}x`,
+    );
+    out(
+      `  injected: ${failedDeliveries} webhooks lost (logged as failed), ${duplicates} duplicated, GitHub outage 2 min at ${new Date(outageAt).toISOString().slice(11, 16)} UTC, spot shortage 6 min (${world.proxy.refusedRunTasks()} RunTask refused)`,
+    );
     out('');
     out('| measure | value |');
     out('| --- | --- |');
     out(`| jobs never served | ${neverServed} |`);
     out(`| busy runners stopped | ${world.busyStopped.length} |`);
-    out(`| runners started for nothing (no job; warm minimum included) | ${idleStarted} of ${world.taskNames.size} |`);
-    out(`| queued -> job on a runner, p50 / p95 (simulated s) | ${Math.round(percentile(waits, 50))} / ${Math.round(percentile(waits, 95))} |`);
-    out(`| GitHub API calls (all, token requests included) / per job | ${apiCalls} / ${(apiCalls / Math.max(jobs.length, 1)).toFixed(1)} |`);
+    out(
+      `| runners started for nothing (no job; warm minimum included) | ${idleStarted} of ${world.taskNames.size} |`,
+    );
+    out(
+      `| queued -> job on a runner, p50 / p95 (simulated s) | ${Math.round(percentile(waits, 50))} / ${Math.round(percentile(waits, 95))} |`,
+    );
+    out(
+      `| GitHub API calls (all, token requests included) / per job | ${apiCalls} / ${(apiCalls / Math.max(jobs.length, 1)).toFixed(1)} |`,
+    );
     out('');
     out('| pool | peak runners | max_runners |');
     out('| --- | --- | --- |');

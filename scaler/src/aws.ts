@@ -13,15 +13,24 @@ export interface ClientBounds {
 }
 
 export const WEBHOOK_AWS: ClientBounds = { connectionTimeout: 1_000, requestTimeout: 2_500, maxAttempts: 2 };
-export const RECONCILER_AWS: ClientBounds = { connectionTimeout: 2_000, requestTimeout: 8_000, maxAttempts: 3 };
+export const RECONCILER_AWS: ClientBounds = {
+  connectionTimeout: 2_000,
+  requestTimeout: 8_000,
+  maxAttempts: 3,
+};
 
 export function clientConfig(bounds: ClientBounds): {
   maxAttempts: number;
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 } {
   return {
     maxAttempts: bounds.maxAttempts,
-    requestHandler: { connectionTimeout: bounds.connectionTimeout, requestTimeout: bounds.requestTimeout },
+    // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes and keeps waiting.
+    requestHandler: {
+      connectionTimeout: bounds.connectionTimeout,
+      requestTimeout: bounds.requestTimeout,
+      throwOnRequestTimeout: true,
+    },
   };
 }
 

@@ -108,7 +108,8 @@ function parsePool(raw: unknown, index: number): PoolConfig {
   const at = `pool ${name}`;
   const str = (key: string, fallback?: string): string => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'string' || v === '') throw new ConfigError(`POOLS: ${at}: "${key}" must be a non-empty string`);
+    if (typeof v !== 'string' || v === '')
+      throw new ConfigError(`POOLS: ${at}: "${key}" must be a non-empty string`);
     return v;
   };
   const labels = stringList(raw.labels, `${at}: "labels"`);
@@ -148,7 +149,8 @@ function parsePool(raw: unknown, index: number): PoolConfig {
       securityGroups: stringList(raw.network.securityGroups ?? [], `${at}: network.securityGroups`),
       assignPublicIp: raw.network.assignPublicIp === true,
     };
-    if (network.subnets.length === 0) throw new ConfigError(`POOLS: ${at}: network.subnets must not be empty`);
+    if (network.subnets.length === 0)
+      throw new ConfigError(`POOLS: ${at}: network.subnets must not be empty`);
   }
   const warm = isObject(raw.warm) ? raw.warm : {};
   const fallback = raw.fallbackPool ?? null;
@@ -195,7 +197,9 @@ export function parsePools(json: string | undefined): PoolConfig[] {
   for (const pool of pools) {
     if (pool.fallbackPool === null) continue;
     if (pool.fallbackPool === pool.name || !names.has(pool.fallbackPool)) {
-      throw new ConfigError(`POOLS: pool ${pool.name}: fallbackPool ${pool.fallbackPool} is not another pool's name`);
+      throw new ConfigError(
+        `POOLS: pool ${pool.name}: fallbackPool ${pool.fallbackPool} is not another pool's name`,
+      );
     }
   }
   return pools;
@@ -212,15 +216,21 @@ export function loadConfig(env: Env = process.env): ScalerConfig {
   }
   const prefix = env.RUNNER_NAME_PREFIX?.trim() || 'dazn';
   if (!/^[A-Za-z0-9._]{1,30}$/.test(prefix)) {
-    throw new ConfigError(`RUNNER_NAME_PREFIX=${JSON.stringify(prefix)} must be 1-30 characters of [A-Za-z0-9._]`);
+    throw new ConfigError(
+      `RUNNER_NAME_PREFIX=${JSON.stringify(prefix)} must be 1-30 characters of [A-Za-z0-9._]`,
+    );
   }
   const jitPrefix = (env.JIT_PARAMETER_PREFIX?.trim() || '/dazn-runners/jit').replace(/\/+$/, '');
   if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(jitPrefix)) {
-    throw new ConfigError(`JIT_PARAMETER_PREFIX=${JSON.stringify(jitPrefix)} must be an SSM path like /dazn-runners/jit`);
+    throw new ConfigError(
+      `JIT_PARAMETER_PREFIX=${JSON.stringify(jitPrefix)} must be an SSM path like /dazn-runners/jit`,
+    );
   }
   const timeZone = env.TIME_ZONE?.trim() || 'UTC';
   if (!validateTimeZone(timeZone)) {
-    throw new ConfigError(`TIME_ZONE=${JSON.stringify(timeZone)} is not an IANA time zone (e.g. Europe/Berlin)`);
+    throw new ConfigError(
+      `TIME_ZONE=${JSON.stringify(timeZone)} is not an IANA time zone (e.g. Europe/Berlin)`,
+    );
   }
   let officeHours: OfficeHours;
   try {
@@ -233,17 +243,43 @@ export function loadConfig(env: Env = process.env): ScalerConfig {
     githubApiUrl,
     org: required(env, 'GITHUB_ORG', 'the organisation the App is installed on'),
     appId: required(env, 'GITHUB_APP_ID', "the GitHub App's id (App settings, About)"),
-    installationId: integer(env, 'GITHUB_INSTALLATION_ID', undefined, 1, "the App's installation id on the org"),
-    appKeySecretArn: required(env, 'GITHUB_APP_KEY_SECRET_ARN', "the Secrets Manager secret holding the App's PEM key"),
-    webhookSecretArn: required(env, 'WEBHOOK_SECRET_ARN', 'the Secrets Manager secret holding the webhook secret'),
+    installationId: integer(
+      env,
+      'GITHUB_INSTALLATION_ID',
+      undefined,
+      1,
+      "the App's installation id on the org",
+    ),
+    appKeySecretArn: required(
+      env,
+      'GITHUB_APP_KEY_SECRET_ARN',
+      "the Secrets Manager secret holding the App's PEM key",
+    ),
+    webhookSecretArn: required(
+      env,
+      'WEBHOOK_SECRET_ARN',
+      'the Secrets Manager secret holding the webhook secret',
+    ),
     stateTable: required(env, 'STATE_TABLE', 'the DynamoDB table (hash key pk, string)'),
     jitParameterPrefix: jitPrefix,
     runnerNamePrefix: prefix,
     maxRunners: integer(env, 'MAX_RUNNERS', poolSum, 0, 'the most runners of all pools together'),
     officeHours,
     timeZone,
-    runnerStartTimeoutSeconds: integer(env, 'RUNNER_START_TIMEOUT_SECONDS', 600, 30, 'seconds a runner may take to come online'),
-    runnerIdleTimeoutSeconds: integer(env, 'RUNNER_IDLE_TIMEOUT_SECONDS', 300, 0, 'seconds an extra idle runner is kept'),
+    runnerStartTimeoutSeconds: integer(
+      env,
+      'RUNNER_START_TIMEOUT_SECONDS',
+      600,
+      30,
+      'seconds a runner may take to come online',
+    ),
+    runnerIdleTimeoutSeconds: integer(
+      env,
+      'RUNNER_IDLE_TIMEOUT_SECONDS',
+      300,
+      0,
+      'seconds an extra idle runner is kept',
+    ),
     pools,
   };
 }

@@ -22,7 +22,11 @@ export const TAG_RUNNER = 'dazn:runner-name';
 const CAPACITY = /^RESOURCE:|^AGENT|capacity|insufficient|unavailable/i;
 const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'ServerException']);
 
-export function runTaskInput(pool: PoolConfig, runnerName: string, parameterName: string): RunTaskCommandInput {
+export function runTaskInput(
+  pool: PoolConfig,
+  runnerName: string,
+  parameterName: string,
+): RunTaskCommandInput {
   return {
     cluster: pool.cluster,
     taskDefinition: pool.taskDefinition,
@@ -69,13 +73,20 @@ export function createEcs(bounds: ClientBounds): EcsPort {
         const response = await client.send(new RunTaskCommand(runTaskInput(pool, runnerName, parameterName)));
         const task = response.tasks?.[0];
         if (task?.taskArn) return { ok: true, taskArn: task.taskArn };
-        const reason = response.failures?.map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ') ?? 'no task';
+        const reason =
+          response.failures
+            ?.map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`)
+            .join('; ') ?? 'no task';
         return { ok: false, kind: CAPACITY.test(reason) ? 'capacity' : 'other', reason };
       } catch (error) {
         const name = errorName(error);
         const message = `${name}: ${(error as Error).message}`;
         if (THROTTLED.has(name)) return { ok: false, kind: 'throttled', reason: message };
-        return { ok: false, kind: CAPACITY.test((error as Error).message) ? 'capacity' : 'other', reason: message };
+        return {
+          ok: false,
+          kind: CAPACITY.test((error as Error).message) ? 'capacity' : 'other',
+          reason: message,
+        };
       }
     },
 
@@ -90,7 +101,13 @@ export function createEcs(bounds: ClientBounds): EcsPort {
         let nextToken: string | undefined;
         do {
           const page = await client.send(
-            new ListTasksCommand({ cluster, startedBy: STARTED_BY, desiredStatus: 'RUNNING', nextToken, maxResults: 100 }),
+            new ListTasksCommand({
+              cluster,
+              startedBy: STARTED_BY,
+              desiredStatus: 'RUNNING',
+              nextToken,
+              maxResults: 100,
+            }),
           );
           arns.push(...(page.taskArns ?? []));
           nextToken = page.nextToken;

@@ -57,7 +57,12 @@ export function createGitHub(options: GitHubOptions): GitHubPort {
 
   const limitHandler =
     (kind: string) =>
-    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+    (
+      retryAfter: number,
+      request: { method: string; url: string },
+      _octokit: unknown,
+      retryCount: number,
+    ): boolean => {
       const fits = performance.now() + retryAfter * 1000 < options.deadline();
       options.log.warn(`GitHub ${kind} rate limit`, {
         method: request.method,
@@ -128,11 +133,15 @@ export function createGitHub(options: GitHubOptions): GitHubPort {
       if (/^\d+$/.test(group)) return Number(group);
       const cached = groups.get(group.toLowerCase());
       if (cached !== undefined) return cached;
-      const response = await call((c) => c.request('GET /orgs/{org}/actions/runner-groups', { org, per_page: 100 }));
+      const response = await call((c) =>
+        c.request('GET /orgs/{org}/actions/runner-groups', { org, per_page: 100 }),
+      );
       for (const g of response.data.runner_groups) groups.set(g.name.toLowerCase(), g.id);
       const id = groups.get(group.toLowerCase());
       if (id === undefined) {
-        throw new Error(`runner group "${group}" does not exist in ${org}: create it (Settings, Actions, Runner groups) or fix POOLS`);
+        throw new Error(
+          `runner group "${group}" does not exist in ${org}: create it (Settings, Actions, Runner groups) or fix POOLS`,
+        );
       }
       return id;
     },
@@ -152,7 +161,9 @@ export function createGitHub(options: GitHubOptions): GitHubPort {
 
     async deleteRunner(id): Promise<DeleteResult> {
       try {
-        await call((c) => c.request('DELETE /orgs/{org}/actions/runners/{runner_id}', { org, runner_id: id }));
+        await call((c) =>
+          c.request('DELETE /orgs/{org}/actions/runners/{runner_id}', { org, runner_id: id }),
+        );
         return 'deleted';
       } catch (error) {
         if (statusOf(error) === 422) return 'busy';
@@ -176,7 +187,9 @@ export function createGitHub(options: GitHubOptions): GitHubPort {
 
     async getRunner(id) {
       try {
-        const response = await call((c) => c.request('GET /orgs/{org}/actions/runners/{runner_id}', { org, runner_id: id }));
+        const response = await call((c) =>
+          c.request('GET /orgs/{org}/actions/runners/{runner_id}', { org, runner_id: id }),
+        );
         return toRunner(response.data);
       } catch (error) {
         if (statusOf(error) === 404) return null;
@@ -229,7 +242,9 @@ export function createGitHub(options: GitHubOptions): GitHubPort {
     },
 
     async deliveryPayload(id) {
-      const response = await call((c) => c.request('GET /app/hook/deliveries/{delivery_id}', { delivery_id: id }));
+      const response = await call((c) =>
+        c.request('GET /app/hook/deliveries/{delivery_id}', { delivery_id: id }),
+      );
       return response.data.request.payload;
     },
   };

@@ -25,7 +25,9 @@ export function parseWorkflowJob(payload: unknown): WorkflowJob | null {
   if (!isObject(job) || !isObject(repository) || typeof job.id !== 'number') return null;
   const owner = isObject(repository.owner) ? repository.owner.login : undefined;
   if (typeof owner !== 'string' || typeof repository.name !== 'string') return null;
-  const labels = Array.isArray(job.labels) ? job.labels.filter((l): l is string => typeof l === 'string') : [];
+  const labels = Array.isArray(job.labels)
+    ? job.labels.filter((l): l is string => typeof l === 'string')
+    : [];
   return {
     action: payload.action,
     jobId: job.id,
@@ -44,7 +46,11 @@ export async function processJobEvent(deps: Deps, job: WorkflowJob, deadline: nu
     case 'queued': {
       const pool = routeJob(job.labels, config.pools);
       if (!pool) {
-        log.info('no pool serves the job, ignored', { job: job.jobId, repo: `${job.owner}/${job.repo}`, labels: job.labels });
+        log.info('no pool serves the job, ignored', {
+          job: job.jobId,
+          repo: `${job.owner}/${job.repo}`,
+          labels: job.labels,
+        });
         return 'ignored';
       }
       const fresh = await state.createJob(
@@ -72,16 +78,24 @@ export async function processJobEvent(deps: Deps, job: WorkflowJob, deadline: nu
     }
     case 'in_progress': {
       if (job.runnerName && isOurs(job.runnerName, config.runnerNamePrefix)) {
+        // GitHub gives a job to any idle runner with its labels, not to the one started for it. When
+        // a runner started for another job took this one, that job has lost its runner: it is pending
+        // again, and the reconciler starts one if it is still queued.
+        const runner = await state.getRunner(job.runnerName);
+        if (runner?.jobId != null && runner.jobId !== job.jobId) {
+          const owed = await state.getJob(runner.jobId);
+          if (owed?.status === 'served') await state.setJobStatus(runner.jobId, 'pending');
+        }
         await state.updateRunner(job.runnerName, { busy: true, jobId: job.jobId });
       }
-      // A runner took the job; if it was still waiting for one of its own, it no longer needs it.
-      const record = await state.getJob(job.jobId);
-      if (record && record.status !== 'served') await state.deleteJob(job.jobId);
+      // The job runs: the scaler owes it nothing more.
+      await state.deleteJob(job.jobId);
       return 'recorded';
     }
     case 'completed': {
       if (job.runnerName && isOurs(job.runnerName, config.runnerNamePrefix)) {
-        if (await state.releaseRunner(job.runnerName)) log.info('runner finished its job', { runner: job.runnerName, job: job.jobId });
+        if (await state.releaseRunner(job.runnerName))
+          log.info('runner finished its job', { runner: job.runnerName, job: job.jobId });
       }
       await state.deleteJob(job.jobId);
       return 'recorded';

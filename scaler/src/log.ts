@@ -36,12 +36,17 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value instanceof Error) {
     const status = (value as Error & { status?: unknown }).status;
-    return { name: value.name, message: redactString(value.message), ...(status !== undefined ? { status } : {}) };
+    return {
+      name: value.name,
+      message: redactString(value.message),
+      ...(status !== undefined ? { status } : {}),
+    };
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(v, depth + 1);
+    for (const [key, v] of Object.entries(value))
+      out[key] = SECRET_KEY.test(key) ? '[redacted]' : redact(v, depth + 1);
     return out;
   }
   return value;
@@ -53,7 +58,13 @@ export function createLogger(
   now: () => number = Date.now,
 ): Logger {
   const emit = (level: Level, message: string, fields?: Fields): void => {
-    const record = { time: new Date(now()).toISOString(), level, message: redactString(message), ...base, ...fields };
+    const record = {
+      time: new Date(now()).toISOString(),
+      level,
+      message: redactString(message),
+      ...base,
+      ...fields,
+    };
     write(JSON.stringify(redact(record)));
   };
   return {

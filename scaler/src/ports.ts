@@ -59,8 +59,7 @@ export interface GitHubPort {
 }
 
 export type RunTaskOutcome =
-  | { ok: true; taskArn: string }
-  | { ok: false; kind: 'capacity' | 'throttled' | 'other'; reason: string };
+  { ok: true; taskArn: string } | { ok: false; kind: 'capacity' | 'throttled' | 'other'; reason: string };
 
 export interface ScalerTask {
   taskArn: string;
@@ -79,7 +78,11 @@ export interface EcsPort {
 }
 
 export interface SsmPort {
-  putJitConfig(parameterName: string, value: string, tags: { pool: string; runnerName: string }): Promise<void>;
+  putJitConfig(
+    parameterName: string,
+    value: string,
+    tags: { pool: string; runnerName: string },
+  ): Promise<void>;
   /** Ignores a parameter that is already gone (the task read and deleted it). */
   deleteParameter(parameterName: string): Promise<void>;
 }
@@ -115,9 +118,13 @@ export interface StatePort {
   /** true the first time a delivery id is seen; false for a redelivery. */
   claimDelivery(guid: string): Promise<boolean>;
   forgetDelivery(guid: string): Promise<void>;
-  hasDelivery(guid: string): Promise<boolean>;
+  /** The ones among these delivery ids already processed. */
+  knownDeliveries(guids: string[]): Promise<Set<string>>;
   /** Creates the job's record in state 'starting' with a lease; false when it already exists. */
-  createJob(job: Omit<JobRecord, 'status' | 'leaseUntil' | 'createdAt' | 'attempts'>, leaseMs: number): Promise<boolean>;
+  createJob(
+    job: Omit<JobRecord, 'status' | 'leaseUntil' | 'createdAt' | 'attempts'>,
+    leaseMs: number,
+  ): Promise<boolean>;
   /** pending (or an expired lease) -> starting; false when someone else holds it. */
   leaseJob(jobId: number, leaseMs: number): Promise<boolean>;
   setJobStatus(jobId: number, status: 'pending' | 'served'): Promise<void>;
@@ -126,10 +133,14 @@ export interface StatePort {
   listJobs(): Promise<JobRecord[]>;
   /** Atomically counts the runner against its pool's and the global maximum and records it. */
   reserveRunner(record: RunnerRecord, poolMax: number, globalMax: number): Promise<Reservation>;
-  updateRunner(name: string, fields: Partial<Omit<RunnerRecord, 'name' | 'pool' | 'createdAt'>>): Promise<void>;
+  updateRunner(
+    name: string,
+    fields: Partial<Omit<RunnerRecord, 'name' | 'pool' | 'createdAt'>>,
+  ): Promise<void>;
   /** Removes the record and releases its count exactly once; false when it was already released. */
   releaseRunner(name: string): Promise<boolean>;
   listRunners(): Promise<RunnerRecord[]>;
+  getRunner(name: string): Promise<RunnerRecord | null>;
   counts(): Promise<{ global: number; pools: Record<string, number> }>;
   getCursor(name: string): Promise<number | null>;
   setCursor(name: string, value: number): Promise<void>;

@@ -78,21 +78,30 @@ async function recoverDeliveries(deps: Deps, deadline: number, report: Reconcile
   const cursor = await state.getCursor('deliveries');
   const since = cursor === null ? scanStart - FIRST_SCAN_MS : cursor - SCAN_OVERLAP_MS;
   const deliveries = await github.listDeliveries(since);
-  const seen = new Set<string>();
-  for (const delivery of deliveries) {
-    if (delivery.event !== 'workflow_job' || delivery.action !== 'queued' || seen.has(delivery.guid)) continue;
+  // queued ones start runners; in_progress ones tell which job lost its runner to another.
+  const queued = deliveries.filter(
+    (d) => d.event === 'workflow_job' && (d.action === 'queued' || d.action === 'in_progress'),
+  );
+  const seen = await state.knownDeliveries(queued.map((d) => d.guid));
+  for (const delivery of queued) {
+    if (seen.has(delivery.guid)) continue;
     seen.add(delivery.guid);
-    if (await state.hasDelivery(delivery.guid)) continue;
     if (clock.elapsed() >= deadline) return; // cursor not moved: the rest is scanned next time
     const job = parseWorkflowJob(await github.deliveryPayload(delivery.id));
     if (!job) {
       await state.claimDelivery(delivery.guid);
       continue;
     }
-    if ((await state.getJob(job.jobId)) === null) {
+    if (job.action === 'in_progress') {
+      await processJobEvent(deps, job, deadline);
+    } else if ((await state.getJob(job.jobId)) === null) {
       const status = await github.jobStatus(job.owner, job.repo, job.jobId);
       if (status === 'queued') {
-        log.info('replaying a lost delivery', { delivery: delivery.guid, job: job.jobId, statusCode: delivery.statusCode });
+        log.info('replaying a lost delivery', {
+          delivery: delivery.guid,
+          job: job.jobId,
+          statusCode: delivery.statusCode,
+        });
         const outcome = await processJobEvent(deps, job, deadline);
         if (outcome === 'started' || outcome === 'pending') report.deliveriesReplayed++;
       }
@@ -141,7 +150,11 @@ async function servePendingJobs(deps: Deps, deadline: number, report: ReconcileR
       report.pendingServed++;
     } else {
       await state.setJobStatus(job.jobId, 'pending');
-      log.warn('pending job still without a runner', { job: job.jobId, pool: pool.name, reason: result.reason });
+      log.warn('pending job still without a runner', {
+        job: job.jobId,
+        pool: pool.name,
+        reason: result.reason,
+      });
     }
   }
 }
@@ -158,11 +171,16 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
   const now = clock.now();
   const regByName = new Map(registrations.map((r) => [r.name, r]));
   const taskByName = new Map<string, ScalerTask>();
-  for (const task of tasks) if (task.runnerName && isOurs(task.runnerName, prefix)) taskByName.set(task.runnerName, task);
+  for (const task of tasks)
+    if (task.runnerName && isOurs(task.runnerName, prefix)) taskByName.set(task.runnerName, task);
   const recordNames = new Set(records.map((r) => r.name));
 
   /** Registration first (GitHub refuses while busy), then the task, then the parameter and the count. */
-  const retire = async (record: RunnerRecord | null, name: string, reg: GitHubRunner | undefined): Promise<boolean> => {
+  const retire = async (
+    record: RunnerRecord | null,
+    name: string,
+    reg: GitHubRunner | undefined,
+  ): Promise<boolean> => {
     if (reg) {
       const deleted = await github.deleteRunner(reg.id);
       if (deleted === 'busy') {
@@ -208,11 +226,16 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
         if (await retire(record, record.name, reg)) {
           if (wasOnline) report.offlineDeleted++;
           else report.neverOnline++;
-          log.warn(wasOnline ? 'offline runner deleted' : 'runner never came online: task stopped, registration deleted', {
-            runner: record.name,
-            pool: record.pool,
-            ageSeconds: Math.round(age / 1000),
-          });
+          log.warn(
+            wasOnline
+              ? 'offline runner deleted'
+              : 'runner never came online: task stopped, registration deleted',
+            {
+              runner: record.name,
+              pool: record.pool,
+              ageSeconds: Math.round(age / 1000),
+            },
+          );
         }
         continue;
       }
@@ -239,7 +262,8 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
     }
   }
   for (const [name, task] of taskByName) {
-    if (recordNames.has(name) || regByName.has(name) || now - task.createdAt < REGISTRATION_GRACE_MS) continue;
+    if (recordNames.has(name) || regByName.has(name) || now - task.createdAt < REGISTRATION_GRACE_MS)
+      continue;
     try {
       await ecs.stopTask(task.cluster, task.taskArn, `dazn-scaler: task of unknown runner ${name}`);
       report.orphanTasksStopped++;
@@ -272,7 +296,11 @@ async function manageRunners(deps: Deps, deadline: number, report: ReconcileRepo
     for (let missing = warm - readyCount; missing > 0 && clock.elapsed() < deadline; missing--) {
       const result = await startRunner(deps, pool, null, deadline);
       if (!result.started) {
-        log.warn('warm runner not started', { pool: pool.name, reason: result.reason, detail: result.detail });
+        log.warn('warm runner not started', {
+          pool: pool.name,
+          reason: result.reason,
+          detail: result.detail,
+        });
         break;
       }
       report.warmStarted++;

@@ -2,13 +2,19 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type ClientBounds, clientConfig } from './aws';
 
-export async function readSecret(client: SecretsManagerClient, arn: string, variable: string): Promise<string> {
+export async function readSecret(
+  client: SecretsManagerClient,
+  arn: string,
+  variable: string,
+): Promise<string> {
   let value: string | undefined;
   try {
     const response = await client.send(new GetSecretValueCommand({ SecretId: arn }));
     value = response.SecretString;
   } catch (error) {
-    throw new Error(`cannot read the secret ${variable}=${arn}: ${(error as Error).message} (check the ARN and the function's secretsmanager:GetSecretValue permission)`);
+    throw new Error(
+      `cannot read the secret ${variable}=${arn}: ${(error as Error).message} (check the ARN and the function's secretsmanager:GetSecretValue permission)`,
+    );
   }
   if (!value) throw new Error(`the secret ${variable}=${arn} has no SecretString: store the value as text`);
   return value;

@@ -23,7 +23,11 @@ export interface Deps {
 
 export type StartResult =
   | { started: true; runnerName: string; pool: string; taskArn: string }
-  | { started: false; reason: 'pool-full' | 'global-full' | 'capacity' | 'github' | 'aws' | 'deadline'; detail: string };
+  | {
+      started: false;
+      reason: 'pool-full' | 'global-full' | 'capacity' | 'github' | 'aws' | 'deadline';
+      detail: string;
+    };
 
 /** RunTask attempts per pool before the fallback pool: capacity often returns within seconds. */
 const RUN_TASK_ATTEMPTS = 3;
@@ -37,7 +41,11 @@ export function parameterName(config: ScalerConfig, name: string): string {
 }
 
 /** The pools tried in order: the pool, then its fallbacks whose labels still serve the job. */
-export function candidatePools(config: ScalerConfig, pool: PoolConfig, jobLabels: string[] | null): PoolConfig[] {
+export function candidatePools(
+  config: ScalerConfig,
+  pool: PoolConfig,
+  jobLabels: string[] | null,
+): PoolConfig[] {
   const out = [pool];
   let current = pool;
   while (current.fallbackPool && out.length <= MAX_FALLBACKS) {
@@ -65,13 +73,22 @@ export async function startRunner(
     // and AWS errors would fail the same way there.
     if (last.reason !== 'capacity' && last.reason !== 'pool-full') return last;
     if (candidate !== pools[pools.length - 1]) {
-      deps.log.warn('moving to the fallback pool', { pool: candidate.name, reason: last.reason, detail: last.detail });
+      deps.log.warn('moving to the fallback pool', {
+        pool: candidate.name,
+        reason: last.reason,
+        detail: last.detail,
+      });
     }
   }
   return last;
 }
 
-async function startInPool(deps: Deps, pool: PoolConfig, jobId: number | null, deadline: number): Promise<StartResult> {
+async function startInPool(
+  deps: Deps,
+  pool: PoolConfig,
+  jobId: number | null,
+  deadline: number,
+): Promise<StartResult> {
   const { config, github, ecs, ssm, state, log, clock } = deps;
   const name = runnerName(config.runnerNamePrefix, pool.name);
   const reservation = await state.reserveRunner(
@@ -93,7 +110,10 @@ async function startInPool(deps: Deps, pool: PoolConfig, jobId: number | null, d
     return {
       started: false,
       reason: reservation.full === 'pool' ? 'pool-full' : 'global-full',
-      detail: reservation.full === 'pool' ? `pool ${pool.name} has ${pool.maxRunners} runners` : `MAX_RUNNERS ${config.maxRunners} reached`,
+      detail:
+        reservation.full === 'pool'
+          ? `pool ${pool.name} has ${pool.maxRunners} runners`
+          : `MAX_RUNNERS ${config.maxRunners} reached`,
     };
   }
   let runnerId: number | null = null;
@@ -101,12 +121,21 @@ async function startInPool(deps: Deps, pool: PoolConfig, jobId: number | null, d
   let parameterWritten = false;
   const undo = async (why: string): Promise<void> => {
     // Best effort, each step on its own: one failing must not keep the others from running.
-    if (parameterWritten) await ssm.deleteParameter(parameter).catch((e) => log.error('could not delete the JIT parameter', { parameter, error: e }));
+    if (parameterWritten)
+      await ssm
+        .deleteParameter(parameter)
+        .catch((e) => log.error('could not delete the JIT parameter', { parameter, error: e }));
     if (runnerId !== null) {
       const id = runnerId;
-      await github.deleteRunner(id).catch((e) => log.error('could not delete the runner registration', { runner: name, runnerId: id, error: e }));
+      await github
+        .deleteRunner(id)
+        .catch((e) =>
+          log.error('could not delete the runner registration', { runner: name, runnerId: id, error: e }),
+        );
     }
-    await state.releaseRunner(name).catch((e) => log.error('could not release the runner count', { runner: name, error: e }));
+    await state
+      .releaseRunner(name)
+      .catch((e) => log.error('could not release the runner count', { runner: name, error: e }));
     log.warn('runner start undone', { runner: name, pool: pool.name, why });
   };
   try {
@@ -137,7 +166,12 @@ async function startInPool(deps: Deps, pool: PoolConfig, jobId: number | null, d
     if (outcome.ok || outcome.kind === 'other') break;
     const wait = RUN_TASK_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
     if (attempt === RUN_TASK_ATTEMPTS || clock.elapsed() + wait > deadline) break;
-    log.warn('RunTask refused, retrying', { pool: pool.name, kind: outcome.kind, reason: outcome.reason, attempt });
+    log.warn('RunTask refused, retrying', {
+      pool: pool.name,
+      kind: outcome.kind,
+      reason: outcome.reason,
+      attempt,
+    });
     await clock.sleep(wait);
   }
   if (!outcome.ok) {

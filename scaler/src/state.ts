@@ -11,6 +11,7 @@
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   type TransactWriteItem,
   DeleteItemCommand,
   DynamoDBClient,
@@ -32,7 +33,8 @@ type Item = Record<string, AttributeValue>;
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const str = (item: Item, key: string): string => item[key]?.S ?? '';
-const num = (item: Item, key: string): number | null => (item[key]?.N !== undefined ? Number(item[key].N) : null);
+const num = (item: Item, key: string): number | null =>
+  item[key]?.N !== undefined ? Number(item[key].N) : null;
 
 function toRunner(item: Item): RunnerRecord {
   return {
@@ -72,7 +74,9 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
 
   const putIfAbsent = async (item: Item): Promise<boolean> => {
     try {
-      await client.send(new PutItemCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await client.send(
+        new PutItemCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
@@ -114,17 +118,31 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
   });
 
   return {
-    claimDelivery: (guid) => putIfAbsent({ pk: S(`delivery#${guid}`), at: N(clock.now()), expiresAt: ttl(DELIVERY_TTL_S) }),
+    claimDelivery: (guid) =>
+      putIfAbsent({ pk: S(`delivery#${guid}`), at: N(clock.now()), expiresAt: ttl(DELIVERY_TTL_S) }),
 
     async forgetDelivery(guid) {
       await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: S(`delivery#${guid}`) } }));
     },
 
-    async hasDelivery(guid) {
-      const got = await client.send(
-        new GetItemCommand({ TableName: table, Key: { pk: S(`delivery#${guid}`) }, ConsistentRead: true }),
-      );
-      return got.Item !== undefined;
+    async knownDeliveries(guids) {
+      const known = new Set<string>();
+      const unique = [...new Set(guids)];
+      // BatchGetItem: at most 100 keys per request; unprocessed keys are asked again (bounded).
+      for (let i = 0; i < unique.length; i += 100) {
+        let keys: Item[] = unique.slice(i, i + 100).map((g) => ({ pk: S(`delivery#${g}`) }));
+        for (let round = 0; keys.length > 0 && round < 5; round++) {
+          const got = await client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk' } },
+            }),
+          );
+          for (const item of got.Responses?.[table] ?? [])
+            known.add(str(item, 'pk').slice('delivery#'.length));
+          keys = (got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined) ?? [];
+        }
+      }
+      return known;
     },
 
     createJob: (job, leaseMs) =>
@@ -187,7 +205,9 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
     },
 
     async getJob(jobId) {
-      const got = await client.send(new GetItemCommand({ TableName: table, Key: { pk: S(`job#${jobId}`) }, ConsistentRead: true }));
+      const got = await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: S(`job#${jobId}`) }, ConsistentRead: true }),
+      );
       return got.Item ? toJob(got.Item) : null;
     },
 
@@ -234,7 +254,12 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
         if (value === undefined) continue;
         names[`#${key}`] = key;
         if (value === null) continue;
-        values[`:${key}`] = typeof value === 'boolean' ? { BOOL: value } : typeof value === 'number' ? N(value) : S(String(value));
+        values[`:${key}`] =
+          typeof value === 'boolean'
+            ? { BOOL: value }
+            : typeof value === 'number'
+              ? N(value)
+              : S(String(value));
         sets.push(`#${key} = :${key}`);
       }
       const removes = Object.entries(fields)
@@ -246,7 +271,10 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
           new UpdateItemCommand({
             TableName: table,
             Key: { pk: S(`runner#${name}`) },
-            UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+            UpdateExpression: [
+              sets.length ? `SET ${sets.join(', ')}` : '',
+              removes.length ? `REMOVE ${removes.join(', ')}` : '',
+            ]
               .join(' ')
               .trim(),
             ConditionExpression: 'attribute_exists(pk)',
@@ -269,7 +297,13 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
         await client.send(
           new TransactWriteItemsCommand({
             TransactItems: [
-              { Delete: { TableName: table, Key: { pk: S(`runner#${name}`) }, ConditionExpression: 'attribute_exists(pk)' } },
+              {
+                Delete: {
+                  TableName: table,
+                  Key: { pk: S(`runner#${name}`) },
+                  ConditionExpression: 'attribute_exists(pk)',
+                },
+              },
               countUpdate(`count#pool#${pool}`, -1, null),
               countUpdate('count#global', -1, null),
             ],
@@ -283,6 +317,13 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
     },
 
     listRunners: async () => (await scan('runner#')).map(toRunner),
+
+    async getRunner(name) {
+      const got = await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: S(`runner#${name}`) }, ConsistentRead: true }),
+      );
+      return got.Item ? toRunner(got.Item) : null;
+    },
 
     async counts() {
       const items = await scan('count#');
@@ -298,7 +339,9 @@ export function createState(table: string, bounds: ClientBounds, clock: Clock): 
     },
 
     async getCursor(name) {
-      const got = await client.send(new GetItemCommand({ TableName: table, Key: { pk: S(`cursor#${name}`) }, ConsistentRead: true }));
+      const got = await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: S(`cursor#${name}`) }, ConsistentRead: true }),
+      );
       return got.Item ? num(got.Item, 'value') : null;
     },
 

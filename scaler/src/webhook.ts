@@ -34,14 +34,21 @@ function answer(statusCode: number, body: Record<string, unknown>): FunctionUrlR
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-export async function handleWebhook(deps: WebhookDeps, event: FunctionUrlEvent, startedAt: number): Promise<FunctionUrlResult> {
+export async function handleWebhook(
+  deps: WebhookDeps,
+  event: FunctionUrlEvent,
+  startedAt: number,
+): Promise<FunctionUrlResult> {
   const { log, state } = deps;
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[key.toLowerCase()] = value;
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined) headers[key.toLowerCase()] = value;
   const method = event.requestContext?.http?.method ?? 'POST';
   if (method !== 'POST') return answer(405, { error: 'GitHub webhooks are POST requests' });
 
-  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  const body = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
   const signature = headers['x-hub-signature-256'];
   const delivery = headers['x-github-delivery'] ?? '';
   const kind = headers['x-github-event'] ?? '';
@@ -54,14 +61,18 @@ export async function handleWebhook(deps: WebhookDeps, event: FunctionUrlEvent, 
     }
   }
   if (!valid) {
-    log.warn('webhook signature missing or wrong: check that the App webhook secret equals the WEBHOOK_SECRET_ARN secret', {
-      delivery,
-      event: kind,
-    });
+    log.warn(
+      'webhook signature missing or wrong: check that the App webhook secret equals the WEBHOOK_SECRET_ARN secret',
+      {
+        delivery,
+        event: kind,
+      },
+    );
     return answer(401, { error: 'signature does not match' });
   }
   if (kind === 'ping') return answer(200, { result: 'pong' });
-  if (kind !== 'workflow_job') return answer(200, { result: 'ignored', reason: `event ${kind} is not workflow_job` });
+  if (kind !== 'workflow_job')
+    return answer(200, { result: 'ignored', reason: `event ${kind} is not workflow_job` });
   if (!delivery) return answer(400, { error: 'X-GitHub-Delivery header missing' });
 
   let payload: unknown;

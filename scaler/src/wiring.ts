@@ -45,14 +45,19 @@ function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function createInstance(kind: Kind, log: Logger = createLogger(undefined, { component: kind })): Promise<Instance> {
+export async function createInstance(
+  kind: Kind,
+  log: Logger = createLogger(undefined, { component: kind }),
+): Promise<Instance> {
   const config = loadConfig(process.env);
   const profile = PROFILES[kind];
   const secrets = secretsClient(profile.aws);
   const [privateKey, webhookSecret] = await bounded(
     Promise.all([
       readSecret(secrets, config.appKeySecretArn, 'GITHUB_APP_KEY_SECRET_ARN'),
-      kind === 'webhook' ? readSecret(secrets, config.webhookSecretArn, 'WEBHOOK_SECRET_ARN') : Promise.resolve(''),
+      kind === 'webhook'
+        ? readSecret(secrets, config.webhookSecretArn, 'WEBHOOK_SECRET_ARN')
+        : Promise.resolve(''),
     ]),
     SECRETS_BOUND_MS,
     'reading the secrets from Secrets Manager',

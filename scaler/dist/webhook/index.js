@@ -4492,7 +4492,7 @@ __webpack_unused_export__ = BatchExecuteStatementCommand;
 __webpack_unused_export__ = BatchExecuteStatementInput$;
 __webpack_unused_export__ = BatchExecuteStatementOutput$;
 __webpack_unused_export__ = BatchGetItem$;
-__webpack_unused_export__ = BatchGetItemCommand;
+exports.Xo8 = BatchGetItemCommand;
 __webpack_unused_export__ = BatchGetItemInput$;
 __webpack_unused_export__ = BatchGetItemOutput$;
 __webpack_unused_export__ = BatchStatementError$;
@@ -52000,7 +52000,11 @@ function redact(value, depth = 0) {
         return redactString(value);
     if (value instanceof Error) {
         const status = value.status;
-        return { name: value.name, message: redactString(value.message), ...(status !== undefined ? { status } : {}) };
+        return {
+            name: value.name,
+            message: redactString(value.message),
+            ...(status !== undefined ? { status } : {}),
+        };
     }
     if (Array.isArray(value))
         return value.map((v) => redact(v, depth + 1));
@@ -52014,7 +52018,13 @@ function redact(value, depth = 0) {
 }
 function createLogger(write = (line) => process.stdout.write(line + '\n'), base = {}, now = Date.now) {
     const emit = (level, message, fields) => {
-        const record = { time: new Date(now()).toISOString(), level, message: redactString(message), ...base, ...fields };
+        const record = {
+            time: new Date(now()).toISOString(),
+            level,
+            message: redactString(message),
+            ...base,
+            ...fields,
+        };
         write(JSON.stringify(redact(record)));
     };
     return {
@@ -52097,7 +52107,11 @@ async function startRunner(deps, pool, job, deadline) {
         if (last.reason !== 'capacity' && last.reason !== 'pool-full')
             return last;
         if (candidate !== pools[pools.length - 1]) {
-            deps.log.warn('moving to the fallback pool', { pool: candidate.name, reason: last.reason, detail: last.detail });
+            deps.log.warn('moving to the fallback pool', {
+                pool: candidate.name,
+                reason: last.reason,
+                detail: last.detail,
+            });
         }
     }
     return last;
@@ -52120,7 +52134,9 @@ async function startInPool(deps, pool, jobId, deadline) {
         return {
             started: false,
             reason: reservation.full === 'pool' ? 'pool-full' : 'global-full',
-            detail: reservation.full === 'pool' ? `pool ${pool.name} has ${pool.maxRunners} runners` : `MAX_RUNNERS ${config.maxRunners} reached`,
+            detail: reservation.full === 'pool'
+                ? `pool ${pool.name} has ${pool.maxRunners} runners`
+                : `MAX_RUNNERS ${config.maxRunners} reached`,
         };
     }
     let runnerId = null;
@@ -52129,12 +52145,18 @@ async function startInPool(deps, pool, jobId, deadline) {
     const undo = async (why) => {
         // Best effort, each step on its own: one failing must not keep the others from running.
         if (parameterWritten)
-            await ssm.deleteParameter(parameter).catch((e) => log.error('could not delete the JIT parameter', { parameter, error: e }));
+            await ssm
+                .deleteParameter(parameter)
+                .catch((e) => log.error('could not delete the JIT parameter', { parameter, error: e }));
         if (runnerId !== null) {
             const id = runnerId;
-            await github.deleteRunner(id).catch((e) => log.error('could not delete the runner registration', { runner: name, runnerId: id, error: e }));
+            await github
+                .deleteRunner(id)
+                .catch((e) => log.error('could not delete the runner registration', { runner: name, runnerId: id, error: e }));
         }
-        await state.releaseRunner(name).catch((e) => log.error('could not release the runner count', { runner: name, error: e }));
+        await state
+            .releaseRunner(name)
+            .catch((e) => log.error('could not release the runner count', { runner: name, error: e }));
         log.warn('runner start undone', { runner: name, pool: pool.name, why });
     };
     try {
@@ -52168,7 +52190,12 @@ async function startInPool(deps, pool, jobId, deadline) {
         const wait = RUN_TASK_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
         if (attempt === RUN_TASK_ATTEMPTS || clock.elapsed() + wait > deadline)
             break;
-        log.warn('RunTask refused, retrying', { pool: pool.name, kind: outcome.kind, reason: outcome.reason, attempt });
+        log.warn('RunTask refused, retrying', {
+            pool: pool.name,
+            kind: outcome.kind,
+            reason: outcome.reason,
+            attempt,
+        });
         await clock.sleep(wait);
     }
     if (!outcome.ok) {
@@ -52207,7 +52234,9 @@ function parseWorkflowJob(payload) {
     const owner = isObject(repository.owner) ? repository.owner.login : undefined;
     if (typeof owner !== 'string' || typeof repository.name !== 'string')
         return null;
-    const labels = Array.isArray(job.labels) ? job.labels.filter((l) => typeof l === 'string') : [];
+    const labels = Array.isArray(job.labels)
+        ? job.labels.filter((l) => typeof l === 'string')
+        : [];
     return {
         action: payload.action,
         jobId: job.id,
@@ -52225,7 +52254,11 @@ async function processJobEvent(deps, job, deadline) {
         case 'queued': {
             const pool = routeJob(job.labels, config.pools);
             if (!pool) {
-                log.info('no pool serves the job, ignored', { job: job.jobId, repo: `${job.owner}/${job.repo}`, labels: job.labels });
+                log.info('no pool serves the job, ignored', {
+                    job: job.jobId,
+                    repo: `${job.owner}/${job.repo}`,
+                    labels: job.labels,
+                });
                 return 'ignored';
             }
             const fresh = await state.createJob({ jobId: job.jobId, owner: job.owner, repo: job.repo, pool: pool.name, labels: job.labels }, JOB_LEASE_MS);
@@ -52250,12 +52283,19 @@ async function processJobEvent(deps, job, deadline) {
         }
         case 'in_progress': {
             if (job.runnerName && isOurs(job.runnerName, config.runnerNamePrefix)) {
+                // GitHub gives a job to any idle runner with its labels, not to the one started for it. When
+                // a runner started for another job took this one, that job has lost its runner: it is pending
+                // again, and the reconciler starts one if it is still queued.
+                const runner = await state.getRunner(job.runnerName);
+                if (runner?.jobId != null && runner.jobId !== job.jobId) {
+                    const owed = await state.getJob(runner.jobId);
+                    if (owed?.status === 'served')
+                        await state.setJobStatus(runner.jobId, 'pending');
+                }
                 await state.updateRunner(job.runnerName, { busy: true, jobId: job.jobId });
             }
-            // A runner took the job; if it was still waiting for one of its own, it no longer needs it.
-            const record = await state.getJob(job.jobId);
-            if (record && record.status !== 'served')
-                await state.deleteJob(job.jobId);
+            // The job runs: the scaler owes it nothing more.
+            await state.deleteJob(job.jobId);
             return 'recorded';
         }
         case 'completed': {
@@ -52294,7 +52334,9 @@ async function handleWebhook(deps, event, startedAt) {
     const method = event.requestContext?.http?.method ?? 'POST';
     if (method !== 'POST')
         return answer(405, { error: 'GitHub webhooks are POST requests' });
-    const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const body = event.isBase64Encoded
+        ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+        : (event.body ?? '');
     const signature = headers['x-hub-signature-256'];
     const delivery = headers['x-github-delivery'] ?? '';
     const kind = headers['x-github-event'] ?? '';
@@ -52354,11 +52396,20 @@ async function handleWebhook(deps, event, startedAt) {
 
 ;// CONCATENATED MODULE: ./src/aws.ts
 const WEBHOOK_AWS = { connectionTimeout: 1_000, requestTimeout: 2_500, maxAttempts: 2 };
-const RECONCILER_AWS = { connectionTimeout: 2_000, requestTimeout: 8_000, maxAttempts: 3 };
+const RECONCILER_AWS = {
+    connectionTimeout: 2_000,
+    requestTimeout: 8_000,
+    maxAttempts: 3,
+};
 function clientConfig(bounds) {
     return {
         maxAttempts: bounds.maxAttempts,
-        requestHandler: { connectionTimeout: bounds.connectionTimeout, requestTimeout: bounds.requestTimeout },
+        // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes and keeps waiting.
+        requestHandler: {
+            connectionTimeout: bounds.connectionTimeout,
+            requestTimeout: bounds.requestTimeout,
+            throwOnRequestTimeout: true,
+        },
     };
 }
 function errorName(error) {
@@ -52730,7 +52781,9 @@ function createEcs(bounds) {
                 const task = response.tasks?.[0];
                 if (task?.taskArn)
                     return { ok: true, taskArn: task.taskArn };
-                const reason = response.failures?.map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ') ?? 'no task';
+                const reason = response.failures
+                    ?.map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`)
+                    .join('; ') ?? 'no task';
                 return { ok: false, kind: CAPACITY.test(reason) ? 'capacity' : 'other', reason };
             }
             catch (error) {
@@ -52738,7 +52791,11 @@ function createEcs(bounds) {
                 const message = `${name}: ${error.message}`;
                 if (THROTTLED.has(name))
                     return { ok: false, kind: 'throttled', reason: message };
-                return { ok: false, kind: CAPACITY.test(error.message) ? 'capacity' : 'other', reason: message };
+                return {
+                    ok: false,
+                    kind: CAPACITY.test(error.message) ? 'capacity' : 'other',
+                    reason: message,
+                };
             }
         },
         async stopTask(cluster, taskArn, reason) {
@@ -52750,7 +52807,13 @@ function createEcs(bounds) {
                 const arns = [];
                 let nextToken;
                 do {
-                    const page = await client.send(new dist_cjs/* ListTasksCommand */.MYg({ cluster, startedBy: STARTED_BY, desiredStatus: 'RUNNING', nextToken, maxResults: 100 }));
+                    const page = await client.send(new dist_cjs/* ListTasksCommand */.MYg({
+                        cluster,
+                        startedBy: STARTED_BY,
+                        desiredStatus: 'RUNNING',
+                        nextToken,
+                        maxResults: 100,
+                    }));
                     arns.push(...(page.taskArns ?? []));
                     nextToken = page.nextToken;
                 } while (nextToken);
@@ -57676,7 +57739,7 @@ const JOB_TTL_S = 2 * 24 * 3600;
 const S = (value) => ({ S: value });
 const N = (value) => ({ N: String(value) });
 const str = (item, key) => item[key]?.S ?? '';
-const num = (item, key) => (item[key]?.N !== undefined ? Number(item[key].N) : null);
+const num = (item, key) => item[key]?.N !== undefined ? Number(item[key].N) : null;
 function toRunner(item) {
     return {
         name: str(item, 'pk').slice('runner#'.length),
@@ -57754,9 +57817,22 @@ function createState(table, bounds, clock) {
         async forgetDelivery(guid) {
             await client.send(new client_dynamodb_dist_cjs/* DeleteItemCommand */.gEv({ TableName: table, Key: { pk: S(`delivery#${guid}`) } }));
         },
-        async hasDelivery(guid) {
-            const got = await client.send(new client_dynamodb_dist_cjs/* GetItemCommand */.ZKh({ TableName: table, Key: { pk: S(`delivery#${guid}`) }, ConsistentRead: true }));
-            return got.Item !== undefined;
+        async knownDeliveries(guids) {
+            const known = new Set();
+            const unique = [...new Set(guids)];
+            // BatchGetItem: at most 100 keys per request; unprocessed keys are asked again (bounded).
+            for (let i = 0; i < unique.length; i += 100) {
+                let keys = unique.slice(i, i + 100).map((g) => ({ pk: S(`delivery#${g}`) }));
+                for (let round = 0; keys.length > 0 && round < 5; round++) {
+                    const got = await client.send(new client_dynamodb_dist_cjs/* BatchGetItemCommand */.Xo8({
+                        RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk' } },
+                    }));
+                    for (const item of got.Responses?.[table] ?? [])
+                        known.add(str(item, 'pk').slice('delivery#'.length));
+                    keys = got.UnprocessedKeys?.[table]?.Keys ?? [];
+                }
+            }
+            return known;
         },
         createJob: (job, leaseMs) => putIfAbsent({
             pk: S(`job#${job.jobId}`),
@@ -57865,7 +57941,12 @@ function createState(table, bounds, clock) {
                 names[`#${key}`] = key;
                 if (value === null)
                     continue;
-                values[`:${key}`] = typeof value === 'boolean' ? { BOOL: value } : typeof value === 'number' ? N(value) : S(String(value));
+                values[`:${key}`] =
+                    typeof value === 'boolean'
+                        ? { BOOL: value }
+                        : typeof value === 'number'
+                            ? N(value)
+                            : S(String(value));
                 sets.push(`#${key} = :${key}`);
             }
             const removes = Object.entries(fields)
@@ -57877,7 +57958,10 @@ function createState(table, bounds, clock) {
                 await client.send(new client_dynamodb_dist_cjs/* UpdateItemCommand */.Cs({
                     TableName: table,
                     Key: { pk: S(`runner#${name}`) },
-                    UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+                    UpdateExpression: [
+                        sets.length ? `SET ${sets.join(', ')}` : '',
+                        removes.length ? `REMOVE ${removes.join(', ')}` : '',
+                    ]
                         .join(' ')
                         .trim(),
                     ConditionExpression: 'attribute_exists(pk)',
@@ -57898,7 +57982,13 @@ function createState(table, bounds, clock) {
             try {
                 await client.send(new client_dynamodb_dist_cjs/* TransactWriteItemsCommand */.DS2({
                     TransactItems: [
-                        { Delete: { TableName: table, Key: { pk: S(`runner#${name}`) }, ConditionExpression: 'attribute_exists(pk)' } },
+                        {
+                            Delete: {
+                                TableName: table,
+                                Key: { pk: S(`runner#${name}`) },
+                                ConditionExpression: 'attribute_exists(pk)',
+                            },
+                        },
                         countUpdate(`count#pool#${pool}`, -1, null),
                         countUpdate('count#global', -1, null),
                     ],
@@ -57912,6 +58002,10 @@ function createState(table, bounds, clock) {
             }
         },
         listRunners: async () => (await scan('runner#')).map(toRunner),
+        async getRunner(name) {
+            const got = await client.send(new client_dynamodb_dist_cjs/* GetItemCommand */.ZKh({ TableName: table, Key: { pk: S(`runner#${name}`) }, ConsistentRead: true }));
+            return got.Item ? toRunner(got.Item) : null;
+        },
         async counts() {
             const items = await scan('count#');
             const pools = {};
@@ -57970,7 +58064,9 @@ async function createInstance(kind, log = createLogger(undefined, { component: k
     const secrets = secretsClient(profile.aws);
     const [privateKey, webhookSecret] = await bounded(Promise.all([
         readSecret(secrets, config.appKeySecretArn, 'GITHUB_APP_KEY_SECRET_ARN'),
-        kind === 'webhook' ? readSecret(secrets, config.webhookSecretArn, 'WEBHOOK_SECRET_ARN') : Promise.resolve(''),
+        kind === 'webhook'
+            ? readSecret(secrets, config.webhookSecretArn, 'WEBHOOK_SECRET_ARN')
+            : Promise.resolve(''),
     ]), SECRETS_BOUND_MS, 'reading the secrets from Secrets Manager');
     let deadline = performance.now() + 10_000;
     const github = createGitHub({
@@ -58013,7 +58109,11 @@ async function handler(event) {
     catch (error) {
         instance = undefined; // the next invocation tries again
         log.error('webhook cannot start', { error });
-        return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"scaler misconfigured"}' };
+        return {
+            statusCode: 500,
+            headers: { 'content-type': 'application/json' },
+            body: '{"error":"scaler misconfigured"}',
+        };
     }
     ready.setDeadline(startedAt + WEBHOOK_BUDGET_MS);
     return handleWebhook({ ...ready.deps, webhookSecret: ready.webhookSecret, verify: verify }, event, startedAt);

@@ -15,7 +15,11 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
   } catch (error) {
     instance = undefined; // the next invocation tries again
     log.error('webhook cannot start', { error });
-    return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"scaler misconfigured"}' };
+    return {
+      statusCode: 500,
+      headers: { 'content-type': 'application/json' },
+      body: '{"error":"scaler misconfigured"}',
+    };
   }
   ready.setDeadline(startedAt + WEBHOOK_BUDGET_MS);
   return handleWebhook({ ...ready.deps, webhookSecret: ready.webhookSecret, verify }, event, startedAt);

@@ -3,7 +3,7 @@
  *
  * DynamoDB: conditional writes are atomic per item in DynamoDB, but moto_server answers concurrent
  * requests on threads without a lock (12 concurrent `ADD n :1` with `n < 3` let 4 or 5 through), so
- * the proxy hands DynamoDB requests to moto one at a time.
+ * the proxy hands DynamoDB writes to moto one at a time (reads pass straight through).
  *
  * ECS: a loopback proxy in front of moto's ECS API that answers RunTask the way ECS does when a capacity
  * provider has no room (moto always places Fargate tasks): HTTP 200 with no task and a failures[]
@@ -44,7 +44,10 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
       const body = await readAll(req);
       const action = String(req.headers['x-amz-target'] ?? '');
       if (short && action.endsWith('.RunTask')) {
-        const input = JSON.parse(body.toString('utf8') || '{}') as { cluster?: string; taskDefinition?: string };
+        const input = JSON.parse(body.toString('utf8') || '{}') as {
+          cluster?: string;
+          taskDefinition?: string;
+        };
         const cluster = input.cluster ?? 'default';
         const definition = input.taskDefinition ?? '';
         if (short.some((c) => cluster.includes(c) || definition.includes(c))) {
@@ -55,7 +58,7 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
           return;
         }
       }
-      if (action.startsWith('DynamoDB_')) {
+      if (/^DynamoDB_\d+\.(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)$/.test(action)) {
         let done: () => void = () => undefined;
         const turn = dynamo;
         dynamo = new Promise<void>((resolve) => (done = resolve));

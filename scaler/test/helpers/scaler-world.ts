@@ -106,7 +106,11 @@ export interface ScalerWorld {
   close(): Promise<void>;
 }
 
-export function poolsJson(specs: PoolSpec[], clusters: Record<string, string>, taskDefs: Record<string, string>): string {
+export function poolsJson(
+  specs: PoolSpec[],
+  clusters: Record<string, string>,
+  taskDefs: Record<string, string>,
+): string {
   return JSON.stringify(
     specs.map((p) => ({
       name: p.name,
@@ -128,11 +132,16 @@ export function poolsJson(specs: PoolSpec[], clusters: Record<string, string>, t
 }
 
 export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
+  // moto first: its start-up wait reads Date, which must still be the real one.
+  const moto = await startMoto(90_000); // the shared 2-core machine can be slow to start it
+  const proxy = await startCapacityProxy(moto.endpoint);
   const clock = installSimClock(options.startMs ?? Date.UTC(2026, 11, 1, 9, 0, 0), options.speed ?? 1);
   const keys = generateAppKeyPair();
-  const moto = await startMoto();
-  const proxy = await startCapacityProxy(moto.endpoint);
-  Object.assign(process.env, TEST_AWS_ENV, { AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_ECS: proxy.url, AWS_ENDPOINT_URL_DYNAMODB: proxy.url });
+  Object.assign(process.env, TEST_AWS_ENV, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ENDPOINT_URL_ECS: proxy.url,
+    AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
+  });
   const aws = { region: TEST_AWS_ENV.AWS_REGION, endpoint: moto.endpoint, maxAttempts: 2 };
   const ecs = new ECSClient(aws);
   const ssm = new SSMClient(aws);
@@ -148,8 +157,12 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  const keySecret = await sm.send(new CreateSecretCommand({ Name: 'dazn-scaler/app-key', SecretString: keys.privateKeyPem }));
-  const hookSecret = await sm.send(new CreateSecretCommand({ Name: 'dazn-scaler/webhook', SecretString: WEBHOOK_SECRET }));
+  const keySecret = await sm.send(
+    new CreateSecretCommand({ Name: 'dazn-scaler/app-key', SecretString: keys.privateKeyPem }),
+  );
+  const hookSecret = await sm.send(
+    new CreateSecretCommand({ Name: 'dazn-scaler/webhook', SecretString: WEBHOOK_SECRET }),
+  );
   const clusters: Record<string, string> = {};
   for (const group of ['ecs', 'fargate']) {
     const made = await ecs.send(new CreateClusterCommand({ clusterName: `dazn-runners-${group}` }));
@@ -161,7 +174,9 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
       new RegisterTaskDefinitionCommand({
         family: `dazn-${pool.name}`,
         networkMode: 'bridge',
-        containerDefinitions: [{ name: 'runner', image: 'runner:test', cpu: 256, memory: 512, essential: true }],
+        containerDefinitions: [
+          { name: 'runner', image: 'runner:test', cpu: 256, memory: 512, essential: true },
+        ],
       }),
     );
     taskDefs[pool.name] = def.taskDefinition?.taskDefinitionArn ?? '';
@@ -170,7 +185,10 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
   let deliveryCount = 0;
   const answers: ScalerWorld['answers'] = [];
   let webhookModule: WebhookModule | undefined;
-  const eventFor = (d: { headers: Record<string, string>; body: string }, base64 = false): FunctionUrlEvent => ({
+  const eventFor = (
+    d: { headers: Record<string, string>; body: string },
+    base64 = false,
+  ): FunctionUrlEvent => ({
     version: '2.0',
     rawPath: '/',
     headers: Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.toLowerCase(), v])),
@@ -198,16 +216,25 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
     },
     eventFor,
     async reconcile() {
-      const mod = (reconcilerModule ??= options.load(join(BUNDLES, 'reconciler', 'index.js')) as ReconcilerModule);
-      return mod.handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, { getRemainingTimeInMillis: () => 60_000 });
+      const mod = (reconcilerModule ??= options.load(
+        join(BUNDLES, 'reconciler', 'index.js'),
+      ) as ReconcilerModule);
+      return mod.handler(
+        { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+        { getRemainingTimeInMillis: () => 60_000 },
+      );
     },
     async scalerTasks(desired = 'RUNNING') {
       const out: Task[] = [];
       for (const cluster of Object.values(clusters)) {
-        const list = await ecs.send(new ListTasksCommand({ cluster, startedBy: 'dazn-scaler', desiredStatus: desired }));
+        const list = await ecs.send(
+          new ListTasksCommand({ cluster, startedBy: 'dazn-scaler', desiredStatus: desired }),
+        );
         const arns = list.taskArns ?? [];
         for (let i = 0; i < arns.length; i += 100) {
-          const d = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100), include: ['TAGS'] }));
+          const d = await ecs.send(
+            new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100), include: ['TAGS'] }),
+          );
           out.push(...(d.tasks ?? []));
         }
       }
@@ -235,7 +262,13 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
           connected.push(name);
         } catch {
           failed.push(name);
-          await ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Essential container in task exited' }));
+          await ecs.send(
+            new StopTaskCommand({
+              cluster: task.clusterArn,
+              task: task.taskArn,
+              reason: 'Essential container in task exited',
+            }),
+          );
         }
       }
       return { connected, failed };
@@ -254,14 +287,24 @@ export async function startWorld(options: WorldOptions): Promise<ScalerWorld> {
           taskRunner.delete(arn);
         } else if (runner?.deleted) {
           const task = tasks.find((t) => t.taskArn === arn);
-          await ecs.send(new StopTaskCommand({ cluster: task?.clusterArn, task: arn, reason: 'Essential container in task exited' }));
+          await ecs.send(
+            new StopTaskCommand({
+              cluster: task?.clusterArn,
+              task: arn,
+              reason: 'Essential container in task exited',
+            }),
+          );
           taskRunner.delete(arn);
         }
       }
     },
     async tableItems(prefix) {
       const got = await ddb.send(
-        new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: prefix } } }),
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': { S: prefix } },
+        }),
       );
       return got.Count ?? 0;
     },

@@ -9,7 +9,13 @@ import { type PoolSpec, type ScalerWorld, startWorld } from '../helpers/scaler-w
 const spotLabels = ['self-hosted', 'linux', 'X64', 'ecs-x64-spot', 'x86_64', 'spot', 'ecs'];
 const ondemandLabels = ['self-hosted', 'linux', 'X64', 'ecs-x64-ondemand', 'x86_64', 'on-demand', 'ecs'];
 const POOLS: PoolSpec[] = [
-  { name: 'ecs-x64-spot', labels: spotLabels, group: 'ecs', maxRunners: 20, fallbackPool: 'ecs-x64-ondemand' },
+  {
+    name: 'ecs-x64-spot',
+    labels: spotLabels,
+    group: 'ecs',
+    maxRunners: 20,
+    fallbackPool: 'ecs-x64-ondemand',
+  },
   { name: 'ecs-x64-ondemand', labels: ondemandLabels, group: 'ecs', maxRunners: 20 },
   { name: 'small', labels: ['self-hosted', 'linux', 'ARM64', 'small'], group: 'fargate', maxRunners: 3 },
   {
@@ -103,9 +109,12 @@ describe('webhook', () => {
     const delivered = world.gh.deliveries().length;
     await queue(['self-hosted', 'linux', 'X64', 'ecs']);
     expect(jits()).toBe(before + 1);
-    const record = world.gh.deliveries().slice(delivered).find((d) => d.action === 'queued');
-    expect(record).toBeDefined();
-    const event = world.eventFor({ headers: record!.headers, body: record!.body });
+    const record = world.gh
+      .deliveries()
+      .slice(delivered)
+      .find((d) => d.action === 'queued');
+    if (!record) throw new Error('no queued delivery recorded');
+    const event = world.eventFor({ headers: record.headers, body: record.body });
     const again = await world.webhook(event);
     expect(again.statusCode).toBe(200);
     expect(again.body).toContain('duplicate');
@@ -126,7 +135,8 @@ describe('webhook', () => {
       'x-hub-signature-256': 'sha256=' + createHmac('sha256', 'another-secret').update(body).digest('hex'),
     };
     expect((await world.webhook(world.eventFor({ headers, body }))).statusCode).toBe(401);
-    const { ['x-hub-signature-256']: _drop, ...unsigned } = headers;
+    const unsigned: Record<string, string> = { ...headers };
+    delete unsigned['x-hub-signature-256'];
     expect((await world.webhook(world.eventFor({ headers: unsigned, body }))).statusCode).toBe(401);
     expect(jits()).toBe(before);
     expect(await world.scalerTasks()).toHaveLength(tasks);
@@ -143,7 +153,9 @@ describe('webhook', () => {
   });
 
   it('holds max_runners under concurrent deliveries', async () => {
-    const jobs = Array.from({ length: 8 }, () => world.gh.queueJob({ repo: 'dazn-test/app', labels: ['small'] }));
+    const jobs = Array.from({ length: 8 }, () =>
+      world.gh.queueJob({ repo: 'dazn-test/app', labels: ['small'] }),
+    );
     await world.gh.settled();
     expect(jobs).toHaveLength(8);
     expect(runnersNamed('small')).toHaveLength(3);
@@ -152,7 +164,10 @@ describe('webhook', () => {
     // the other five wait as pending jobs for the reconciler
     const ids = new Set(jobs.map((j) => String(j.id)));
     const answered = world.answers.filter((a) => [...ids].some((id) => a.body.includes(id)));
-    expect(answered.map((a) => JSON.parse(a.body).result).sort()).toEqual([...Array(5).fill('pending'), ...Array(3).fill('started')]);
+    expect(answered.map((a) => JSON.parse(a.body).result).sort()).toEqual([
+      ...Array(5).fill('pending'),
+      ...Array(3).fill('started'),
+    ]);
   });
 
   it('moves to the fallback pool when the spot pool has no capacity (after retrying)', async () => {
@@ -184,7 +199,8 @@ describe('webhook', () => {
   });
 
   it('gets a fresh installation token once the old one expired (fake clock past an hour)', async () => {
-    const tokens = (): number => world.gh.apiCallCount('POST /app/installations/{installation_id}/access_tokens');
+    const tokens = (): number =>
+      world.gh.apiCallCount('POST /app/installations/{installation_id}/access_tokens');
     const before = tokens();
     world.clock.advance(61 * 60_000);
     await queue(['self-hosted', 'linux', 'X64', 'spot']);
@@ -198,7 +214,10 @@ describe('reconciler', () => {
   it('replays a lost delivery of a still-queued job', async () => {
     await world.runTasks(); // earlier jobs take the runners started for them
     world.gh.dropDeliveries(() => true, { mode: 'failed' });
-    const job = world.gh.queueJob({ repo: 'dazn-test/app', labels: ['self-hosted', 'linux', 'X64', 'ecs-x64-ondemand'] });
+    const job = world.gh.queueJob({
+      repo: 'dazn-test/app',
+      labels: ['self-hosted', 'linux', 'X64', 'ecs-x64-ondemand'],
+    });
     await world.gh.settled();
     world.gh.dropDeliveries(null);
     const before = jits();
@@ -247,18 +266,22 @@ describe('reconciler', () => {
     await world.runTasks();
     const busy = world.gh.runners().filter((r) => r.busy);
     expect(busy.length).toBeGreaterThan(0);
-    const online = world.gh.runners().find((r) => r.status === 'online' && !r.busy && r.name.startsWith('dazn-warm-'));
-    expect(online).toBeDefined();
-    world.gh.disconnectRunner(online!.name); // its container died
+    const online = world.gh
+      .runners()
+      .find((r) => r.status === 'online' && !r.busy && r.name.startsWith('dazn-warm-'));
+    if (!online) throw new Error('no idle warm runner online');
+    world.gh.disconnectRunner(online.name); // its container died
     // make every idle runner old enough to be removed, and end office hours (warm minimum 0)
     world.clock.advance(12 * 3600_000);
     const busyTasks = new Set(
-      (await world.scalerTasks()).filter((t) => busy.some((b) => t.tags?.some((g) => g.value === b.name))).map((t) => t.taskArn),
+      (await world.scalerTasks())
+        .filter((t) => busy.some((b) => t.tags?.some((g) => g.value === b.name)))
+        .map((t) => t.taskArn),
     );
     await world.reconcile();
     const report = await world.reconcile();
     expect(report.errors).toEqual([]);
-    expect(world.gh.runners().some((r) => r.name === online!.name)).toBe(false);
+    expect(world.gh.runners().some((r) => r.name === online.name)).toBe(false);
     for (const b of busy) expect(world.gh.runners().find((r) => r.name === b.name)?.busy).toBe(true);
     const running = new Set((await world.scalerTasks()).map((t) => t.taskArn));
     for (const arn of busyTasks) expect(running.has(arn)).toBe(true);

@@ -14,7 +14,10 @@ const pool = {
   warm: { officeHours: 2, otherHours: 0 },
   fallbackPool: null,
 };
-const env = (over: Record<string, string | undefined> = {}, pools: unknown = [pool]): Record<string, string | undefined> => ({
+const env = (
+  over: Record<string, string | undefined> = {},
+  pools: unknown = [pool],
+): Record<string, string | undefined> => ({
   GITHUB_ORG: 'dazn',
   GITHUB_APP_ID: '123',
   GITHUB_INSTALLATION_ID: '456',
@@ -37,7 +40,9 @@ describe('config', () => {
       runnerStartTimeoutSeconds: 600,
       installationId: 456,
     });
-    expect(config.pools[0].capacityProviderStrategy).toEqual([{ capacityProvider: 'x86_64-spot', weight: 1, base: 0 }]);
+    expect(config.pools[0].capacityProviderStrategy).toEqual([
+      { capacityProvider: 'x86_64-spot', weight: 1, base: 0 },
+    ]);
   });
 
   it.each([
@@ -59,7 +64,9 @@ describe('config', () => {
     expect(() => loadConfig(env({}, [{ ...pool, fallbackPool: 'nowhere' }]))).toThrow(/fallbackPool nowhere/);
     expect(() => loadConfig(env({}, [pool, pool]))).toThrow(/appears twice/);
     expect(() => loadConfig(env({}, [{ ...pool, launchType: 'FARGATE' }]))).toThrow(/exactly one of/);
-    expect(() => loadConfig(env({}, [{ ...pool, warm: { officeHours: 200 } }]))).toThrow(/warm minimum above/);
+    expect(() => loadConfig(env({}, [{ ...pool, warm: { officeHours: 200 } }]))).toThrow(
+      /warm minimum above/,
+    );
     expect(() => loadConfig(env({}, [{ ...pool, labels: [] }]))).toThrow(/labels/);
   });
 });

@@ -2,7 +2,9 @@ import { isOurs, MAX_NAME, runnerName } from '../../src/names';
 
 describe('runner names', () => {
   it('are <prefix>-<pool>-<12 hex>', () => {
-    expect(runnerName('dazn', 'ecs-x86_64-spot', () => '0123456789ab')).toBe('dazn-ecs-x86_64-spot-0123456789ab');
+    expect(runnerName('dazn', 'ecs-x86_64-spot', () => '0123456789ab')).toBe(
+      'dazn-ecs-x86_64-spot-0123456789ab',
+    );
     expect(runnerName('dazn', 'fargate-arm64')).toMatch(/^dazn-fargate-arm64-[0-9a-f]{12}$/);
   });
 

@@ -1,7 +1,15 @@
 /** The reconciler's rules with in-memory ports (the real ones run in test/integration). */
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import type { EcsPort, GitHubPort, GitHubRunner, JobRecord, RunnerRecord, ScalerTask, StatePort } from '../../src/ports';
+import type {
+  EcsPort,
+  GitHubPort,
+  GitHubRunner,
+  JobRecord,
+  RunnerRecord,
+  ScalerTask,
+  StatePort,
+} from '../../src/ports';
 import { reconcile } from '../../src/reconciler';
 import { runTaskInput } from '../../src/ecs';
 
@@ -40,7 +48,7 @@ function memoryState(records: RunnerRecord[]): StatePort & { released: string[] 
     released,
     claimDelivery: async () => true,
     forgetDelivery: async () => undefined,
-    hasDelivery: async () => true,
+    knownDeliveries: async (guids) => new Set(guids),
     createJob: unused,
     leaseJob: unused,
     setJobStatus: unused,
@@ -57,6 +65,7 @@ function memoryState(records: RunnerRecord[]): StatePort & { released: string[] 
       return runners.delete(name);
     },
     listRunners: async () => [...runners.values()].map((r) => ({ ...r })),
+    getRunner: async (name) => runners.get(name) ?? null,
     counts: async () => ({ global: runners.size, pools: { p: runners.size } }),
     getCursor: async () => 0,
     setCursor: async () => undefined,
@@ -96,7 +105,14 @@ describe('reconciler', () => {
       deliveryPayload: async () => ({}),
       requestCount: () => 0,
     };
-    const task: ScalerTask = { taskArn: 'arn:task/1', cluster: 'c', runnerName: record.name, pool: 'p', lastStatus: 'RUNNING', createdAt: 0 };
+    const task: ScalerTask = {
+      taskArn: 'arn:task/1',
+      cluster: 'c',
+      runnerName: record.name,
+      pool: 'p',
+      lastStatus: 'RUNNING',
+      createdAt: 0,
+    };
     const ecs: EcsPort = {
       runTask: async () => ({ ok: false, kind: 'other', reason: 'no start expected' }),
       stopTask: async (_c, arn) => {
@@ -128,14 +144,20 @@ describe('reconciler', () => {
 
 describe('RunTask input', () => {
   it('carries the capacity provider strategy, awsvpc network, tags and only names in the override', () => {
-    const input = runTaskInput(config.pools[0], 'dazn-p-0123456789ab', '/dazn-runners/jit/dazn-p-0123456789ab');
+    const input = runTaskInput(
+      config.pools[0],
+      'dazn-p-0123456789ab',
+      '/dazn-runners/jit/dazn-p-0123456789ab',
+    );
     expect(input).toMatchObject({
       cluster: 'c',
       taskDefinition: 't',
       startedBy: 'dazn-scaler',
       enableECSManagedTags: true,
       capacityProviderStrategy: [{ capacityProvider: 'x86_64-spot', weight: 1 }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' } },
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+      },
       tags: [
         { key: 'dazn:pool', value: 'p' },
         { key: 'dazn:runner-name', value: 'dazn-p-0123456789ab' },
