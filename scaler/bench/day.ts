@@ -251,6 +251,7 @@ async function main(): Promise<void> {
       `scaler-sim: ${jobs.length} jobs, ${neverServed} never served, ${world.busyStopped.length} busy stopped, ${idleStarted} idle started, p50 ${Math.round(percentile(waits, 50))} s, p95 ${Math.round(percentile(waits, 95))} s, ${(apiCalls / Math.max(jobs.length, 1)).toFixed(1)} api calls/job`,
     );
   } finally {
+    if (process.env.SIM_LOG) (await import('node:fs')).writeFileSync(process.env.SIM_LOG, logLines.join(''));
     process.stdout.write = realLog;
     await world.close();
   }

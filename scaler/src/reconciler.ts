@@ -82,14 +82,17 @@ async function recoverDeliveries(deps: Deps, deadline: number, report: Reconcile
   const queued = deliveries.filter(
     (d) => d.event === 'workflow_job' && (d.action === 'queued' || d.action === 'in_progress'),
   );
-  const seen = await state.knownDeliveries(queued.map((d) => d.guid));
+  // A delivery the webhook answered 2xx and recorded is done. One that failed is looked at once by
+  // the reconciler (marked replay:<guid>), whatever the webhook recorded: its undo may have failed too.
+  const seen = await state.knownDeliveries(queued.flatMap((d) => [d.guid, `replay:${d.guid}`]));
   for (const delivery of queued) {
-    if (seen.has(delivery.guid)) continue;
-    seen.add(delivery.guid);
+    const answered = delivery.statusCode >= 200 && delivery.statusCode < 300;
+    if (seen.has(`replay:${delivery.guid}`) || (answered && seen.has(delivery.guid))) continue;
+    seen.add(`replay:${delivery.guid}`);
     if (clock.elapsed() >= deadline) return; // cursor not moved: the rest is scanned next time
     const job = parseWorkflowJob(await github.deliveryPayload(delivery.id));
     if (!job) {
-      await state.claimDelivery(delivery.guid);
+      await state.claimDelivery(`replay:${delivery.guid}`);
       continue;
     }
     if (job.action === 'in_progress') {
@@ -106,7 +109,7 @@ async function recoverDeliveries(deps: Deps, deadline: number, report: Reconcile
         if (outcome === 'started' || outcome === 'pending') report.deliveriesReplayed++;
       }
     }
-    await state.claimDelivery(delivery.guid);
+    await state.claimDelivery(`replay:${delivery.guid}`);
   }
   await state.setCursor('deliveries', scanStart);
 }

@@ -52409,16 +52409,19 @@ async function recoverDeliveries(deps, deadline, report) {
     const deliveries = await github.listDeliveries(since);
     // queued ones start runners; in_progress ones tell which job lost its runner to another.
     const queued = deliveries.filter((d) => d.event === 'workflow_job' && (d.action === 'queued' || d.action === 'in_progress'));
-    const seen = await state.knownDeliveries(queued.map((d) => d.guid));
+    // A delivery the webhook answered 2xx and recorded is done. One that failed is looked at once by
+    // the reconciler (marked replay:<guid>), whatever the webhook recorded: its undo may have failed too.
+    const seen = await state.knownDeliveries(queued.flatMap((d) => [d.guid, `replay:${d.guid}`]));
     for (const delivery of queued) {
-        if (seen.has(delivery.guid))
+        const answered = delivery.statusCode >= 200 && delivery.statusCode < 300;
+        if (seen.has(`replay:${delivery.guid}`) || (answered && seen.has(delivery.guid)))
             continue;
-        seen.add(delivery.guid);
+        seen.add(`replay:${delivery.guid}`);
         if (clock.elapsed() >= deadline)
             return; // cursor not moved: the rest is scanned next time
         const job = parseWorkflowJob(await github.deliveryPayload(delivery.id));
         if (!job) {
-            await state.claimDelivery(delivery.guid);
+            await state.claimDelivery(`replay:${delivery.guid}`);
             continue;
         }
         if (job.action === 'in_progress') {
@@ -52437,7 +52440,7 @@ async function recoverDeliveries(deps, deadline, report) {
                     report.deliveriesReplayed++;
             }
         }
-        await state.claimDelivery(delivery.guid);
+        await state.claimDelivery(`replay:${delivery.guid}`);
     }
     await state.setCursor('deliveries', scanStart);
 }

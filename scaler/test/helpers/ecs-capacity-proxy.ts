@@ -3,7 +3,8 @@
  *
  * DynamoDB: conditional writes are atomic per item in DynamoDB, but moto_server answers concurrent
  * requests on threads without a lock (12 concurrent `ADD n :1` with `n < 3` let 4 or 5 through), so
- * the proxy hands DynamoDB writes to moto one at a time (reads pass straight through).
+ * the proxy hands moto the writes of one item (`pk`) one at a time, a transaction holding all of its
+ * items; writes of other items and reads pass straight through.
  *
  * ECS: a loopback proxy in front of moto's ECS API that answers RunTask the way ECS does when a capacity
  * provider has no room (moto always places Fargate tasks): HTTP 200 with no task and a failures[]
@@ -38,7 +39,31 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
   let short: string[] | null = null;
   let reason = SPOT_SHORTAGE_REASON;
   let refused = 0;
-  let dynamo: Promise<void> = Promise.resolve();
+  const tails = new Map<string, Promise<void>>();
+  /** Waits until every earlier write of these items is answered; the returned function ends this one's turn. */
+  const lock = async (keys: string[]): Promise<() => void> => {
+    let done: () => void = () => undefined;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const before = keys.map((k) => tails.get(k) ?? Promise.resolve());
+    for (const k of keys) tails.set(k, mine);
+    await Promise.all(before);
+    return () => {
+      for (const k of keys) if (tails.get(k) === mine) tails.delete(k);
+      done();
+    };
+  };
+  const itemKeys = (action: string, body: Buffer): string[] => {
+    type Key = { pk?: { S?: string } };
+    type Write = { Item?: Key; Key?: Key };
+    const input = JSON.parse(body.toString('utf8') || '{}') as Write & {
+      TransactItems?: Record<string, Write>[];
+    };
+    const one = (w: Write | undefined): string => w?.Item?.pk?.S ?? w?.Key?.pk?.S ?? '*';
+    if (action.endsWith('.TransactWriteItems')) {
+      return [...new Set((input.TransactItems ?? []).flatMap((t) => Object.values(t).map(one)))];
+    }
+    return [one(input)];
+  };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readAll(req);
@@ -58,12 +83,9 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
           return;
         }
       }
-      if (/^DynamoDB_\d+\.(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)$/.test(action)) {
-        let done: () => void = () => undefined;
-        const turn = dynamo;
-        dynamo = new Promise<void>((resolve) => (done = resolve));
-        await turn;
-        res.on('close', done);
+      if (/^DynamoDB_\d+\.(PutItem|UpdateItem|DeleteItem|TransactWriteItems)$/.test(action)) {
+        const release = await lock(itemKeys(action, body));
+        res.on('close', release);
       }
       const forward = httpRequest(
         {
