@@ -256,12 +256,10 @@ describe('reconciler', () => {
     expect(task).toBeDefined();
     world.clock.advance(11 * 60_000);
     const report = await world.reconcile();
-    expect({ report, name }).toMatchObject({ report: { neverOnline: expect.any(Number) } });
-    if (report.neverOnline < 1)
-      realWrite(
-        JSON.stringify({ report, name, runners: world.gh.allRunners().filter((r) => r.name === name) }) +
-          '\n',
-      );
+    if (report.neverOnline === 0) {
+      const runners = world.gh.allRunners().filter((r) => r.name === name);
+      realWrite(JSON.stringify({ report, name, runners }) + '\n');
+    }
     expect(report.neverOnline).toBeGreaterThanOrEqual(1);
     expect(world.gh.runners().some((r) => r.name === name)).toBe(false);
     const stopped = (await world.scalerTasks('STOPPED')).map((t) => t.taskArn);
