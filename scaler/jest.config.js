@@ -1,0 +1,21 @@
+/**
+ * Jest for scaler/ alone: `npx jest -c scaler/jest.config.js [path]` from the repository root.
+ * rootDir is the repository root so node_modules and tsconfig.json resolve as for the other projects.
+ */
+const path = require('node:path');
+
+module.exports = {
+  rootDir: path.resolve(__dirname, '..'),
+  displayName: 'scaler',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      { isolatedModules: true, tsconfig: path.resolve(__dirname, '..', 'tsconfig.json') },
+    ],
+  },
+  testMatch: ['<rootDir>/scaler/test/**/*.test.ts'],
+  // Each test file starts its own fake GitHub (and moto) on free loopback ports; nothing may hang.
+  testTimeout: 60_000,
+};

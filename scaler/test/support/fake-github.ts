@@ -1,0 +1,1058 @@
+/**
+ * A fake GitHub on loopback that refuses what GitHub refuses: App JWTs (RS256, iat/exp rules) checked
+ * with the App's public key, installation and registration tokens that expire on the fake clock,
+ * single-use JIT configurations bound to one runner, a minimum runner version, primary and secondary
+ * rate limits with GitHub's headers, signed workflow_job deliveries and the App's delivery log.
+ * The rules and their documentation pages: fake-github-rules.ts and README.md beside this file.
+ *
+ * It needs no octokit (ESM-only packages cannot load under ts-jest/CommonJS): node:http and node:crypto.
+ */
+import { createPublicKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
+import { Clock, systemClock } from './clock';
+import {
+  DEFAULT_API_VERSION,
+  DEFAULT_MINIMUM_RUNNER_VERSION,
+  DEFAULT_RATE_LIMIT,
+  DOCS,
+  INSTALLATION_TOKEN_TTL_MS,
+  JIT_LABELS_MAX,
+  JIT_LABELS_MIN,
+  JWT_IAT_FUTURE_ALLOWANCE_S,
+  JWT_MAX_LIFETIME_S,
+  MESSAGES,
+  REGISTRATION_TOKEN_TTL_MS,
+  REST_DOCS_ROOT,
+  RUNNER_MESSAGES,
+  RUNNER_NAME_PATTERN,
+  SECONDARY_MAX_CONCURRENT,
+  SECONDARY_POINTS_PER_MINUTE,
+  SECONDARY_RETRY_AFTER_S,
+  SUPPORTED_API_VERSIONS,
+  UNAUTHENTICATED_RATE_LIMIT,
+} from './fake-github-rules';
+import {
+  Deliver,
+  DeliveryRecord,
+  DeliverySelector,
+  FakeJob,
+  FakeRunner,
+  GitHubWorld,
+  JobConclusion,
+  RunnerConnectError,
+} from './fake-github-world';
+import { decodeVerifiedRs256, isRecord } from './jwt';
+
+export { FakeClock, systemClock } from './clock';
+export type { Clock } from './clock';
+export { RunnerConnectError, seededRandom } from './fake-github-world';
+export type {
+  DeliveryRecord,
+  FakeJob,
+  FakeRunner,
+  JobConclusion,
+  RunnerConnectCode,
+  DeliverySelector,
+} from './fake-github-world';
+
+export type PermissionLevel = 'read' | 'write' | 'admin';
+
+export interface FakeGitHubOptions {
+  org: string;
+  appId: number;
+  installationId: number;
+  /** PEM of the App's public key (SPKI or PKCS#1); App JWTs are verified with it. */
+  appPublicKeyPem: string;
+  webhookSecret: string;
+  /** POSTs one delivery to the scaler's webhook and returns the HTTP status it answered. */
+  deliver?: Deliver;
+  /** Every expiry and window reads this clock (ms since epoch). Default: Date.now. */
+  clock?: Clock;
+  /** Runners older than this are refused. Default 2.329.0. */
+  minimumRunnerVersion?: string;
+  /** Default [{1,'Default'},{2,'ecs'},{3,'fargate'}]. */
+  runnerGroups?: { id: number; name: string }[];
+  /** Primary limit per installation (and per App for JWT calls). Default 5000 per hour. */
+  rateLimit?: { limit: number; windowMs: number };
+  /** Status for primary and secondary limit refusals; GitHub uses 403 or 429. Default 403. */
+  rateLimitStatus?: 403 | 429;
+  /** Secondary limit: concurrent requests in flight per installation. Default 100. */
+  maxConcurrentRequests?: number;
+  /** Secondary limit: points per minute (GET 1, writes 5). Default 900. */
+  pointsPerMinute?: number;
+  /** Permissions the installation was granted. Default: organization self-hosted runners write, actions read, metadata read. */
+  installationPermissions?: Record<string, PermissionLevel>;
+  /** Organisation id in payloads. Default 9_100_000. */
+  orgId?: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Route template, e.g. "GET /orgs/{org}/actions/runners"; "UNMATCHED" for unknown paths. */
+  route: string;
+  path: string;
+  status: number;
+  atMs: number;
+  userAgent?: string;
+  apiVersion?: string;
+  auth: 'none' | 'jwt' | 'installation' | 'registration' | 'invalid';
+}
+
+export interface FakeGitHub {
+  /** API root (GITHUB_API_URL), e.g. http://127.0.0.1:40123 */
+  url: string;
+  close(): Promise<void>;
+
+  // world controls
+  queueJob(input: {
+    repo: string;
+    labels: string[];
+    runId?: number;
+    name?: string;
+    workflowName?: string;
+  }): FakeJob;
+  connectRunner(encodedJitConfig: string, runnerVersion: string): { runnerId: number; name: string };
+  disconnectRunner(name: string): void;
+  completeJob(jobId: number, conclusion?: JobConclusion): FakeJob;
+  cancelJob(jobId: number): FakeJob;
+  /** config.sh --token: a runner registered with a registration token (refused once the token expired). */
+  registerRunnerWithToken(
+    token: string,
+    runner: { name: string; labels: string[]; version: string; ephemeral?: boolean },
+  ): { runnerId: number; name: string };
+  /** Applies time-driven rules after the clock moved (offline ephemeral runners removed, held deliveries sent). */
+  tick(): void;
+  /** Resolves when every webhook delivery sent so far has been answered. */
+  settled(): Promise<void>;
+
+  // failure injection
+  /** Every API call whose fake-clock time is in [fromMs, toMs) is answered 503; `webhooks: 'held'` also delays deliveries to toMs. */
+  setOutage(fromMs: number, toMs: number, opts?: { webhooks?: 'unaffected' | 'held' }): void;
+  dropDeliveries(
+    select: DeliverySelector | null,
+    opts?: { seed?: number; mode?: 'failed' | 'missing' },
+  ): void;
+  duplicateDeliveries(select: DeliverySelector | null, opts?: { seed?: number }): void;
+  /** Every API call for the next `seconds` of the fake clock gets a secondary rate limit answer with retry-after. */
+  triggerSecondaryRateLimit(seconds?: number): void;
+  /** Holds admitted API requests before they are answered until the returned function is called (for concurrency tests). */
+  holdResponses(): () => void;
+  /** Makes an installation token expire now (e.g. revoked). */
+  expireInstallationTokens(): void;
+
+  // inspection
+  requestCounts(): Record<string, number>;
+  requests(): RequestLogEntry[];
+  /** API calls (everything but /_fake), optionally only those matching a route template. */
+  apiCallCount(route?: string): number;
+  jobs(): FakeJob[];
+  job(id: number): FakeJob | undefined;
+  runners(): FakeRunner[];
+  /** All runners ever registered, deleted ones included. */
+  allRunners(): FakeRunner[];
+  deliveries(): DeliveryRecord[];
+}
+
+interface Ctx {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  method: string;
+  baseUrl: string;
+  path: string;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type AuthKind = 'none' | 'jwt' | 'installation' | 'registration';
+
+interface Route {
+  method: string;
+  template: string;
+  regex: RegExp;
+  keys: string[];
+  auth: AuthKind;
+  permission?: [string, PermissionLevel];
+  handle(ctx: Ctx): Reply;
+}
+
+const LEVELS: Record<PermissionLevel, number> = { read: 1, write: 2, admin: 3 };
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function route(
+  method: string,
+  template: string,
+  auth: AuthKind,
+  handle: (ctx: Ctx) => Reply,
+  permission?: [string, PermissionLevel],
+): Route {
+  const keys: string[] = [];
+  const source = template
+    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+    .replace(/\\?\{(\w+)\\?\}/g, (_m, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
+  return { method, template, regex: new RegExp(`^${source}$`), keys, auth, permission, handle };
+}
+
+function error(
+  status: number,
+  message: string,
+  documentationUrl: string = REST_DOCS_ROOT,
+  extra: Record<string, unknown> = {},
+): Reply {
+  return { status, body: { message, documentation_url: documentationUrl, status: String(status), ...extra } };
+}
+
+function validation(message: string, documentationUrl: string): Reply {
+  return error(422, `Invalid request.\n\n${message}`, documentationUrl);
+}
+
+function linkHeader(link: string | undefined): Record<string, string> {
+  return link ? { link } : {};
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function paginate<T>(items: T[], ctx: Ctx): { page: T[]; link?: string } {
+  const perPage = Math.min(100, Math.max(1, Number.parseInt(ctx.query.get('per_page') ?? '30', 10) || 30));
+  const pageNo = Math.max(1, Number.parseInt(ctx.query.get('page') ?? '1', 10) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const page = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+  const link = (p: number, rel: string): string => {
+    const q = new URLSearchParams(ctx.query);
+    q.set('per_page', String(perPage));
+    q.set('page', String(p));
+    return `<${ctx.baseUrl}${ctx.path}?${q.toString()}>; rel="${rel}"`;
+  };
+  const parts: string[] = [];
+  if (pageNo > 1) parts.push(link(pageNo - 1, 'prev'));
+  if (pageNo < last) parts.push(link(pageNo + 1, 'next'), link(last, 'last'));
+  if (pageNo > 1) parts.push(link(1, 'first'));
+  return { page, link: parts.length > 0 ? parts.join(', ') : undefined };
+}
+
+interface TokenInfo {
+  expiresAtMs: number;
+  permissions: Record<string, PermissionLevel>;
+}
+
+interface Window {
+  startMs: number;
+  used: number;
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
+  const clock = options.clock ?? systemClock;
+  const orgId = options.orgId ?? 9_100_000;
+  const rate = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const limitStatus = options.rateLimitStatus ?? 403;
+  const maxConcurrent = options.maxConcurrentRequests ?? SECONDARY_MAX_CONCURRENT;
+  const pointsPerMinute = options.pointsPerMinute ?? SECONDARY_POINTS_PER_MINUTE;
+  const granted: Record<string, PermissionLevel> = options.installationPermissions ?? {
+    organization_self_hosted_runners: 'write',
+    actions: 'read',
+    metadata: 'read',
+  };
+  const runnerGroups = options.runnerGroups ?? [
+    { id: 1, name: 'Default' },
+    { id: 2, name: 'ecs' },
+    { id: 3, name: 'fargate' },
+  ];
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey(options.appPublicKeyPem);
+  } catch (cause) {
+    throw new Error(`startFakeGitHub: appPublicKeyPem is not a PEM public key (${(cause as Error).message})`);
+  }
+
+  let baseUrl = '';
+  const world = new GitHubWorld({
+    org: options.org,
+    orgId,
+    appId: options.appId,
+    installationId: options.installationId,
+    webhookSecret: options.webhookSecret,
+    deliver: options.deliver,
+    clock,
+    minimumRunnerVersion: options.minimumRunnerVersion ?? DEFAULT_MINIMUM_RUNNER_VERSION,
+    runnerGroups,
+    apiUrl: () => baseUrl,
+  });
+
+  const installationTokens = new Map<string, TokenInfo>();
+  const registrationTokens = new Map<string, { expiresAtMs: number; kind: 'registration' | 'remove' }>();
+  const windows = new Map<string, Window>();
+  const points = new Map<string, Window>();
+  const inFlight = new Map<string, number>();
+  const blockedUntil = new Map<string, number>();
+  let globalSecondaryUntilMs = 0;
+  const outages: { fromMs: number; toMs: number }[] = [];
+  const log: RequestLogEntry[] = [];
+  let hold: Promise<void> | undefined;
+
+  const org = options.org;
+  const orgMatches = (ctx: Ctx): boolean => ctx.params.org?.toLowerCase() === org.toLowerCase();
+
+  const runnerJson = (r: FakeRunner): Record<string, unknown> => ({
+    id: r.id,
+    name: r.name,
+    os: r.os,
+    status: r.status,
+    busy: r.busy,
+    ephemeral: r.ephemeral,
+    labels: r.labels,
+    runner_group_id: r.runnerGroupId,
+  });
+
+  const jobJson = (j: FakeJob): Record<string, unknown> => {
+    const { owner: _o, repo: _r, ...rest } = world.jobPayload(j);
+    return rest;
+  };
+
+  const runJson = (runId: number, jobs: FakeJob[]): Record<string, unknown> => {
+    const first = jobs[0] as FakeJob;
+    const status = jobs.every((j) => j.status === 'completed')
+      ? 'completed'
+      : jobs.every((j) => j.status === 'queued')
+        ? 'queued'
+        : 'in_progress';
+    return {
+      id: runId,
+      name: first.workflowName,
+      run_attempt: 1,
+      status,
+      conclusion:
+        status === 'completed'
+          ? jobs.some((j) => j.conclusion === 'failure')
+            ? 'failure'
+            : 'success'
+          : null,
+      head_branch: first.headBranch,
+      head_sha: first.headSha,
+      created_at: isoSeconds(first.createdAtMs),
+      updated_at: isoSeconds(clock.now()),
+      jobs_url: `${baseUrl}/repos/${first.repo}/actions/runs/${runId}/jobs`,
+      repository: { full_name: first.repo },
+    };
+  };
+
+  const mintRegistrationToken = (kind: 'registration' | 'remove'): Reply => {
+    const token = randomBytes(20).toString('hex').toUpperCase().slice(0, 29);
+    const expiresAtMs = clock.now() + REGISTRATION_TOKEN_TTL_MS;
+    registrationTokens.set(token, { expiresAtMs, kind });
+    return { status: 201, body: { token, expires_at: isoSeconds(expiresAtMs) } };
+  };
+
+  const routes: Route[] = [
+    route('GET', '/app', 'jwt', () => ({
+      status: 200,
+      body: {
+        id: options.appId,
+        slug: 'dazn-runner-scaler',
+        name: 'dazn runner scaler',
+        owner: { login: org, id: orgId, type: 'Organization' },
+        permissions: granted,
+        events: ['workflow_job'],
+        installations_count: 1,
+      },
+    })),
+    route('GET', '/orgs/{org}/installation', 'jwt', (ctx) =>
+      orgMatches(ctx)
+        ? {
+            status: 200,
+            body: {
+              id: options.installationId,
+              app_id: options.appId,
+              target_type: 'Organization',
+              account: { login: org, id: orgId, type: 'Organization' },
+              permissions: granted,
+              events: ['workflow_job'],
+              repository_selection: 'all',
+            },
+          }
+        : error(404, MESSAGES.notFound, DOCS.installationToken),
+    ),
+    route('POST', '/app/installations/{installation_id}/access_tokens', 'jwt', (ctx) => {
+      if (ctx.params.installation_id !== String(options.installationId))
+        return error(404, MESSAGES.notFound, DOCS.installationToken);
+      let permissions = granted;
+      if (isRecord(ctx.body) && isRecord(ctx.body.permissions)) {
+        const asked: Record<string, PermissionLevel> = {};
+        for (const [name, level] of Object.entries(ctx.body.permissions)) {
+          const have = granted[name];
+          if (
+            typeof level !== 'string' ||
+            !(level in LEVELS) ||
+            !have ||
+            LEVELS[level as PermissionLevel] > LEVELS[have]
+          ) {
+            return error(
+              422,
+              'The permissions requested are not granted to this installation.',
+              DOCS.installationToken,
+            );
+          }
+          asked[name] = level as PermissionLevel;
+        }
+        permissions = asked;
+      }
+      const token = `ghs_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`;
+      const expiresAtMs = clock.now() + INSTALLATION_TOKEN_TTL_MS;
+      installationTokens.set(token, { expiresAtMs, permissions });
+      return {
+        status: 201,
+        body: { token, expires_at: isoSeconds(expiresAtMs), permissions, repository_selection: 'all' },
+      };
+    }),
+    route('GET', '/app/hook/deliveries', 'jwt', (ctx) => {
+      const perPage = Math.min(
+        100,
+        Math.max(1, Number.parseInt(ctx.query.get('per_page') ?? '30', 10) || 30),
+      );
+      const statusFilter = ctx.query.get('status');
+      let list = [...world.deliveries].reverse(); // newest first, as GitHub lists them
+      if (statusFilter === 'success') list = list.filter((d) => d.statusCode >= 200 && d.statusCode < 300);
+      if (statusFilter === 'failure') list = list.filter((d) => !(d.statusCode >= 200 && d.statusCode < 300));
+      const cursor = ctx.query.get('cursor');
+      if (cursor) {
+        const before = Number.parseInt(Buffer.from(cursor, 'base64url').toString('utf8'), 10);
+        if (!Number.isFinite(before)) return validation(`"cursor" is not valid.`, DOCS.appWebhookDeliveries);
+        list = list.filter((d) => d.id < before);
+      }
+      const page = list.slice(0, perPage);
+      const headers: Record<string, string> = {};
+      const last = page[page.length - 1];
+      if (list.length > perPage && last) {
+        const q = new URLSearchParams(ctx.query);
+        q.set('per_page', String(perPage));
+        q.set('cursor', Buffer.from(String(last.id)).toString('base64url'));
+        headers.link = `<${ctx.baseUrl}${ctx.path}?${q.toString()}>; rel="next"`;
+      }
+      return { status: 200, body: page.map((d) => world.deliveryJson(d)), headers };
+    }),
+    route('GET', '/app/hook/deliveries/{delivery_id}', 'jwt', (ctx) => {
+      const d = world.deliveries.find((x) => String(x.id) === ctx.params.delivery_id);
+      if (!d) return error(404, MESSAGES.notFound, DOCS.appWebhookDeliveries);
+      return {
+        status: 200,
+        body: {
+          ...world.deliveryJson(d),
+          url: '',
+          request: { headers: d.headers, payload: JSON.parse(d.body) as unknown },
+          response: { headers: {}, payload: null },
+        },
+      };
+    }),
+    route('POST', '/app/hook/deliveries/{delivery_id}/attempts', 'jwt', (ctx) => {
+      const outcome = world.redeliver(Number.parseInt(ctx.params.delivery_id ?? '', 10));
+      if (outcome === 'missing') return error(404, MESSAGES.notFound, DOCS.appWebhookDeliveries);
+      if (outcome === 'too_old') return error(422, MESSAGES.validationFailed, DOCS.handlingFailedDeliveries);
+      return { status: 202, body: {} };
+    }),
+    route(
+      'GET',
+      '/orgs/{org}/actions/runner-groups',
+      'installation',
+      (ctx) => {
+        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.runnerGroups);
+        const groups = runnerGroups.map((g) => ({
+          id: g.id,
+          name: g.name,
+          visibility: 'all',
+          default: g.id === 1,
+          runners_url: `${ctx.baseUrl}/orgs/${org}/actions/runner-groups/${g.id}/runners`,
+          inherited: false,
+          allows_public_repositories: false,
+          restricted_to_workflows: false,
+          selected_workflows: [],
+        }));
+        const { page, link } = paginate(groups, ctx);
+        return {
+          status: 200,
+          body: { total_count: groups.length, runner_groups: page },
+          headers: linkHeader(link),
+        };
+      },
+      ['organization_self_hosted_runners', 'read'],
+    ),
+    route(
+      'GET',
+      '/orgs/{org}/actions/runners',
+      'installation',
+      (ctx) => {
+        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
+        const name = ctx.query.get('name');
+        const all = world.liveRunners().filter((r) => name === null || r.name === name);
+        const { page, link } = paginate(all, ctx);
+        return {
+          status: 200,
+          body: { total_count: all.length, runners: page.map(runnerJson) },
+          headers: linkHeader(link),
+        };
+      },
+      ['organization_self_hosted_runners', 'read'],
+    ),
+    route(
+      'GET',
+      '/orgs/{org}/actions/runners/{runner_id}',
+      'installation',
+      (ctx) => {
+        const runner = world.runners.get(Number(ctx.params.runner_id));
+        if (!orgMatches(ctx) || !runner || runner.deleted)
+          return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
+        return { status: 200, body: runnerJson(runner) };
+      },
+      ['organization_self_hosted_runners', 'read'],
+    ),
+    route(
+      'DELETE',
+      '/orgs/{org}/actions/runners/{runner_id}',
+      'installation',
+      (ctx) => {
+        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
+        const id = Number(ctx.params.runner_id);
+        const outcome = world.deleteRunner(id);
+        if (outcome === 'missing') return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
+        if (outcome === 'busy')
+          return error(422, MESSAGES.runnerBusy(world.runners.get(id)?.name ?? ''), DOCS.selfHostedRunners);
+        return { status: 204 };
+      },
+      ['organization_self_hosted_runners', 'write'],
+    ),
+    route(
+      'POST',
+      '/orgs/{org}/actions/runners/generate-jitconfig',
+      'installation',
+      (ctx) => {
+        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
+        const body = ctx.body;
+        if (!isRecord(body))
+          return validation('The request body must be a JSON object.', DOCS.selfHostedRunners);
+        for (const key of ['name', 'runner_group_id', 'labels']) {
+          if (!(key in body)) return validation(`"${key}" wasn't supplied.`, DOCS.selfHostedRunners);
+        }
+        const { name, runner_group_id: groupId, labels } = body;
+        const workFolder = body.work_folder ?? '_work';
+        if (typeof name !== 'string')
+          return validation(
+            `For 'properties/name', ${JSON.stringify(name)} is not a string.`,
+            DOCS.selfHostedRunners,
+          );
+        if (!RUNNER_NAME_PATTERN.test(name)) {
+          return error(
+            422,
+            `Invalid runner name "${name}": use 1 to 64 characters of A-Z a-z 0-9 . _ -`,
+            DOCS.selfHostedRunners,
+          );
+        }
+        if (typeof groupId !== 'number' || !Number.isInteger(groupId)) {
+          return validation(
+            `For 'properties/runner_group_id', ${JSON.stringify(groupId)} is not an integer.`,
+            DOCS.selfHostedRunners,
+          );
+        }
+        if (!runnerGroups.some((g) => g.id === groupId))
+          return error(422, `Runner group ${groupId} does not exist.`, DOCS.runnerGroups);
+        if (!Array.isArray(labels))
+          return validation(
+            `For 'properties/labels', ${JSON.stringify(labels)} is not an array.`,
+            DOCS.selfHostedRunners,
+          );
+        if (labels.length < JIT_LABELS_MIN) {
+          return validation(
+            `For 'properties/labels', [] has fewer items than the minimum of ${JIT_LABELS_MIN}.`,
+            DOCS.selfHostedRunners,
+          );
+        }
+        if (labels.length > JIT_LABELS_MAX) {
+          return validation(
+            `For 'properties/labels', the array has more items than the maximum of ${JIT_LABELS_MAX}.`,
+            DOCS.selfHostedRunners,
+          );
+        }
+        for (const label of labels) {
+          if (typeof label !== 'string' || label.trim() === '') {
+            return validation(
+              `For 'items', ${JSON.stringify(label)} is not a non-empty string.`,
+              DOCS.selfHostedRunners,
+            );
+          }
+        }
+        if (typeof workFolder !== 'string')
+          return validation(
+            `For 'properties/work_folder', ${JSON.stringify(workFolder)} is not a string.`,
+            DOCS.selfHostedRunners,
+          );
+        if (world.runnerByName(name))
+          return error(409, MESSAGES.runnerNameExists(name), DOCS.selfHostedRunners);
+        const { runner, encoded } = world.createJitRunner(name, groupId, labels as string[], workFolder);
+        return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: encoded } };
+      },
+      ['organization_self_hosted_runners', 'write'],
+    ),
+    route(
+      'POST',
+      '/orgs/{org}/actions/runners/registration-token',
+      'installation',
+      (ctx) =>
+        orgMatches(ctx)
+          ? mintRegistrationToken('registration')
+          : error(404, MESSAGES.notFound, DOCS.selfHostedRunners),
+      ['organization_self_hosted_runners', 'write'],
+    ),
+    route(
+      'POST',
+      '/orgs/{org}/actions/runners/remove-token',
+      'installation',
+      (ctx) =>
+        orgMatches(ctx)
+          ? mintRegistrationToken('remove')
+          : error(404, MESSAGES.notFound, DOCS.selfHostedRunners),
+      ['organization_self_hosted_runners', 'write'],
+    ),
+    route(
+      'GET',
+      '/repos/{owner}/{repo}/actions/jobs/{job_id}',
+      'installation',
+      (ctx) => {
+        const job = world.jobs.get(Number(ctx.params.job_id));
+        if (!job || job.repo.toLowerCase() !== `${ctx.params.owner}/${ctx.params.repo}`.toLowerCase()) {
+          return error(404, MESSAGES.notFound, DOCS.workflowJobs);
+        }
+        return { status: 200, body: jobJson(job) };
+      },
+      ['actions', 'read'],
+    ),
+    route(
+      'GET',
+      '/repos/{owner}/{repo}/actions/runs',
+      'installation',
+      (ctx) => {
+        const full = `${ctx.params.owner}/${ctx.params.repo}`.toLowerCase();
+        const byRun = new Map<number, FakeJob[]>();
+        for (const job of world.jobs.values()) {
+          if (job.repo.toLowerCase() !== full) continue;
+          byRun.set(job.runId, [...(byRun.get(job.runId) ?? []), job]);
+        }
+        const status = ctx.query.get('status');
+        const runs = [...byRun.entries()]
+          .sort((a, b) => b[0] - a[0])
+          .map(([id, jobs]) => runJson(id, jobs))
+          .filter((r) => status === null || r.status === status);
+        const { page, link } = paginate(runs, ctx);
+        return {
+          status: 200,
+          body: { total_count: runs.length, workflow_runs: page },
+          headers: linkHeader(link),
+        };
+      },
+      ['actions', 'read'],
+    ),
+    route(
+      'GET',
+      '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+      'installation',
+      (ctx) => {
+        const full = `${ctx.params.owner}/${ctx.params.repo}`.toLowerCase();
+        const jobs = [...world.jobs.values()].filter(
+          (j) => j.runId === Number(ctx.params.run_id) && j.repo.toLowerCase() === full,
+        );
+        if (jobs.length === 0) return error(404, MESSAGES.notFound, DOCS.workflowJobs);
+        const { page, link } = paginate(jobs, ctx);
+        return {
+          status: 200,
+          body: { total_count: jobs.length, jobs: page.map(jobJson) },
+          headers: linkHeader(link),
+        };
+      },
+      ['actions', 'read'],
+    ),
+    // What config.sh calls with a registration token ("RemoteAuth <token>") before it registers.
+    route('POST', '/actions/runner-registration', 'registration', () => ({
+      status: 200,
+      body: {
+        url: `https://pipelinesghubeus1.actions.githubusercontent.com/${orgId}`,
+        token: randomUUID(),
+        token_schema: 'OAuthAccessToken',
+      },
+    })),
+  ];
+
+  // ---- checks every request goes through ----------------------------------------------------
+
+  type AuthResult =
+    | { ok: true; kind: AuthKind; key: string; limit: number; permissions: Record<string, PermissionLevel> }
+    | { ok: false; reply: Reply; kind: RequestLogEntry['auth'] };
+
+  const checkJwt = (token: string): Reply | undefined => {
+    const decoded = decodeVerifiedRs256(token, publicKey);
+    if (!decoded) return error(401, MESSAGES.jwtUndecodable);
+    const { iat, exp, iss } = decoded.claims;
+    if (String(iss) !== String(options.appId)) return error(401, MESSAGES.jwtUndecodable);
+    const nowS = clock.now() / 1000;
+    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowS + JWT_IAT_FUTURE_ALLOWANCE_S) {
+      return error(401, MESSAGES.jwtIatInvalid);
+    }
+    if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= nowS)
+      return error(401, MESSAGES.jwtExpInvalid);
+    if (exp - iat > JWT_MAX_LIFETIME_S || exp > nowS + JWT_MAX_LIFETIME_S)
+      return error(401, MESSAGES.jwtExpTooFar);
+    return undefined;
+  };
+
+  const authenticate = (req: IncomingMessage, r: Route): AuthResult => {
+    const header = req.headers.authorization;
+    if (r.auth === 'none')
+      return { ok: true, kind: 'none', key: 'ip', limit: UNAUTHENTICATED_RATE_LIMIT, permissions: {} };
+    if (!header)
+      return {
+        ok: false,
+        reply: error(401, MESSAGES.requiresAuthentication, DOCS.selfHostedRunners),
+        kind: 'none',
+      };
+    const [scheme = '', value = ''] = header.split(/\s+/, 2);
+    if (r.auth === 'registration') {
+      const info = scheme === 'RemoteAuth' ? registrationTokens.get(value) : undefined;
+      if (!info || info.kind !== 'registration' || info.expiresAtMs <= clock.now()) {
+        return { ok: false, reply: error(404, MESSAGES.notFound), kind: 'invalid' };
+      }
+      return {
+        ok: true,
+        kind: 'registration',
+        key: 'ip',
+        limit: UNAUTHENTICATED_RATE_LIMIT,
+        permissions: {},
+      };
+    }
+    if (r.auth === 'jwt') {
+      if (scheme.toLowerCase() !== 'bearer')
+        return { ok: false, reply: error(401, MESSAGES.jwtUndecodable), kind: 'invalid' };
+      const refused = checkJwt(value);
+      if (refused) return { ok: false, reply: refused, kind: 'invalid' };
+      return { ok: true, kind: 'jwt', key: `app:${options.appId}`, limit: rate.limit, permissions: {} };
+    }
+    const info = ['token', 'bearer'].includes(scheme.toLowerCase())
+      ? installationTokens.get(value)
+      : undefined;
+    if (!info || info.expiresAtMs <= clock.now())
+      return { ok: false, reply: error(401, MESSAGES.badCredentials), kind: 'invalid' };
+    return {
+      ok: true,
+      kind: 'installation',
+      key: `installation:${options.installationId}`,
+      limit: rate.limit,
+      permissions: info.permissions,
+    };
+  };
+
+  const rateHeaders = (key: string, limit: number): Record<string, string> => {
+    const now = clock.now();
+    let w = windows.get(key);
+    if (!w || now >= w.startMs + rate.windowMs) {
+      w = { startMs: now, used: 0 };
+      windows.set(key, w);
+    }
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - w.used)),
+      'x-ratelimit-used': String(w.used),
+      'x-ratelimit-reset': String(Math.ceil((w.startMs + rate.windowMs) / 1000)),
+      'x-ratelimit-resource': 'core',
+    };
+  };
+
+  /** Returns a refusal when a limit applies; otherwise counts the request. */
+  const applyRateLimits = (key: string, limit: number, method: string): Reply | undefined => {
+    const now = clock.now();
+    rateHeaders(key, limit); // rolls the window when it is over
+    const w = windows.get(key) as Window;
+    const secondary = (retryAfterS: number): Reply => ({
+      ...error(limitStatus, MESSAGES.secondaryRateLimit, DOCS.rateLimits),
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterS))) },
+    });
+    if (now < globalSecondaryUntilMs) return secondary((globalSecondaryUntilMs - now) / 1000);
+    const blocked = blockedUntil.get(key) ?? 0;
+    if (now < blocked) return secondary((blocked - now) / 1000);
+    if (w.used >= limit) {
+      return error(limitStatus, MESSAGES.primaryRateLimit(options.installationId), DOCS.rateLimits);
+    }
+    if ((inFlight.get(key) ?? 0) >= maxConcurrent) return secondary(SECONDARY_RETRY_AFTER_S);
+    let p = points.get(key);
+    if (!p || now >= p.startMs + 60_000) {
+      p = { startMs: now, used: 0 };
+      points.set(key, p);
+    }
+    const cost = ['GET', 'HEAD', 'OPTIONS'].includes(method) ? 1 : 5;
+    if (p.used + cost > pointsPerMinute) {
+      blockedUntil.set(key, now + SECONDARY_RETRY_AFTER_S * 1000);
+      return secondary(SECONDARY_RETRY_AFTER_S);
+    }
+    p.used += cost;
+    w.used += 1;
+    return undefined;
+  };
+
+  const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>): void => {
+    const all: Record<string, string> = { ...headers, ...(reply.headers ?? {}) };
+    if (reply.body === undefined || reply.status === 204) {
+      res.writeHead(reply.status, all);
+      res.end();
+      return;
+    }
+    if (typeof reply.body === 'string') {
+      res.writeHead(reply.status, { ...all, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(reply.body);
+      return;
+    }
+    res.writeHead(reply.status, { ...all, 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(reply.body));
+  };
+
+  const handleFake = (method: string, path: string, body: unknown): Reply => {
+    const b = isRecord(body) ? body : {};
+    try {
+      if (method === 'POST' && path === '/_fake/runner/connect') {
+        const r = api.connectRunner(String(b.jit_config ?? ''), String(b.version ?? ''));
+        return { status: 200, body: { runner_id: r.runnerId, name: r.name } };
+      }
+      if (method === 'POST' && path === '/_fake/runner/disconnect') {
+        api.disconnectRunner(String(b.name ?? ''));
+        return { status: 204 };
+      }
+      if (method === 'POST' && path === '/_fake/jobs') {
+        const labels = Array.isArray(b.labels) ? b.labels.map(String) : [];
+        const job = api.queueJob({
+          repo: String(b.repo ?? ''),
+          labels,
+          runId: typeof b.run_id === 'number' ? b.run_id : undefined,
+        });
+        return { status: 201, body: jobJson(job) };
+      }
+      const complete = /^\/_fake\/jobs\/(\d+)\/complete$/.exec(path);
+      if (method === 'POST' && complete) {
+        const conclusion = (typeof b.conclusion === 'string' ? b.conclusion : 'success') as JobConclusion;
+        return { status: 200, body: jobJson(api.completeJob(Number(complete[1]), conclusion)) };
+      }
+      if (method === 'GET' && path === '/_fake/state') {
+        return {
+          status: 200,
+          body: {
+            runners: world.liveRunners().map(runnerJson),
+            jobs: [...world.jobs.values()].map(jobJson),
+            deliveries: world.deliveries.map((d) => world.deliveryJson(d)),
+            request_counts: api.requestCounts(),
+          },
+        };
+      }
+      return error(404, MESSAGES.notFound);
+    } catch (e) {
+      if (e instanceof RunnerConnectError) {
+        const status = {
+          invalid_config: 400,
+          session_exists: 409,
+          registration_deleted: 410,
+          version_deprecated: 403,
+          token_expired: 404,
+        }[e.code];
+        return { status, body: { code: e.code, message: e.message } };
+      }
+      return { status: 400, body: { message: (e as Error).message } };
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', baseUrl);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const userAgent = req.headers['user-agent'];
+    const versionHeader = req.headers['x-github-api-version'];
+    const apiVersion = Array.isArray(versionHeader) ? versionHeader[0] : versionHeader;
+    const now = clock.now();
+    const baseHeaders: Record<string, string> = {
+      date: new Date(now).toUTCString(),
+      'x-github-request-id': randomUUID().toUpperCase(),
+      'x-github-api-version-selected': apiVersion ?? DEFAULT_API_VERSION,
+    };
+    let raw: string;
+    try {
+      raw = await readBody(req);
+    } catch {
+      send(res, error(413, 'Request body too large'), baseHeaders);
+      return;
+    }
+    let body: unknown = undefined;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        send(res, error(400, 'Problems parsing JSON'), baseHeaders);
+        return;
+      }
+    }
+    if (path.startsWith('/_fake/')) {
+      send(res, handleFake(method, path, body), baseHeaders);
+      return;
+    }
+    const matched = routes.find((r) => r.method === method && r.regex.test(path));
+    const entry: RequestLogEntry = {
+      method,
+      route: matched ? `${method} ${matched.template}` : 'UNMATCHED',
+      path,
+      status: 0,
+      atMs: now,
+      userAgent,
+      apiVersion,
+      auth: 'none',
+    };
+    log.push(entry);
+    const finish = (reply: Reply, headers: Record<string, string> = baseHeaders): void => {
+      entry.status = reply.status;
+      send(res, reply, headers);
+    };
+
+    if (!userAgent) return finish({ status: 403, body: MESSAGES.userAgentRequired });
+    if (apiVersion !== undefined && !(SUPPORTED_API_VERSIONS as readonly string[]).includes(apiVersion)) {
+      return finish(error(400, MESSAGES.unsupportedApiVersion(apiVersion), DOCS.apiVersions));
+    }
+    if (outages.some((o) => now >= o.fromMs && now < o.toMs))
+      return finish(error(503, MESSAGES.serviceUnavailable));
+    if (!matched) return finish(error(404, MESSAGES.notFound));
+
+    const auth = authenticate(req, matched);
+    if (!auth.ok) {
+      entry.auth = auth.kind;
+      return finish(auth.reply);
+    }
+    entry.auth = auth.kind;
+    const refused = applyRateLimits(auth.key, auth.limit, method);
+    const headers = { ...baseHeaders, ...rateHeaders(auth.key, auth.limit) };
+    if (refused) return finish(refused, headers);
+    if (matched.permission) {
+      const [name, level] = matched.permission;
+      const have = auth.permissions[name];
+      if (!have || LEVELS[have] < LEVELS[level])
+        return finish(error(403, MESSAGES.notAccessible, DOCS.appPermissions), headers);
+    }
+    inFlight.set(auth.key, (inFlight.get(auth.key) ?? 0) + 1);
+    try {
+      if (hold) await hold;
+      const params: Record<string, string> = {};
+      const m = matched.regex.exec(path) as RegExpExecArray;
+      matched.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
+      finish(matched.handle({ params, query: url.searchParams, body, method, baseUrl, path }), headers);
+    } finally {
+      inFlight.set(auth.key, (inFlight.get(auth.key) ?? 1) - 1);
+    }
+  };
+
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, error(500, `fake GitHub bug: ${(e as Error).message}`), {});
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const api: FakeGitHub = {
+    url: baseUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+    queueJob: (input) => world.queueJob(input),
+    connectRunner: (encoded, version) => {
+      const r = world.connectRunner(encoded, version);
+      return { runnerId: r.id, name: r.name };
+    },
+    disconnectRunner: (name) => world.disconnectRunner(name),
+    completeJob: (id, conclusion) => world.completeJob(id, conclusion),
+    cancelJob: (id) => world.cancelJob(id),
+    registerRunnerWithToken: (token, runner) => {
+      const info = registrationTokens.get(token);
+      if (!info || info.kind !== 'registration' || info.expiresAtMs <= clock.now()) {
+        throw new RunnerConnectError('token_expired', RUNNER_MESSAGES.registrationTokenExpired);
+      }
+      if (world.runnerByName(runner.name)) {
+        throw new RunnerConnectError('session_exists', MESSAGES.runnerNameExists(runner.name));
+      }
+      const r = world.createTokenRunner(runner.name, runner.labels, runner.ephemeral ?? true, runner.version);
+      return { runnerId: r.id, name: r.name };
+    },
+    tick: () => world.tick(),
+    settled: () => world.settled(),
+    setOutage: (fromMs, toMs, opts) => {
+      outages.push({ fromMs, toMs });
+      if (opts?.webhooks === 'held') world.holdDeliveriesUntil(toMs);
+    },
+    dropDeliveries: (select, opts) => world.dropDeliveries(select, opts?.seed, opts?.mode),
+    duplicateDeliveries: (select, opts) => world.duplicateDeliveries(select, opts?.seed),
+    triggerSecondaryRateLimit: (seconds = SECONDARY_RETRY_AFTER_S) => {
+      globalSecondaryUntilMs = clock.now() + seconds * 1000;
+    },
+    holdResponses: () => {
+      let release: () => void = () => undefined;
+      hold = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        hold = undefined;
+        release();
+      };
+    },
+    expireInstallationTokens: () => {
+      for (const info of installationTokens.values())
+        info.expiresAtMs = Math.min(info.expiresAtMs, clock.now());
+    },
+    requestCounts: () => {
+      const counts: Record<string, number> = {};
+      for (const e of log) counts[e.route] = (counts[e.route] ?? 0) + 1;
+      return counts;
+    },
+    requests: () => [...log],
+    apiCallCount: (r) => (r === undefined ? log.length : log.filter((e) => e.route === r).length),
+    jobs: () => [...world.jobs.values()],
+    job: (id) => world.jobs.get(id),
+    runners: () => world.liveRunners(),
+    allRunners: () => [...world.runners.values()],
+    deliveries: () => [...world.deliveries],
+  };
+  return api;
+}
