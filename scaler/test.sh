@@ -12,7 +12,9 @@ log info "build"
 bash scaler/build.sh
 bash scaler/package.sh >/dev/null
 if ! git diff --quiet -- scaler/dist 2>/dev/null; then
-  log warn "scaler/dist differs from the committed bundles: commit the rebuilt scaler/dist"
+  log error "scaler/dist differs from the committed bundles: run 'bash scaler/build.sh' and commit scaler/dist"
+  git --no-pager diff --stat -- scaler/dist >&2
+  exit 1
 fi
 log info "jest: unit, fake GitHub, integration"
 timeout 900 npx jest -c scaler/jest.config.js

@@ -2,6 +2,7 @@
  * The one place that reads the scaler's environment (scaler/INTERFACE.md). Everything is resolved and
  * validated into a typed object before any work starts; an error names the variable and the fix.
  */
+import { gunzipSync } from 'node:zlib';
 import { OfficeHours, parseOfficeHours, validateTimeZone } from './schedule';
 
 export class ConfigError extends Error {
@@ -176,12 +177,30 @@ function parsePool(raw: unknown, index: number): PoolConfig {
   };
 }
 
+/**
+ * POOLS as JSON, or (when the JSON would not fit Lambda's 4 KB of environment: seven pools are
+ * about 4.7 KB) gzipped JSON in base64, which stack 07 sends then. A value that starts with `[` is
+ * JSON; anything else is read as base64 gzip.
+ */
+export function decodePools(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) return trimmed;
+  try {
+    return gunzipSync(Buffer.from(trimmed, 'base64')).toString('utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `POOLS is neither a JSON array nor base64 of gzipped JSON (${(error as Error).message}): see scaler/INTERFACE.md`,
+    );
+  }
+}
+
 export function parsePools(json: string | undefined): PoolConfig[] {
   if (!json?.trim()) throw new ConfigError('POOLS is not set: a JSON array of pools (scaler/INTERFACE.md)');
   let raw: unknown;
   try {
-    raw = JSON.parse(json);
+    raw = JSON.parse(decodePools(json));
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`POOLS is not valid JSON (${(error as Error).message}): a JSON array of pools`);
   }
   if (!Array.isArray(raw) || raw.length === 0) throw new ConfigError('POOLS must be a non-empty JSON array');

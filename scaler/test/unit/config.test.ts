@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { ConfigError, loadConfig } from '../../src/config';
 
 const pool = {
@@ -29,6 +30,14 @@ const env = (
 });
 
 describe('config', () => {
+  it('reads POOLS as base64 of gzipped JSON too (what stack 07 sends when the JSON passes 4 KB)', () => {
+    const packed = gzipSync(Buffer.from(JSON.stringify([pool]))).toString('base64');
+    expect(loadConfig(env({ POOLS: packed })).pools.map((p) => p.name)).toEqual([pool.name]);
+    expect(() => loadConfig(env({ POOLS: 'H4sInot-gzip' }))).toThrow(
+      /neither a JSON array nor base64 of gzipped JSON/,
+    );
+  });
+
   it('reads the documented defaults', () => {
     const config = loadConfig(env());
     expect(config).toMatchObject({
@@ -53,7 +62,7 @@ describe('config', () => {
     [{ GITHUB_API_URL: 'ftp://x' }, /GITHUB_API_URL/],
     [{ RUNNER_NAME_PREFIX: 'has-dash' }, /RUNNER_NAME_PREFIX/],
     [{ JIT_PARAMETER_PREFIX: 'no-slash' }, /JIT_PARAMETER_PREFIX/],
-    [{ POOLS: 'not json' }, /POOLS is not valid JSON/],
+    [{ POOLS: 'not json' }, /POOLS is neither a JSON array nor base64 of gzipped JSON/],
     [{ RUNNER_START_TIMEOUT_SECONDS: '5' }, /RUNNER_START_TIMEOUT_SECONDS="5" is not a whole number >= 30/],
   ])('names the variable and the fix: %j', (over, message) => {
     expect(() => loadConfig(env(over))).toThrow(ConfigError);
