@@ -77,17 +77,16 @@ export async function call(
   path: string,
   opts: CallOptions = {},
 ): Promise<CallResult> {
-  const headers: Record<string, string> = {
-    'user-agent': 'fake-github-tests/1.0',
-    'x-github-api-version': API_VERSION,
-    accept: 'application/vnd.github+json',
-  };
-  if (opts.auth) headers.authorization = opts.auth;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  for (const [k, v] of Object.entries(opts.headers ?? {})) {
-    if (v === null) delete headers[k];
-    else headers[k] = v;
-  }
+  const wanted = new Map<string, string | null>([
+    ['user-agent', 'fake-github-tests/1.0'],
+    ['x-github-api-version', API_VERSION],
+    ['accept', 'application/vnd.github+json'],
+  ]);
+  if (opts.auth) wanted.set('authorization', opts.auth);
+  if (opts.body !== undefined) wanted.set('content-type', 'application/json');
+  for (const [k, v] of Object.entries(opts.headers ?? {})) wanted.set(k, v);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of wanted) if (v !== null) headers[k] = v;
   const res = await fetch(`${gh.url}${path}`, {
     method,
     headers,

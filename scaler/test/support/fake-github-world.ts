@@ -446,7 +446,6 @@ export class GitHubWorld {
   // ---- webhook deliveries ------------------------------------------------------------------
 
   jobPayload(job: FakeJob): Record<string, unknown> {
-    const [owner = this.options.org, name = job.repo] = job.repo.split('/');
     const group = this.options.runnerGroups.find((g) => g.id === job.runnerGroupId);
     const api = this.options.apiUrl();
     return {
@@ -473,14 +472,12 @@ export class GitHubWorld {
       runner_name: job.runnerName,
       runner_group_id: job.runnerGroupId,
       runner_group_name: group?.name ?? null,
-      owner,
-      repo: name,
     };
   }
 
   private emitJobEvent(job: FakeJob, action: 'queued' | 'in_progress' | 'completed'): void {
     const [owner = this.options.org, name = job.repo] = job.repo.split('/');
-    const { owner: _o, repo: _r, ...workflowJob } = this.jobPayload(job);
+    const workflowJob = this.jobPayload(job);
     const body = JSON.stringify({
       action,
       workflow_job: workflowJob,

@@ -331,10 +331,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     runner_group_id: r.runnerGroupId,
   });
 
-  const jobJson = (j: FakeJob): Record<string, unknown> => {
-    const { owner: _o, repo: _r, ...rest } = world.jobPayload(j);
-    return rest;
-  };
+  const jobJson = (j: FakeJob): Record<string, unknown> => world.jobPayload(j);
 
   const runJson = (runId: number, jobs: FakeJob[]): Record<string, unknown> => {
     const first = jobs[0] as FakeJob;
