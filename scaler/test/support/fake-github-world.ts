@@ -209,6 +209,7 @@ export class GitHubWorld {
         ephemeral: true,
         disableUpdate: false,
         useV2Flow: true,
+        isHostedServer: false,
       },
       credentials,
     );

@@ -857,6 +857,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         const conclusion = (typeof b.conclusion === 'string' ? b.conclusion : 'success') as JobConclusion;
         return { status: 200, body: jobJson(api.completeJob(Number(complete[1]), conclusion)) };
       }
+      if (method === 'POST' && path === '/_fake/secondary-limit') {
+        api.triggerSecondaryRateLimit(typeof b.seconds === 'number' ? b.seconds : undefined);
+        return { status: 204 };
+      }
       if (method === 'GET' && path === '/_fake/state') {
         return {
           status: 200,
