@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { systemClock } from '../support/clock';
+import { FakeClock, systemClock } from '../support/clock';
 import { FakeGitHub, startFakeGitHub } from '../support/fake-github';
 import { APP_ID, appKeys, INSTALLATION_ID, ORG, WEBHOOK_SECRET } from './harness';
 
@@ -127,6 +127,36 @@ describe('fake GitHub with the official Octokit libraries', () => {
       expect(out.events.some((e) => e.startsWith('primary:'))).toBe(true);
       // The plugin waited for the reset once and retried: after the window the request succeeds.
       expect(out.results[1]?.status).toBe(200);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('lets @octokit/auth-app correct a clock difference from the Date header (one refused JWT, then a token)', async () => {
+    const gh = await start({ clock: new FakeClock(Date.now() - 3 * 60 * 60 * 1000) });
+    try {
+      const out = await runOctokit(gh, [{ route: 'GET /orgs/{org}/actions/runners' }]);
+      expect(out.results[0]?.status).toBe(200);
+      expect(gh.requests().map((r) => `${r.route} ${r.status}`)).toEqual([
+        'POST /app/installations/{installation_id}/access_tokens 401',
+        'POST /app/installations/{installation_id}/access_tokens 201',
+        'GET /orgs/{org}/actions/runners 200',
+      ]);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('refuses the token @octokit/auth-app still has cached after an hour of the fake clock (its cache counts real time)', async () => {
+    const gh = await start({ clock: new FakeClock(Date.now()) });
+    try {
+      const out = await runOctokit(gh, [
+        { route: 'GET /orgs/{org}/actions/runners' },
+        { fake: '/_fake/clock/advance', body: { ms: 61 * 60 * 1000 } },
+        { route: 'GET /orgs/{org}/actions/runners' },
+      ]);
+      expect(out.results.map((r) => r.status)).toEqual([200, 200, 401]);
+      expect(out.results[2]?.message).toContain('Bad credentials');
     } finally {
       await gh.close();
     }

@@ -1,7 +1,9 @@
 /** Jobs and webhook deliveries: routing by labels, signed workflow_job payloads, the App's delivery log, failure injection. */
 import { spawnSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DeliveryRecord } from '../support/fake-github';
+import { createServer, IncomingHttpHeaders } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DeliveryRecord, httpDeliver } from '../support/fake-github';
 import {
   APP_ID,
   call,
@@ -396,5 +398,57 @@ describe('fake GitHub: delivery failure injection', () => {
     } finally {
       await h.gh.close();
     }
+  });
+});
+
+describe("fake GitHub: delivering over HTTP, within GitHub's 10 s", () => {
+  it('logs a delivery as timed out when the endpoint answers after the limit, and settled() still waits for the handler', async () => {
+    let finished = false;
+    const h = await startHarness({
+      deliveryTimeoutMs: 100,
+      deliver: async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        finished = true;
+        return 200;
+      },
+    });
+    try {
+      h.gh.queueJob({ repo: 'app', labels: ['ecs'] });
+      await h.gh.settled();
+      expect(finished).toBe(true);
+      expect(h.gh.deliveries()[0]).toEqual(expect.objectContaining({ statusCode: 0, status: 'Timed out' }));
+    } finally {
+      await h.gh.close();
+    }
+  });
+
+  it("httpDeliver POSTs the raw body with GitHub's headers and answers the status; 0 when nothing listens", async () => {
+    const got: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`;
+    const h = await startHarness({ deliver: httpDeliver(url) });
+    try {
+      h.gh.queueJob({ repo: 'app', labels: ['ecs'] });
+      await h.gh.settled();
+      expect(got).toHaveLength(1);
+      const d = h.gh.deliveries()[0] as DeliveryRecord;
+      expect(got[0]?.body).toBe(d.body);
+      expect(got[0]?.headers['x-hub-signature-256']).toBe(d.headers['x-hub-signature-256']);
+      expect(got[0]?.headers['x-github-event']).toBe('workflow_job');
+      expect(d).toEqual(expect.objectContaining({ statusCode: 204, status: 'OK' }));
+    } finally {
+      await h.gh.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    const unreachable = await httpDeliver(url, 2000)({ id: 'x', event: 'ping', headers: {}, body: '{}' });
+    expect(unreachable).toBe(0);
   });
 });

@@ -34,6 +34,9 @@ export const DOCS = {
   /** Failed deliveries are not redelivered automatically; only deliveries of the past 3 days can be redelivered. */
   handlingFailedDeliveries:
     'https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries',
+  /** "Respond within 10 seconds" or GitHub terminates the connection and marks the delivery a failure. */
+  webhookBestPractices:
+    'https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks#respond-within-10-seconds',
   /** Just-in-time runners: one job, then removed; a JIT config registers exactly one runner. */
   jitRunners:
     'https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-just-in-time-runners',
@@ -87,6 +90,8 @@ export const DEFAULT_MINIMUM_RUNNER_VERSION = '2.329.0';
 
 /** Ephemeral runners that have not connected for more than 1 day are removed (DOCS.selfHostedRunnerReference). */
 export const EPHEMERAL_OFFLINE_REMOVAL_MS = 24 * 60 * 60 * 1000;
+/** GitHub waits 10 s for the webhook endpoint to answer, then marks the delivery failed (DOCS.webhookBestPractices). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Deliveries can be redelivered for 3 days (DOCS.handlingFailedDeliveries). */
 export const REDELIVERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 

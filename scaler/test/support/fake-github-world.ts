@@ -130,6 +130,8 @@ export interface WorldOptions {
   installationId: number;
   webhookSecret: string;
   deliver?: Deliver;
+  /** Real milliseconds the endpoint has to answer before the delivery is logged as timed out (GitHub: 10 s). */
+  deliveryTimeoutMs: number;
   clock: Clock;
   minimumRunnerVersion: string;
   runnerGroups: { id: number; name: string }[];
@@ -154,7 +156,7 @@ export class GitHubWorld {
   private readonly repoIds = new Map<string, number>();
   private dropRule?: { select: DeliverySelector; random: () => number; mode: 'failed' | 'missing' };
   private duplicateRule?: { select: DeliverySelector; random: () => number };
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly held: DeliveryRecord[] = [];
   private holdUntilMs = 0;
 
@@ -574,16 +576,28 @@ export class GitHubWorld {
       return;
     }
     const startedReal = Date.now();
-    const work = deliver({
+    // GitHub gives the endpoint 10 s (real time) to answer, then logs the delivery as failed; the
+    // handler may still be working (and acting) after that.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.deliveryTimeoutMs);
+    });
+    const answered = deliver({
       id: record.guid,
       event: record.event,
       headers: { ...record.headers },
       body: record.body,
-    })
+    });
+    const work = Promise.race([answered, timedOut])
       .then(
-        (status) => {
-          record.statusCode = status;
-          record.status = status >= 200 && status < 300 ? 'OK' : `Invalid HTTP Response: ${status}`;
+        (outcome) => {
+          if (outcome === 'timeout' || outcome === 0) {
+            record.statusCode = 0;
+            record.status = 'Timed out';
+            return;
+          }
+          record.statusCode = outcome;
+          record.status = outcome >= 200 && outcome < 300 ? 'OK' : `Invalid HTTP Response: ${outcome}`;
         },
         () => {
           record.statusCode = 0;
@@ -591,10 +605,19 @@ export class GitHubWorld {
         },
       )
       .finally(() => {
+        clearTimeout(timer);
         record.durationS = (Date.now() - startedReal) / 1000;
         this.pending.delete(work);
       });
+    // A handler that outlives the timeout is still awaited by settled(), so a test never ends mid-handler.
+    const tail = answered.then(
+      () => undefined,
+      () => undefined,
+    );
+    const both = Promise.all([work, tail]).then(() => undefined);
     this.pending.add(work);
+    this.pending.add(both);
+    void both.finally(() => this.pending.delete(both));
   }
 
   /** Resolves when every delivery sent so far has been answered (deliveries may trigger more). */

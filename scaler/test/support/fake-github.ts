@@ -31,6 +31,7 @@ import {
   SECONDARY_RETRY_AFTER_S,
   SUPPORTED_API_VERSIONS,
   UNAUTHENTICATED_RATE_LIMIT,
+  WEBHOOK_TIMEOUT_MS,
 } from './fake-github-rules';
 import {
   Deliver,
@@ -65,8 +66,10 @@ export interface FakeGitHubOptions {
   /** PEM of the App's public key (SPKI or PKCS#1); App JWTs are verified with it. */
   appPublicKeyPem: string;
   webhookSecret: string;
-  /** POSTs one delivery to the scaler's webhook and returns the HTTP status it answered. */
+  /** POSTs one delivery to the scaler's webhook and returns the HTTP status it answered (see httpDeliver). */
   deliver?: Deliver;
+  /** Real ms the endpoint has to answer before the delivery is logged "Timed out". Default 10 000 (GitHub's 10 s). */
+  deliveryTimeoutMs?: number;
   /** Every expiry and window reads this clock (ms since epoch). Default: Date.now. */
   clock?: Clock;
   /** Runners older than this are refused. Default 2.329.0. */
@@ -268,6 +271,31 @@ interface Window {
   used: number;
 }
 
+function isAdjustable(clock: Clock): clock is Clock & { advance(ms: number): void } {
+  return typeof (clock as { advance?: unknown }).advance === 'function';
+}
+
+/**
+ * A `deliver` that POSTs each delivery to `url` as GitHub does (its headers, the raw body), with
+ * GitHub's 10 s limit; answers the status, or 0 when the endpoint could not be reached in time.
+ */
+export function httpDeliver(url: string, timeoutMs: number = WEBHOOK_TIMEOUT_MS): Deliver {
+  return async (d) => {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: d.headers,
+        body: d.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    } catch {
+      return 0;
+    }
+  };
+}
+
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
   const clock = options.clock ?? systemClock;
   const orgId = options.orgId ?? 9_100_000;
@@ -300,6 +328,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     installationId: options.installationId,
     webhookSecret: options.webhookSecret,
     deliver: options.deliver,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
     clock,
     minimumRunnerVersion: options.minimumRunnerVersion ?? DEFAULT_MINIMUM_RUNNER_VERSION,
     runnerGroups,
@@ -856,6 +885,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (method === 'POST' && complete) {
         const conclusion = (typeof b.conclusion === 'string' ? b.conclusion : 'success') as JobConclusion;
         return { status: 200, body: jobJson(api.completeJob(Number(complete[1]), conclusion)) };
+      }
+      if (method === 'POST' && path === '/_fake/clock/advance') {
+        if (!isAdjustable(clock))
+          return error(409, 'the fake runs on a clock the test cannot move (pass a FakeClock)');
+        clock.advance(typeof b.ms === 'number' ? b.ms : 0);
+        world.tick();
+        return { status: 200, body: { now_ms: clock.now() } };
       }
       if (method === 'POST' && path === '/_fake/secondary-limit') {
         api.triggerSecondaryRateLimit(typeof b.seconds === 'number' ? b.seconds : undefined);
