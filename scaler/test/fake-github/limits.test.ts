@@ -144,6 +144,27 @@ describe('fake GitHub: primary rate limit', () => {
   });
 });
 
+describe('fake GitHub: GET /rate_limit', () => {
+  it("reports the installation's core limit and does not count against it", async () => {
+    const h = await startHarness({ rateLimit: { limit: 2, windowMs: 30 * 60 * 1000 } });
+    try {
+      const token = await h.installationToken();
+      expect(
+        (await call(h.gh, 'GET', `/orgs/${ORG}/actions/runners`, { auth: `token ${token}` })).status,
+      ).toBe(200);
+      for (let i = 0; i < 3; i++) {
+        const res = await call(h.gh, 'GET', '/rate_limit', { auth: `token ${token}` });
+        expect(res.status).toBe(200);
+        expect(
+          (res.json as { resources: { core: { remaining: number; used: number } } }).resources.core,
+        ).toEqual(expect.objectContaining({ limit: 2, remaining: 1, used: 1 }));
+      }
+    } finally {
+      await h.gh.close();
+    }
+  });
+});
+
 describe('fake GitHub: secondary rate limits', () => {
   it('refuses a request beyond the concurrent limit with 403, retry-after and the secondary-limit message', async () => {
     const h = await startHarness({ maxConcurrentRequests: 2 });

@@ -8,6 +8,7 @@ import { Clock } from './clock';
 import {
   compareVersions,
   EPHEMERAL_OFFLINE_REMOVAL_MS,
+  JOB_QUEUE_LIMIT_MS,
   REDELIVERY_WINDOW_MS,
   RUNNER_MESSAGES,
   runnerServesJob,
@@ -432,7 +433,7 @@ export class GitHubWorld {
 
   /**
    * Time-driven rules; call after advancing the clock: ephemeral runners not connected for a day are
-   * removed, and deliveries held by an outage are sent once it ends.
+   * removed, jobs queued for more than 24 h fail, and deliveries held by an outage are sent once it ends.
    */
   tick(): void {
     const now = this.options.clock.now();
@@ -440,6 +441,11 @@ export class GitHubWorld {
       const since = runner.lastConnectedAtMs ?? runner.createdAtMs;
       if (runner.ephemeral && runner.status === 'offline' && now - since > EPHEMERAL_OFFLINE_REMOVAL_MS)
         runner.deleted = true;
+    }
+    // A job no runner picked up within 24 h is terminated (DOCS.selfHostedLimits).
+    for (const job of [...this.jobs.values()]) {
+      if (job.status === 'queued' && now - job.createdAtMs > JOB_QUEUE_LIMIT_MS)
+        this.finishJob(job, 'failure', undefined);
     }
     if (now >= this.holdUntilMs && this.held.length > 0) {
       for (const record of this.held.splice(0)) this.send(record);

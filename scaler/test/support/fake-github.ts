@@ -158,6 +158,8 @@ export interface FakeGitHub {
 }
 
 interface Ctx {
+  /** The rate-limit bucket of the caller (installation or App). */
+  rateKey: string;
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
@@ -720,6 +722,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       },
       ['actions', 'read'],
     ),
+    route('GET', '/rate_limit', 'installation', (ctx) => ({
+      status: 200,
+      body: { resources: { core: rateSnapshot(ctx.rateKey) }, rate: rateSnapshot(ctx.rateKey) },
+    })),
     // What config.sh calls with a registration token ("RemoteAuth <token>") before it registers.
     route('POST', '/actions/runner-registration', 'registration', () => ({
       status: 200,
@@ -811,6 +817,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       'x-ratelimit-used': String(w.used),
       'x-ratelimit-reset': String(Math.ceil((w.startMs + rate.windowMs) / 1000)),
       'x-ratelimit-resource': 'core',
+    };
+  };
+
+  const rateSnapshot = (key: string): Record<string, number | string> => {
+    const h = rateHeaders(key, rate.limit);
+    return {
+      limit: Number(h['x-ratelimit-limit']),
+      remaining: Number(h['x-ratelimit-remaining']),
+      used: Number(h['x-ratelimit-used']),
+      reset: Number(h['x-ratelimit-reset']),
+      resource: 'core',
     };
   };
 
@@ -988,7 +1005,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       return finish(auth.reply);
     }
     entry.auth = auth.kind;
-    const refused = applyRateLimits(auth.key, auth.limit, method);
+    // GET /rate_limit does not count against the primary limit (DOCS.rateLimitEndpoint).
+    const refused =
+      matched.template === '/rate_limit' ? undefined : applyRateLimits(auth.key, auth.limit, method);
     const headers = { ...baseHeaders, ...rateHeaders(auth.key, auth.limit) };
     if (refused) return finish(refused, headers);
     if (matched.permission) {
@@ -1003,7 +1022,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       const params: Record<string, string> = {};
       const m = matched.regex.exec(path) as RegExpExecArray;
       matched.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
-      finish(matched.handle({ params, query: url.searchParams, body, method, baseUrl, path }), headers);
+      finish(
+        matched.handle({ rateKey: auth.key, params, query: url.searchParams, body, method, baseUrl, path }),
+        headers,
+      );
     } finally {
       inFlight.set(auth.key, (inFlight.get(auth.key) ?? 1) - 1);
     }
