@@ -88,6 +88,8 @@ export interface FakeGitHubOptions {
   installationPermissions?: Record<string, PermissionLevel>;
   /** Organisation id in payloads. Default 9_100_000. */
   orgId?: number;
+  /** Address to listen on. Default 127.0.0.1 (loopback); a Docker test may need the bridge address. */
+  host?: string;
 }
 
 export interface RequestLogEntry {
@@ -885,6 +887,24 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         const r = api.connectRunner(String(b.jit_config ?? ''), String(b.version ?? ''));
         return { status: 200, body: { runner_id: r.runnerId, name: r.name } };
       }
+      if (method === 'POST' && path === '/_fake/jitconfig') {
+        // generate-jitconfig without the App, for shell and Docker tests of the runner image.
+        const name = String(b.name ?? '');
+        const labels = Array.isArray(b.labels) ? b.labels.map(String) : [];
+        const groupId = typeof b.runner_group_id === 'number' ? b.runner_group_id : 1;
+        if (!RUNNER_NAME_PATTERN.test(name) || labels.length === 0) {
+          return error(422, 'name (1-64 of A-Za-z0-9._-) and labels (at least one) are required');
+        }
+        if (world.runnerByName(name))
+          return error(409, MESSAGES.runnerNameExists(name), DOCS.selfHostedRunners);
+        const { runner, encoded } = world.createJitRunner(
+          name,
+          groupId,
+          labels,
+          String(b.work_folder ?? '_work'),
+        );
+        return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: encoded } };
+      }
       if (method === 'POST' && path === '/_fake/runner/disconnect') {
         api.disconnectRunner(String(b.name ?? ''));
         return { status: 204 };
@@ -1047,9 +1067,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, options.host ?? '127.0.0.1', () => resolve());
   });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
 
   const api: FakeGitHub = {
     url: baseUrl,
