@@ -59,6 +59,8 @@ export type { PermissionLevel } from './fake-github-http';
 export interface FakeGitHubOptions {
   org: string;
   appId: number;
+  /** The App's client id ("Iv23li…"), accepted as the JWT `iss` like the App id. */
+  clientId?: string;
   installationId: number;
   /** PEM of the App's public key (SPKI or PKCS#1); App JWTs are verified with it. */
   appPublicKeyPem: string;
@@ -261,7 +263,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const decoded = decodeVerifiedRs256(token, publicKey);
     if (!decoded) return error(401, MESSAGES.jwtUndecodable);
     const { iat, exp, iss } = decoded.claims;
-    if (String(iss) !== String(options.appId)) return error(401, MESSAGES.jwtUndecodable);
+    // iss: the App id, or (recommended by GitHub since 2024) its client id (DOCS.jwt).
+    const issuers = [String(options.appId), ...(options.clientId ? [options.clientId] : [])];
+    if (!issuers.includes(String(iss))) return error(401, MESSAGES.jwtUndecodable);
     const nowS = clock.now() / 1000;
     if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowS + JWT_IAT_FUTURE_ALLOWANCE_S) {
       return error(401, MESSAGES.jwtIatInvalid);
