@@ -296,8 +296,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       return {
         ok: true,
         kind: 'registration',
-        key: 'ip',
-        limit: UNAUTHENTICATED_RATE_LIMIT,
+        key: 'registration',
+        limit: rate.limit,
         permissions: {},
       };
     }
