@@ -37,6 +37,19 @@ describe('fake GitHub: App JWT', () => {
     expect(message(res)).toBe(MESSAGES.jwtUndecodable);
   });
 
+  it("accepts the App's client id as iss when it has one", async () => {
+    await h.gh.close();
+    h = await startHarness({ clientId: 'Iv23liFakeClientId01' });
+    const ok = await call(h.gh, 'GET', '/app', {
+      auth: `Bearer ${sign({ iat: nowS() - 60, exp: nowS() + 540, iss: 'Iv23liFakeClientId01' })}`,
+    });
+    expect(ok.status).toBe(200);
+    const other = await call(h.gh, 'GET', '/app', {
+      auth: `Bearer ${sign({ iat: nowS() - 60, exp: nowS() + 540, iss: 'Iv23liSomeoneElse000' })}`,
+    });
+    expect(other.status).toBe(401);
+  });
+
   it('refuses a JWT for another App id and a garbled token', async () => {
     const wrongIss = await call(h.gh, 'GET', '/app', {
       auth: `Bearer ${sign({ iat: nowS() - 60, exp: nowS() + 540, iss: APP_ID + 1 })}`,

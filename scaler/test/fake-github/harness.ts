@@ -2,6 +2,7 @@
  * Shared set-up for the fake GitHub's own tests: an App key pair (made once per test file), a fake
  * clock, a fake GitHub on a free loopback port, and a small fetch wrapper with a time bound.
  */
+import { request } from 'node:http';
 import { FakeClock } from '../support/clock';
 import { FakeGitHub, FakeGitHubOptions, startFakeGitHub } from '../support/fake-github';
 import { appJwt, AppKeyPair, generateAppKeyPair } from '../support/jwt';
@@ -77,17 +78,16 @@ export async function call(
   path: string,
   opts: CallOptions = {},
 ): Promise<CallResult> {
-  const headers: Record<string, string> = {
-    'user-agent': 'fake-github-tests/1.0',
-    'x-github-api-version': API_VERSION,
-    accept: 'application/vnd.github+json',
-  };
-  if (opts.auth) headers.authorization = opts.auth;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  for (const [k, v] of Object.entries(opts.headers ?? {})) {
-    if (v === null) delete headers[k];
-    else headers[k] = v;
-  }
+  const wanted = new Map<string, string | null>([
+    ['user-agent', 'fake-github-tests/1.0'],
+    ['x-github-api-version', API_VERSION],
+    ['accept', 'application/vnd.github+json'],
+  ]);
+  if (opts.auth) wanted.set('authorization', opts.auth);
+  if (opts.body !== undefined) wanted.set('content-type', 'application/json');
+  for (const [k, v] of Object.entries(opts.headers ?? {})) wanted.set(k, v);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of wanted) if (v !== null) headers[k] = v;
   const res = await fetch(`${gh.url}${path}`, {
     method,
     headers,
@@ -124,4 +124,29 @@ export async function jitRunner(
   if (res.status !== 201) throw new Error(`generate-jitconfig answered ${res.status}: ${res.text}`);
   const body = res.json as { runner: { id: number; name: string }; encoded_jit_config: string };
   return { id: body.runner.id, name: body.runner.name, encoded: body.encoded_jit_config };
+}
+
+/**
+ * A request through node:http, which (unlike fetch) adds no User-Agent of its own: for the tests of
+ * what GitHub does with a request that has none. 10 s bound.
+ */
+export function rawCall(
+  gh: FakeGitHub,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gh.url}${path}`, { method, headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
+    req.on('error', reject);
+    req.end();
+  });
 }

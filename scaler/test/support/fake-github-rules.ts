@@ -34,11 +34,18 @@ export const DOCS = {
   /** Failed deliveries are not redelivered automatically; only deliveries of the past 3 days can be redelivered. */
   handlingFailedDeliveries:
     'https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries',
+  /** "Respond within 10 seconds" or GitHub terminates the connection and marks the delivery a failure. */
+  webhookBestPractices:
+    'https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks#respond-within-10-seconds',
   /** Just-in-time runners: one job, then removed; a JIT config registers exactly one runner. */
   jitRunners:
     'https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-just-in-time-runners',
   /** Runners below the minimum version cannot receive jobs; ephemeral runners offline > 1 day are removed. */
   selfHostedRunnerReference: 'https://docs.github.com/en/actions/reference/runners/self-hosted-runners',
+  /** Usage limits: job queue time 24 h, 10,000 runners per runner group. */
+  selfHostedLimits: 'https://docs.github.com/en/actions/reference/runners/self-hosted-runners#usage-limits',
+  /** GET /rate_limit: does not count against the primary limit. */
+  rateLimitEndpoint: 'https://docs.github.com/en/rest/rate-limit/rate-limit',
   /** A job goes to a runner that has all the labels in runs-on (labels are case-insensitive). */
   runsOnLabels:
     'https://docs.github.com/en/actions/hosting-your-own-runners/managing-self-hosted-runners/using-self-hosted-runners-in-a-workflow',
@@ -87,6 +94,10 @@ export const DEFAULT_MINIMUM_RUNNER_VERSION = '2.329.0';
 
 /** Ephemeral runners that have not connected for more than 1 day are removed (DOCS.selfHostedRunnerReference). */
 export const EPHEMERAL_OFFLINE_REMOVAL_MS = 24 * 60 * 60 * 1000;
+/** A job for self-hosted runners can be queued for at most 24 hours, then it is terminated (DOCS.selfHostedLimits). */
+export const JOB_QUEUE_LIMIT_MS = 24 * 60 * 60 * 1000;
+/** GitHub waits 10 s for the webhook endpoint to answer, then marks the delivery failed (DOCS.webhookBestPractices). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Deliveries can be redelivered for 3 days (DOCS.handlingFailedDeliveries). */
 export const REDELIVERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 

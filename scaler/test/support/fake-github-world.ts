@@ -8,6 +8,7 @@ import { Clock } from './clock';
 import {
   compareVersions,
   EPHEMERAL_OFFLINE_REMOVAL_MS,
+  JOB_QUEUE_LIMIT_MS,
   REDELIVERY_WINDOW_MS,
   RUNNER_MESSAGES,
   runnerServesJob,
@@ -130,6 +131,8 @@ export interface WorldOptions {
   installationId: number;
   webhookSecret: string;
   deliver?: Deliver;
+  /** Real milliseconds the endpoint has to answer before the delivery is logged as timed out (GitHub: 10 s). */
+  deliveryTimeoutMs: number;
   clock: Clock;
   minimumRunnerVersion: string;
   runnerGroups: { id: number; name: string }[];
@@ -154,7 +157,7 @@ export class GitHubWorld {
   private readonly repoIds = new Map<string, number>();
   private dropRule?: { select: DeliverySelector; random: () => number; mode: 'failed' | 'missing' };
   private duplicateRule?: { select: DeliverySelector; random: () => number };
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly held: DeliveryRecord[] = [];
   private holdUntilMs = 0;
 
@@ -209,6 +212,7 @@ export class GitHubWorld {
         ephemeral: true,
         disableUpdate: false,
         useV2Flow: true,
+        isHostedServer: false,
       },
       credentials,
     );
@@ -429,7 +433,7 @@ export class GitHubWorld {
 
   /**
    * Time-driven rules; call after advancing the clock: ephemeral runners not connected for a day are
-   * removed, and deliveries held by an outage are sent once it ends.
+   * removed, jobs queued for more than 24 h fail, and deliveries held by an outage are sent once it ends.
    */
   tick(): void {
     const now = this.options.clock.now();
@@ -437,6 +441,11 @@ export class GitHubWorld {
       const since = runner.lastConnectedAtMs ?? runner.createdAtMs;
       if (runner.ephemeral && runner.status === 'offline' && now - since > EPHEMERAL_OFFLINE_REMOVAL_MS)
         runner.deleted = true;
+    }
+    // A job no runner picked up within 24 h is terminated (DOCS.selfHostedLimits).
+    for (const job of [...this.jobs.values()]) {
+      if (job.status === 'queued' && now - job.createdAtMs > JOB_QUEUE_LIMIT_MS)
+        this.finishJob(job, 'failure', undefined);
     }
     if (now >= this.holdUntilMs && this.held.length > 0) {
       for (const record of this.held.splice(0)) this.send(record);
@@ -446,7 +455,6 @@ export class GitHubWorld {
   // ---- webhook deliveries ------------------------------------------------------------------
 
   jobPayload(job: FakeJob): Record<string, unknown> {
-    const [owner = this.options.org, name = job.repo] = job.repo.split('/');
     const group = this.options.runnerGroups.find((g) => g.id === job.runnerGroupId);
     const api = this.options.apiUrl();
     return {
@@ -473,14 +481,12 @@ export class GitHubWorld {
       runner_name: job.runnerName,
       runner_group_id: job.runnerGroupId,
       runner_group_name: group?.name ?? null,
-      owner,
-      repo: name,
     };
   }
 
   private emitJobEvent(job: FakeJob, action: 'queued' | 'in_progress' | 'completed'): void {
     const [owner = this.options.org, name = job.repo] = job.repo.split('/');
-    const { owner: _o, repo: _r, ...workflowJob } = this.jobPayload(job);
+    const workflowJob = this.jobPayload(job);
     const body = JSON.stringify({
       action,
       workflow_job: workflowJob,
@@ -576,16 +582,28 @@ export class GitHubWorld {
       return;
     }
     const startedReal = Date.now();
-    const work = deliver({
+    // GitHub gives the endpoint 10 s (real time) to answer, then logs the delivery as failed; the
+    // handler may still be working (and acting) after that.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.deliveryTimeoutMs);
+    });
+    const answered = deliver({
       id: record.guid,
       event: record.event,
       headers: { ...record.headers },
       body: record.body,
-    })
+    });
+    const work = Promise.race([answered, timedOut])
       .then(
-        (status) => {
-          record.statusCode = status;
-          record.status = status >= 200 && status < 300 ? 'OK' : `Invalid HTTP Response: ${status}`;
+        (outcome) => {
+          if (outcome === 'timeout' || outcome === 0) {
+            record.statusCode = 0;
+            record.status = 'Timed out';
+            return;
+          }
+          record.statusCode = outcome;
+          record.status = outcome >= 200 && outcome < 300 ? 'OK' : `Invalid HTTP Response: ${outcome}`;
         },
         () => {
           record.statusCode = 0;
@@ -593,10 +611,19 @@ export class GitHubWorld {
         },
       )
       .finally(() => {
+        clearTimeout(timer);
         record.durationS = (Date.now() - startedReal) / 1000;
         this.pending.delete(work);
       });
+    // A handler that outlives the timeout is still awaited by settled(), so a test never ends mid-handler.
+    const tail = answered.then(
+      () => undefined,
+      () => undefined,
+    );
+    const both = Promise.all([work, tail]).then(() => undefined);
     this.pending.add(work);
+    this.pending.add(both);
+    void both.finally(() => this.pending.delete(both));
   }
 
   /** Resolves when every delivery sent so far has been answered (deliveries may trigger more). */

@@ -7,7 +7,7 @@
  *
  * It needs no octokit (ESM-only packages cannot load under ts-jest/CommonJS): node:http and node:crypto.
  */
-import { createPublicKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, KeyObject, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { Clock, systemClock } from './clock';
@@ -16,14 +16,9 @@ import {
   DEFAULT_MINIMUM_RUNNER_VERSION,
   DEFAULT_RATE_LIMIT,
   DOCS,
-  INSTALLATION_TOKEN_TTL_MS,
-  JIT_LABELS_MAX,
-  JIT_LABELS_MIN,
   JWT_IAT_FUTURE_ALLOWANCE_S,
   JWT_MAX_LIFETIME_S,
   MESSAGES,
-  REGISTRATION_TOKEN_TTL_MS,
-  REST_DOCS_ROOT,
   RUNNER_MESSAGES,
   RUNNER_NAME_PATTERN,
   SECONDARY_MAX_CONCURRENT,
@@ -31,6 +26,7 @@ import {
   SECONDARY_RETRY_AFTER_S,
   SUPPORTED_API_VERSIONS,
   UNAUTHENTICATED_RATE_LIMIT,
+  WEBHOOK_TIMEOUT_MS,
 } from './fake-github-rules';
 import {
   Deliver,
@@ -42,6 +38,8 @@ import {
   JobConclusion,
   RunnerConnectError,
 } from './fake-github-world';
+import { AuthKind, error, LEVELS, PermissionLevel, readBody, Reply, Route, send } from './fake-github-http';
+import { buildRoutes, TokenInfo } from './fake-github-routes';
 import { decodeVerifiedRs256, isRecord } from './jwt';
 
 export { FakeClock, systemClock } from './clock';
@@ -56,17 +54,21 @@ export type {
   DeliverySelector,
 } from './fake-github-world';
 
-export type PermissionLevel = 'read' | 'write' | 'admin';
+export type { PermissionLevel } from './fake-github-http';
 
 export interface FakeGitHubOptions {
   org: string;
   appId: number;
+  /** The App's client id ("Iv23li…"), accepted as the JWT `iss` like the App id. */
+  clientId?: string;
   installationId: number;
   /** PEM of the App's public key (SPKI or PKCS#1); App JWTs are verified with it. */
   appPublicKeyPem: string;
   webhookSecret: string;
-  /** POSTs one delivery to the scaler's webhook and returns the HTTP status it answered. */
+  /** POSTs one delivery to the scaler's webhook and returns the HTTP status it answered (see httpDeliver). */
   deliver?: Deliver;
+  /** Real ms the endpoint has to answer before the delivery is logged "Timed out". Default 10 000 (GitHub's 10 s). */
+  deliveryTimeoutMs?: number;
   /** Every expiry and window reads this clock (ms since epoch). Default: Date.now. */
   clock?: Clock;
   /** Runners older than this are refused. Default 2.329.0. */
@@ -85,6 +87,8 @@ export interface FakeGitHubOptions {
   installationPermissions?: Record<string, PermissionLevel>;
   /** Organisation id in payloads. Default 9_100_000. */
   orgId?: number;
+  /** Address to listen on. Default 127.0.0.1 (loopback); a Docker test may need the bridge address. */
+  host?: string;
 }
 
 export interface RequestLogEntry {
@@ -154,118 +158,34 @@ export interface FakeGitHub {
   deliveries(): DeliveryRecord[];
 }
 
-interface Ctx {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: unknown;
-  method: string;
-  baseUrl: string;
-  path: string;
-}
-
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-type AuthKind = 'none' | 'jwt' | 'installation' | 'registration';
-
-interface Route {
-  method: string;
-  template: string;
-  regex: RegExp;
-  keys: string[];
-  auth: AuthKind;
-  permission?: [string, PermissionLevel];
-  handle(ctx: Ctx): Reply;
-}
-
-const LEVELS: Record<PermissionLevel, number> = { read: 1, write: 2, admin: 3 };
-const MAX_BODY_BYTES = 1024 * 1024;
-
-function route(
-  method: string,
-  template: string,
-  auth: AuthKind,
-  handle: (ctx: Ctx) => Reply,
-  permission?: [string, PermissionLevel],
-): Route {
-  const keys: string[] = [];
-  const source = template
-    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-    .replace(/\\?\{(\w+)\\?\}/g, (_m, key: string) => {
-      keys.push(key);
-      return '([^/]+)';
-    });
-  return { method, template, regex: new RegExp(`^${source}$`), keys, auth, permission, handle };
-}
-
-function error(
-  status: number,
-  message: string,
-  documentationUrl: string = REST_DOCS_ROOT,
-  extra: Record<string, unknown> = {},
-): Reply {
-  return { status, body: { message, documentation_url: documentationUrl, status: String(status), ...extra } };
-}
-
-function validation(message: string, documentationUrl: string): Reply {
-  return error(422, `Invalid request.\n\n${message}`, documentationUrl);
-}
-
-function linkHeader(link: string | undefined): Record<string, string> {
-  return link ? { link } : {};
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function paginate<T>(items: T[], ctx: Ctx): { page: T[]; link?: string } {
-  const perPage = Math.min(100, Math.max(1, Number.parseInt(ctx.query.get('per_page') ?? '30', 10) || 30));
-  const pageNo = Math.max(1, Number.parseInt(ctx.query.get('page') ?? '1', 10) || 1);
-  const last = Math.max(1, Math.ceil(items.length / perPage));
-  const page = items.slice((pageNo - 1) * perPage, pageNo * perPage);
-  const link = (p: number, rel: string): string => {
-    const q = new URLSearchParams(ctx.query);
-    q.set('per_page', String(perPage));
-    q.set('page', String(p));
-    return `<${ctx.baseUrl}${ctx.path}?${q.toString()}>; rel="${rel}"`;
-  };
-  const parts: string[] = [];
-  if (pageNo > 1) parts.push(link(pageNo - 1, 'prev'));
-  if (pageNo < last) parts.push(link(pageNo + 1, 'next'), link(last, 'last'));
-  if (pageNo > 1) parts.push(link(1, 'first'));
-  return { page, link: parts.length > 0 ? parts.join(', ') : undefined };
-}
-
-interface TokenInfo {
-  expiresAtMs: number;
-  permissions: Record<string, PermissionLevel>;
-}
-
 interface Window {
   startMs: number;
   used: number;
+}
+
+function isAdjustable(clock: Clock): clock is Clock & { advance(ms: number): void } {
+  return typeof (clock as { advance?: unknown }).advance === 'function';
+}
+
+/**
+ * A `deliver` that POSTs each delivery to `url` as GitHub does (its headers, the raw body), with
+ * GitHub's 10 s limit; answers the status, or 0 when the endpoint could not be reached in time.
+ */
+export function httpDeliver(url: string, timeoutMs: number = WEBHOOK_TIMEOUT_MS): Deliver {
+  return async (d) => {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: d.headers,
+        body: d.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    } catch {
+      return 0;
+    }
+  };
 }
 
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -300,6 +220,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     installationId: options.installationId,
     webhookSecret: options.webhookSecret,
     deliver: options.deliver,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
     clock,
     minimumRunnerVersion: options.minimumRunnerVersion ?? DEFAULT_MINIMUM_RUNNER_VERSION,
     runnerGroups,
@@ -317,393 +238,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const log: RequestLogEntry[] = [];
   let hold: Promise<void> | undefined;
 
-  const org = options.org;
-  const orgMatches = (ctx: Ctx): boolean => ctx.params.org?.toLowerCase() === org.toLowerCase();
-
-  const runnerJson = (r: FakeRunner): Record<string, unknown> => ({
-    id: r.id,
-    name: r.name,
-    os: r.os,
-    status: r.status,
-    busy: r.busy,
-    ephemeral: r.ephemeral,
-    labels: r.labels,
-    runner_group_id: r.runnerGroupId,
+  const { routes, runnerJson, jobJson } = buildRoutes({
+    org: options.org,
+    orgId,
+    appId: options.appId,
+    installationId: options.installationId,
+    granted,
+    runnerGroups,
+    clock,
+    world,
+    installationTokens,
+    registrationTokens,
+    rateSnapshot: (key) => rateSnapshot(key),
+    baseUrl: () => baseUrl,
   });
-
-  const jobJson = (j: FakeJob): Record<string, unknown> => {
-    const { owner: _o, repo: _r, ...rest } = world.jobPayload(j);
-    return rest;
-  };
-
-  const runJson = (runId: number, jobs: FakeJob[]): Record<string, unknown> => {
-    const first = jobs[0] as FakeJob;
-    const status = jobs.every((j) => j.status === 'completed')
-      ? 'completed'
-      : jobs.every((j) => j.status === 'queued')
-        ? 'queued'
-        : 'in_progress';
-    return {
-      id: runId,
-      name: first.workflowName,
-      run_attempt: 1,
-      status,
-      conclusion:
-        status === 'completed'
-          ? jobs.some((j) => j.conclusion === 'failure')
-            ? 'failure'
-            : 'success'
-          : null,
-      head_branch: first.headBranch,
-      head_sha: first.headSha,
-      created_at: isoSeconds(first.createdAtMs),
-      updated_at: isoSeconds(clock.now()),
-      jobs_url: `${baseUrl}/repos/${first.repo}/actions/runs/${runId}/jobs`,
-      repository: { full_name: first.repo },
-    };
-  };
-
-  const mintRegistrationToken = (kind: 'registration' | 'remove'): Reply => {
-    const token = randomBytes(20).toString('hex').toUpperCase().slice(0, 29);
-    const expiresAtMs = clock.now() + REGISTRATION_TOKEN_TTL_MS;
-    registrationTokens.set(token, { expiresAtMs, kind });
-    return { status: 201, body: { token, expires_at: isoSeconds(expiresAtMs) } };
-  };
-
-  const routes: Route[] = [
-    route('GET', '/app', 'jwt', () => ({
-      status: 200,
-      body: {
-        id: options.appId,
-        slug: 'dazn-runner-scaler',
-        name: 'dazn runner scaler',
-        owner: { login: org, id: orgId, type: 'Organization' },
-        permissions: granted,
-        events: ['workflow_job'],
-        installations_count: 1,
-      },
-    })),
-    route('GET', '/orgs/{org}/installation', 'jwt', (ctx) =>
-      orgMatches(ctx)
-        ? {
-            status: 200,
-            body: {
-              id: options.installationId,
-              app_id: options.appId,
-              target_type: 'Organization',
-              account: { login: org, id: orgId, type: 'Organization' },
-              permissions: granted,
-              events: ['workflow_job'],
-              repository_selection: 'all',
-            },
-          }
-        : error(404, MESSAGES.notFound, DOCS.installationToken),
-    ),
-    route('POST', '/app/installations/{installation_id}/access_tokens', 'jwt', (ctx) => {
-      if (ctx.params.installation_id !== String(options.installationId))
-        return error(404, MESSAGES.notFound, DOCS.installationToken);
-      let permissions = granted;
-      if (isRecord(ctx.body) && isRecord(ctx.body.permissions)) {
-        const asked: Record<string, PermissionLevel> = {};
-        for (const [name, level] of Object.entries(ctx.body.permissions)) {
-          const have = granted[name];
-          if (
-            typeof level !== 'string' ||
-            !(level in LEVELS) ||
-            !have ||
-            LEVELS[level as PermissionLevel] > LEVELS[have]
-          ) {
-            return error(
-              422,
-              'The permissions requested are not granted to this installation.',
-              DOCS.installationToken,
-            );
-          }
-          asked[name] = level as PermissionLevel;
-        }
-        permissions = asked;
-      }
-      const token = `ghs_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`;
-      const expiresAtMs = clock.now() + INSTALLATION_TOKEN_TTL_MS;
-      installationTokens.set(token, { expiresAtMs, permissions });
-      return {
-        status: 201,
-        body: { token, expires_at: isoSeconds(expiresAtMs), permissions, repository_selection: 'all' },
-      };
-    }),
-    route('GET', '/app/hook/deliveries', 'jwt', (ctx) => {
-      const perPage = Math.min(
-        100,
-        Math.max(1, Number.parseInt(ctx.query.get('per_page') ?? '30', 10) || 30),
-      );
-      const statusFilter = ctx.query.get('status');
-      let list = [...world.deliveries].reverse(); // newest first, as GitHub lists them
-      if (statusFilter === 'success') list = list.filter((d) => d.statusCode >= 200 && d.statusCode < 300);
-      if (statusFilter === 'failure') list = list.filter((d) => !(d.statusCode >= 200 && d.statusCode < 300));
-      const cursor = ctx.query.get('cursor');
-      if (cursor) {
-        const before = Number.parseInt(Buffer.from(cursor, 'base64url').toString('utf8'), 10);
-        if (!Number.isFinite(before)) return validation(`"cursor" is not valid.`, DOCS.appWebhookDeliveries);
-        list = list.filter((d) => d.id < before);
-      }
-      const page = list.slice(0, perPage);
-      const headers: Record<string, string> = {};
-      const last = page[page.length - 1];
-      if (list.length > perPage && last) {
-        const q = new URLSearchParams(ctx.query);
-        q.set('per_page', String(perPage));
-        q.set('cursor', Buffer.from(String(last.id)).toString('base64url'));
-        headers.link = `<${ctx.baseUrl}${ctx.path}?${q.toString()}>; rel="next"`;
-      }
-      return { status: 200, body: page.map((d) => world.deliveryJson(d)), headers };
-    }),
-    route('GET', '/app/hook/deliveries/{delivery_id}', 'jwt', (ctx) => {
-      const d = world.deliveries.find((x) => String(x.id) === ctx.params.delivery_id);
-      if (!d) return error(404, MESSAGES.notFound, DOCS.appWebhookDeliveries);
-      return {
-        status: 200,
-        body: {
-          ...world.deliveryJson(d),
-          url: '',
-          request: { headers: d.headers, payload: JSON.parse(d.body) as unknown },
-          response: { headers: {}, payload: null },
-        },
-      };
-    }),
-    route('POST', '/app/hook/deliveries/{delivery_id}/attempts', 'jwt', (ctx) => {
-      const outcome = world.redeliver(Number.parseInt(ctx.params.delivery_id ?? '', 10));
-      if (outcome === 'missing') return error(404, MESSAGES.notFound, DOCS.appWebhookDeliveries);
-      if (outcome === 'too_old') return error(422, MESSAGES.validationFailed, DOCS.handlingFailedDeliveries);
-      return { status: 202, body: {} };
-    }),
-    route(
-      'GET',
-      '/orgs/{org}/actions/runner-groups',
-      'installation',
-      (ctx) => {
-        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.runnerGroups);
-        const groups = runnerGroups.map((g) => ({
-          id: g.id,
-          name: g.name,
-          visibility: 'all',
-          default: g.id === 1,
-          runners_url: `${ctx.baseUrl}/orgs/${org}/actions/runner-groups/${g.id}/runners`,
-          inherited: false,
-          allows_public_repositories: false,
-          restricted_to_workflows: false,
-          selected_workflows: [],
-        }));
-        const { page, link } = paginate(groups, ctx);
-        return {
-          status: 200,
-          body: { total_count: groups.length, runner_groups: page },
-          headers: linkHeader(link),
-        };
-      },
-      ['organization_self_hosted_runners', 'read'],
-    ),
-    route(
-      'GET',
-      '/orgs/{org}/actions/runners',
-      'installation',
-      (ctx) => {
-        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
-        const name = ctx.query.get('name');
-        const all = world.liveRunners().filter((r) => name === null || r.name === name);
-        const { page, link } = paginate(all, ctx);
-        return {
-          status: 200,
-          body: { total_count: all.length, runners: page.map(runnerJson) },
-          headers: linkHeader(link),
-        };
-      },
-      ['organization_self_hosted_runners', 'read'],
-    ),
-    route(
-      'GET',
-      '/orgs/{org}/actions/runners/{runner_id}',
-      'installation',
-      (ctx) => {
-        const runner = world.runners.get(Number(ctx.params.runner_id));
-        if (!orgMatches(ctx) || !runner || runner.deleted)
-          return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
-        return { status: 200, body: runnerJson(runner) };
-      },
-      ['organization_self_hosted_runners', 'read'],
-    ),
-    route(
-      'DELETE',
-      '/orgs/{org}/actions/runners/{runner_id}',
-      'installation',
-      (ctx) => {
-        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
-        const id = Number(ctx.params.runner_id);
-        const outcome = world.deleteRunner(id);
-        if (outcome === 'missing') return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
-        if (outcome === 'busy')
-          return error(422, MESSAGES.runnerBusy(world.runners.get(id)?.name ?? ''), DOCS.selfHostedRunners);
-        return { status: 204 };
-      },
-      ['organization_self_hosted_runners', 'write'],
-    ),
-    route(
-      'POST',
-      '/orgs/{org}/actions/runners/generate-jitconfig',
-      'installation',
-      (ctx) => {
-        if (!orgMatches(ctx)) return error(404, MESSAGES.notFound, DOCS.selfHostedRunners);
-        const body = ctx.body;
-        if (!isRecord(body))
-          return validation('The request body must be a JSON object.', DOCS.selfHostedRunners);
-        for (const key of ['name', 'runner_group_id', 'labels']) {
-          if (!(key in body)) return validation(`"${key}" wasn't supplied.`, DOCS.selfHostedRunners);
-        }
-        const { name, runner_group_id: groupId, labels } = body;
-        const workFolder = body.work_folder ?? '_work';
-        if (typeof name !== 'string')
-          return validation(
-            `For 'properties/name', ${JSON.stringify(name)} is not a string.`,
-            DOCS.selfHostedRunners,
-          );
-        if (!RUNNER_NAME_PATTERN.test(name)) {
-          return error(
-            422,
-            `Invalid runner name "${name}": use 1 to 64 characters of A-Z a-z 0-9 . _ -`,
-            DOCS.selfHostedRunners,
-          );
-        }
-        if (typeof groupId !== 'number' || !Number.isInteger(groupId)) {
-          return validation(
-            `For 'properties/runner_group_id', ${JSON.stringify(groupId)} is not an integer.`,
-            DOCS.selfHostedRunners,
-          );
-        }
-        if (!runnerGroups.some((g) => g.id === groupId))
-          return error(422, `Runner group ${groupId} does not exist.`, DOCS.runnerGroups);
-        if (!Array.isArray(labels))
-          return validation(
-            `For 'properties/labels', ${JSON.stringify(labels)} is not an array.`,
-            DOCS.selfHostedRunners,
-          );
-        if (labels.length < JIT_LABELS_MIN) {
-          return validation(
-            `For 'properties/labels', [] has fewer items than the minimum of ${JIT_LABELS_MIN}.`,
-            DOCS.selfHostedRunners,
-          );
-        }
-        if (labels.length > JIT_LABELS_MAX) {
-          return validation(
-            `For 'properties/labels', the array has more items than the maximum of ${JIT_LABELS_MAX}.`,
-            DOCS.selfHostedRunners,
-          );
-        }
-        for (const label of labels) {
-          if (typeof label !== 'string' || label.trim() === '') {
-            return validation(
-              `For 'items', ${JSON.stringify(label)} is not a non-empty string.`,
-              DOCS.selfHostedRunners,
-            );
-          }
-        }
-        if (typeof workFolder !== 'string')
-          return validation(
-            `For 'properties/work_folder', ${JSON.stringify(workFolder)} is not a string.`,
-            DOCS.selfHostedRunners,
-          );
-        if (world.runnerByName(name))
-          return error(409, MESSAGES.runnerNameExists(name), DOCS.selfHostedRunners);
-        const { runner, encoded } = world.createJitRunner(name, groupId, labels as string[], workFolder);
-        return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: encoded } };
-      },
-      ['organization_self_hosted_runners', 'write'],
-    ),
-    route(
-      'POST',
-      '/orgs/{org}/actions/runners/registration-token',
-      'installation',
-      (ctx) =>
-        orgMatches(ctx)
-          ? mintRegistrationToken('registration')
-          : error(404, MESSAGES.notFound, DOCS.selfHostedRunners),
-      ['organization_self_hosted_runners', 'write'],
-    ),
-    route(
-      'POST',
-      '/orgs/{org}/actions/runners/remove-token',
-      'installation',
-      (ctx) =>
-        orgMatches(ctx)
-          ? mintRegistrationToken('remove')
-          : error(404, MESSAGES.notFound, DOCS.selfHostedRunners),
-      ['organization_self_hosted_runners', 'write'],
-    ),
-    route(
-      'GET',
-      '/repos/{owner}/{repo}/actions/jobs/{job_id}',
-      'installation',
-      (ctx) => {
-        const job = world.jobs.get(Number(ctx.params.job_id));
-        if (!job || job.repo.toLowerCase() !== `${ctx.params.owner}/${ctx.params.repo}`.toLowerCase()) {
-          return error(404, MESSAGES.notFound, DOCS.workflowJobs);
-        }
-        return { status: 200, body: jobJson(job) };
-      },
-      ['actions', 'read'],
-    ),
-    route(
-      'GET',
-      '/repos/{owner}/{repo}/actions/runs',
-      'installation',
-      (ctx) => {
-        const full = `${ctx.params.owner}/${ctx.params.repo}`.toLowerCase();
-        const byRun = new Map<number, FakeJob[]>();
-        for (const job of world.jobs.values()) {
-          if (job.repo.toLowerCase() !== full) continue;
-          byRun.set(job.runId, [...(byRun.get(job.runId) ?? []), job]);
-        }
-        const status = ctx.query.get('status');
-        const runs = [...byRun.entries()]
-          .sort((a, b) => b[0] - a[0])
-          .map(([id, jobs]) => runJson(id, jobs))
-          .filter((r) => status === null || r.status === status);
-        const { page, link } = paginate(runs, ctx);
-        return {
-          status: 200,
-          body: { total_count: runs.length, workflow_runs: page },
-          headers: linkHeader(link),
-        };
-      },
-      ['actions', 'read'],
-    ),
-    route(
-      'GET',
-      '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
-      'installation',
-      (ctx) => {
-        const full = `${ctx.params.owner}/${ctx.params.repo}`.toLowerCase();
-        const jobs = [...world.jobs.values()].filter(
-          (j) => j.runId === Number(ctx.params.run_id) && j.repo.toLowerCase() === full,
-        );
-        if (jobs.length === 0) return error(404, MESSAGES.notFound, DOCS.workflowJobs);
-        const { page, link } = paginate(jobs, ctx);
-        return {
-          status: 200,
-          body: { total_count: jobs.length, jobs: page.map(jobJson) },
-          headers: linkHeader(link),
-        };
-      },
-      ['actions', 'read'],
-    ),
-    // What config.sh calls with a registration token ("RemoteAuth <token>") before it registers.
-    route('POST', '/actions/runner-registration', 'registration', () => ({
-      status: 200,
-      body: {
-        url: `https://pipelinesghubeus1.actions.githubusercontent.com/${orgId}`,
-        token: randomUUID(),
-        token_schema: 'OAuthAccessToken',
-      },
-    })),
-  ];
 
   // ---- checks every request goes through ----------------------------------------------------
 
@@ -715,7 +263,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const decoded = decodeVerifiedRs256(token, publicKey);
     if (!decoded) return error(401, MESSAGES.jwtUndecodable);
     const { iat, exp, iss } = decoded.claims;
-    if (String(iss) !== String(options.appId)) return error(401, MESSAGES.jwtUndecodable);
+    // iss: the App id, or (recommended by GitHub since 2024) its client id (DOCS.jwt).
+    const issuers = [String(options.appId), ...(options.clientId ? [options.clientId] : [])];
+    if (!issuers.includes(String(iss))) return error(401, MESSAGES.jwtUndecodable);
     const nowS = clock.now() / 1000;
     if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > nowS + JWT_IAT_FUTURE_ALLOWANCE_S) {
       return error(401, MESSAGES.jwtIatInvalid);
@@ -746,8 +296,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       return {
         ok: true,
         kind: 'registration',
-        key: 'ip',
-        limit: UNAUTHENTICATED_RATE_LIMIT,
+        key: 'registration',
+        limit: rate.limit,
         permissions: {},
       };
     }
@@ -788,6 +338,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     };
   };
 
+  const rateSnapshot = (key: string): Record<string, number | string> => {
+    const h = rateHeaders(key, rate.limit);
+    return {
+      limit: Number(h['x-ratelimit-limit']),
+      remaining: Number(h['x-ratelimit-remaining']),
+      used: Number(h['x-ratelimit-used']),
+      reset: Number(h['x-ratelimit-reset']),
+      resource: 'core',
+    };
+  };
+
   /** Returns a refusal when a limit applies; otherwise counts the request. */
   const applyRateLimits = (key: string, limit: number, method: string): Reply | undefined => {
     const now = clock.now();
@@ -819,28 +380,30 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return undefined;
   };
 
-  const send = (res: ServerResponse, reply: Reply, headers: Record<string, string>): void => {
-    const all: Record<string, string> = { ...headers, ...(reply.headers ?? {}) };
-    if (reply.body === undefined || reply.status === 204) {
-      res.writeHead(reply.status, all);
-      res.end();
-      return;
-    }
-    if (typeof reply.body === 'string') {
-      res.writeHead(reply.status, { ...all, 'content-type': 'text/plain; charset=utf-8' });
-      res.end(reply.body);
-      return;
-    }
-    res.writeHead(reply.status, { ...all, 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify(reply.body));
-  };
-
   const handleFake = (method: string, path: string, body: unknown): Reply => {
     const b = isRecord(body) ? body : {};
     try {
       if (method === 'POST' && path === '/_fake/runner/connect') {
         const r = api.connectRunner(String(b.jit_config ?? ''), String(b.version ?? ''));
         return { status: 200, body: { runner_id: r.runnerId, name: r.name } };
+      }
+      if (method === 'POST' && path === '/_fake/jitconfig') {
+        // generate-jitconfig without the App, for shell and Docker tests of the runner image.
+        const name = String(b.name ?? '');
+        const labels = Array.isArray(b.labels) ? b.labels.map(String) : [];
+        const groupId = typeof b.runner_group_id === 'number' ? b.runner_group_id : 1;
+        if (!RUNNER_NAME_PATTERN.test(name) || labels.length === 0) {
+          return error(422, 'name (1-64 of A-Za-z0-9._-) and labels (at least one) are required');
+        }
+        if (world.runnerByName(name))
+          return error(409, MESSAGES.runnerNameExists(name), DOCS.selfHostedRunners);
+        const { runner, encoded } = world.createJitRunner(
+          name,
+          groupId,
+          labels,
+          String(b.work_folder ?? '_work'),
+        );
+        return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: encoded } };
       }
       if (method === 'POST' && path === '/_fake/runner/disconnect') {
         api.disconnectRunner(String(b.name ?? ''));
@@ -859,6 +422,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (method === 'POST' && complete) {
         const conclusion = (typeof b.conclusion === 'string' ? b.conclusion : 'success') as JobConclusion;
         return { status: 200, body: jobJson(api.completeJob(Number(complete[1]), conclusion)) };
+      }
+      if (method === 'POST' && path === '/_fake/clock/advance') {
+        if (!isAdjustable(clock))
+          return error(409, 'the fake runs on a clock the test cannot move (pass a FakeClock)');
+        clock.advance(typeof b.ms === 'number' ? b.ms : 0);
+        world.tick();
+        return { status: 200, body: { now_ms: clock.now() } };
+      }
+      if (method === 'POST' && path === '/_fake/secondary-limit') {
+        api.triggerSecondaryRateLimit(typeof b.seconds === 'number' ? b.seconds : undefined);
+        return { status: 204 };
       }
       if (method === 'GET' && path === '/_fake/state') {
         return {
@@ -951,7 +525,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       return finish(auth.reply);
     }
     entry.auth = auth.kind;
-    const refused = applyRateLimits(auth.key, auth.limit, method);
+    // GET /rate_limit does not count against the primary limit (DOCS.rateLimitEndpoint).
+    const refused =
+      matched.template === '/rate_limit' ? undefined : applyRateLimits(auth.key, auth.limit, method);
     const headers = { ...baseHeaders, ...rateHeaders(auth.key, auth.limit) };
     if (refused) return finish(refused, headers);
     if (matched.permission) {
@@ -966,7 +542,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       const params: Record<string, string> = {};
       const m = matched.regex.exec(path) as RegExpExecArray;
       matched.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
-      finish(matched.handle({ params, query: url.searchParams, body, method, baseUrl, path }), headers);
+      finish(
+        matched.handle({ rateKey: auth.key, params, query: url.searchParams, body, method, baseUrl, path }),
+        headers,
+      );
     } finally {
       inFlight.set(auth.key, (inFlight.get(auth.key) ?? 1) - 1);
     }
@@ -988,9 +567,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, options.host ?? '127.0.0.1', () => resolve());
   });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
 
   const api: FakeGitHub = {
     url: baseUrl,

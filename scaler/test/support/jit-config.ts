@@ -2,7 +2,10 @@
  * The encoded JIT configuration, shaped like GitHub's: base64 of a JSON object whose keys are the
  * files the runner writes into its root before starting (`.runner`, `.credentials`,
  * `.credentials_rsaparams`), each value the base64 of that file's JSON. actions/runner's listener
- * (`run.sh --jitconfig <value>`) decodes it that way and then reads `.runner` like a configured runner.
+ * (src/Runner.Listener/Runner.cs, `--jitconfig`) decodes it exactly so: base64 -> Dictionary<string,string>,
+ * each value base64-decoded into the file named by its key; then it loads `.runner` (RunnerSettings in
+ * src/Runner.Common/ConfigurationStore.cs: AgentId, AgentName, PoolId, PoolName, ServerUrl, GitHubUrl,
+ * WorkFolder, ...; read case-insensitively, written camelCase) like a configured runner.
  *
  * The fake binds each configuration to one runner: `.runner` carries its agentId/agentName and
  * `.credentials` a client id only the fake knows; connectRunner() refuses a configuration whose parts do
@@ -24,6 +27,7 @@ export interface JitRunnerFile {
   ephemeral: boolean;
   disableUpdate: boolean;
   useV2Flow: boolean;
+  isHostedServer: boolean;
 }
 
 export interface JitCredentialsFile {
