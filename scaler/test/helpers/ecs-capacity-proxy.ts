@@ -84,8 +84,20 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
         }
       }
       if (/^DynamoDB_\d+\.(PutItem|UpdateItem|DeleteItem|TransactWriteItems)$/.test(action)) {
-        const release = await lock(itemKeys(action, body));
-        res.on('close', release);
+        // Listen for the end of this exchange before waiting for the turn: a client that gives up
+        // while queued (its request timeout) closes the response before the turn comes, and a
+        // release registered only after the wait would never run, leaving the item locked for good.
+        let closed = false;
+        let release: (() => void) | undefined;
+        res.on('close', () => {
+          closed = true;
+          release?.();
+        });
+        release = await lock(itemKeys(action, body));
+        if (closed) {
+          release();
+          return;
+        }
       }
       const forward = httpRequest(
         {
