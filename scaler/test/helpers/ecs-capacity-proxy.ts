@@ -87,15 +87,14 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
         // Listen for the end of this exchange before waiting for the turn: a client that gives up
         // while queued (its request timeout) closes the response before the turn comes, and a
         // release registered only after the wait would never run, leaving the item locked for good.
-        let closed = false;
-        let release: (() => void) | undefined;
+        const turn: { closed: boolean; release?: () => void } = { closed: false };
         res.on('close', () => {
-          closed = true;
-          release?.();
+          turn.closed = true;
+          turn.release?.();
         });
-        release = await lock(itemKeys(action, body));
-        if (closed) {
-          release();
+        turn.release = await lock(itemKeys(action, body));
+        if (turn.closed) {
+          turn.release();
           return;
         }
       }
