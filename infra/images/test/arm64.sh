@@ -49,38 +49,8 @@ check() { # <description> <command...>
   fi
 }
 
-tmp=$(mktemp -d /tmp/dazn-arm64.XXXXXX)
-host_sock=$tmp/host.sock
-export DOCKER_HOST=unix://$host_sock
-dockerd_pid=""
-helper_pids=()
-cleanup() {
-  local status=$?
-  set +e
-  local pid
-  for pid in "${helper_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  if [ -n "$dockerd_pid" ]; then
-    $docker ps -aq | xargs -r $docker rm -f >/dev/null 2>&1
-    kill -TERM "$dockerd_pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$dockerd_pid" 2>/dev/null
-  fi
-  grep -o " $tmp/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-
-fail_with_logs() { # <message> <log file...>
-  log_error "$1"
-  shift
-  local f
-  for f in "$@"; do
-    echo "--- $f (last 40 lines)" >&2
-    tail -n 40 "$f" >&2
-  done
-  exit 1
-}
+# shellcheck source=host-daemon.sh
+source "$here/host-daemon.sh" dazn-arm64
 
 # --- 1. the emulator ----------------------------------------------------------------------------------
 binfmt=/proc/sys/fs/binfmt_misc

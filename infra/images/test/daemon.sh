@@ -72,38 +72,8 @@ case "$only" in
   *) echo "DAZN_IMAGES_TEST_ONLY is '$only': leave it empty (everything) or set it to runner" >&2; exit 64 ;;
 esac
 
-tmp=$(mktemp -d /tmp/dazn-dind.XXXXXX)
-host_sock=$tmp/host.sock
-export DOCKER_HOST=unix://$host_sock
-dockerd_pid=""
-helper_pids=()
-cleanup() {
-  local status=$?
-  set +e
-  local pid
-  for pid in "${helper_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  if [ -n "$dockerd_pid" ]; then
-    $docker ps -aq | xargs -r $docker rm -f >/dev/null 2>&1
-    kill -TERM "$dockerd_pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$dockerd_pid" 2>/dev/null
-  fi
-  grep -o " $tmp/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-
-fail_with_logs() { # <message> <log file...>
-  log_error "$1"
-  shift
-  local f
-  for f in "$@"; do
-    echo "--- $f (last 40 lines)" >&2
-    tail -n 40 "$f" >&2
-  done
-  exit 1
-}
+# shellcheck source=host-daemon.sh
+source "$here/host-daemon.sh" dazn-dind
 
 # --- 1. host daemon ---------------------------------------------------------------------------------
 log_info "starting a private dockerd in $tmp"
