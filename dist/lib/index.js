@@ -36272,11 +36272,15 @@ function encodeSegment(value) {
 function decodeSegment(encoded) {
     return encoded.replace(/%([0-9A-F]{2})/g, (_match, hex) => String.fromCharCode(parseInt(hex, 16)));
 }
-/** `<prefix>/<owner>/<repo>/<encoded scope>/<version>/` — the folder that holds a scope's entries. */
+/**
+ * `<prefix>/<owner>/<repo>/<encoded scope>/<version>/` — the folder that holds a scope's entries
+ * (in isolated mode `<prefix>/repo-<id>/ref-<hash>/<version>/`).
+ */
 function scopeFolder(location) {
     const prefix = location.prefix.replace(/^\/+|\/+$/g, '');
     const head = prefix ? `${prefix}/` : '';
-    return `${head}${location.repository}/${encodeSegment(location.scope)}/${location.version}/`;
+    const scope = location.scopeSegment ?? encodeSegment(location.scope);
+    return `${head}${location.repository}/${scope}/${location.version}/`;
 }
 /** S3 refuses object keys longer than 1024 UTF-8 bytes (KeyTooLongError). */
 exports.MAX_OBJECT_KEY_BYTES = 1024;

@@ -33,13 +33,22 @@ export interface EntryLocation {
   repository: string;
   scope: string;
   version: string;
+  /**
+   * The scope's folder name when it is not the encoded scope: isolated mode's `ref-<hash>`
+   * (see isolation.ts), with `repository` then `repo-<id>`.
+   */
+  scopeSegment?: string;
 }
 
-/** `<prefix>/<owner>/<repo>/<encoded scope>/<version>/` — the folder that holds a scope's entries. */
+/**
+ * `<prefix>/<owner>/<repo>/<encoded scope>/<version>/` — the folder that holds a scope's entries
+ * (in isolated mode `<prefix>/repo-<id>/ref-<hash>/<version>/`).
+ */
 export function scopeFolder(location: EntryLocation): string {
   const prefix = location.prefix.replace(/^\/+|\/+$/g, '');
   const head = prefix ? `${prefix}/` : '';
-  return `${head}${location.repository}/${encodeSegment(location.scope)}/${location.version}/`;
+  const scope = location.scopeSegment ?? encodeSegment(location.scope);
+  return `${head}${location.repository}/${scope}/${location.version}/`;
 }
 
 /** S3 refuses object keys longer than 1024 UTF-8 bytes (KeyTooLongError). */
