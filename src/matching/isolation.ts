@@ -54,3 +54,102 @@ export function scopeSegment(ref: string): string {
   }
   return `ref-${createHash('sha256').update(ref, 'utf8').digest('hex').slice(0, SCOPE_HASH_CHARS)}`;
 }
+
+/** What the broker reads from a verified job token (GitHub OIDC claims of the same names). */
+export interface JobClaims {
+  /** repository_id: digits. */
+  repositoryId: string;
+  /** ref: the full ref the job runs on (for pull_request events refs/pull/N/merge). */
+  ref: string;
+  /** event_name. */
+  eventName: string;
+  /** base_ref: the pull request's base branch name (pull_request events), else empty. */
+  baseRef?: string;
+}
+
+/**
+ * Events anyone can set off (not only collaborators), and whose job runs with the base repository's
+ * identity: their jobs never write, on any ref. GitHub makes the first three read-only on the
+ * default branch (changelog 2026-06-26, "Read-only Actions cache for untrusted triggers"); we make
+ * them read-only on every ref, since a release branch's cache is as worth poisoning.
+ */
+export const UNTRUSTED_EVENTS: readonly string[] = ['pull_request_target', 'issue_comment', 'workflow_run'];
+
+/**
+ * The events that may write the default branch's scope: the ones GitHub names as keeping read-write
+ * caching there. Any other event on the default branch (issues, watch, discussion, fork, …, which
+ * non-collaborators can set off) is read-only.
+ */
+export const DEFAULT_BRANCH_WRITERS: readonly string[] = [
+  'push',
+  'schedule',
+  'workflow_dispatch',
+  'repository_dispatch',
+  'delete',
+  'registry_package',
+  'page_build',
+];
+
+export interface ScopeGrant {
+  ref: string;
+  /** scopeSegment(ref). */
+  scope: string;
+}
+
+export interface IsolationGrant {
+  /** repositorySegment(repositoryId). */
+  repository: string;
+  /** The scope the job may write, or null when its trigger is read-only. */
+  write: ScopeGrant | null;
+  /** Why write is null, for the action's warning. */
+  readOnlyReason?: string;
+  /** The scopes the job may read, in restore order: its ref, the base branch, the default branch. */
+  read: ScopeGrant[];
+  /** The session tags that make AWS enforce exactly this (ISOLATION_TAGS keys, every one set). */
+  tags: Record<string, string>;
+}
+
+function grant(ref: string): ScopeGrant {
+  return { ref, scope: scopeSegment(ref) };
+}
+
+/**
+ * What a job may read and write, from its verified claims and its repository's default branch
+ * (a branch name such as main; undefined when unknown: then no default-branch scope is read, and a
+ * branch job writes only when its event is one of DEFAULT_BRANCH_WRITERS).
+ */
+export function isolationGrant(claims: JobClaims, defaultBranch: string | undefined): IsolationGrant {
+  const repository = repositorySegment(claims.repositoryId);
+  const own = grant(claims.ref);
+  const defaultRef = defaultBranch ? `refs/heads/${defaultBranch}` : undefined;
+
+  // A branch job whose default branch is unknown is treated as on the default branch.
+  const onDefault =
+    defaultRef === undefined ? claims.ref.startsWith('refs/heads/') : claims.ref === defaultRef;
+  let readOnlyReason: string | undefined;
+  if (UNTRUSTED_EVENTS.includes(claims.eventName)) {
+    readOnlyReason =
+      `the ${claims.eventName} trigger can be set off by people without write access to the repository, ` +
+      'so its jobs only restore (save from a push, schedule or workflow_dispatch workflow instead)';
+  } else if (onDefault && !DEFAULT_BRANCH_WRITERS.includes(claims.eventName)) {
+    readOnlyReason =
+      `the ${claims.eventName} trigger on the default branch can be set off by people without write access, ` +
+      `so it only restores; the default branch's caches are written by ${DEFAULT_BRANCH_WRITERS.join(', ')}`;
+  }
+
+  const read = [own];
+  if (claims.baseRef) read.push(grant(`refs/heads/${claims.baseRef}`));
+  if (defaultRef) read.push(grant(defaultRef));
+  const unique = read.filter((g, i) => read.findIndex((o) => o.scope === g.scope) === i);
+
+  const write = readOnlyReason === undefined ? own : null;
+  const base = claims.baseRef ? scopeSegment(`refs/heads/${claims.baseRef}`) : NO_SCOPE;
+  const tags: Record<string, string> = {
+    [ISOLATION_TAGS.repository]: repository,
+    [ISOLATION_TAGS.write]: write ? write.scope : NO_SCOPE,
+    [ISOLATION_TAGS.readRef]: own.scope,
+    [ISOLATION_TAGS.readBase]: base,
+    [ISOLATION_TAGS.readDefault]: defaultRef ? scopeSegment(defaultRef) : NO_SCOPE,
+  };
+  return { repository, write, ...(readOnlyReason ? { readOnlyReason } : {}), read: unique, tags };
+}
