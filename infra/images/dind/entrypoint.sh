@@ -15,6 +15,8 @@
 #   DIND_SYSLOG_ADDRESS        the log sidecar's syslog input; udp://127.0.0.1:5140
 #   DIND_STOP_TIMEOUT_SECONDS  time dockerd gets to stop; 20
 #   DIND_CGROUP_ROOT           /sys/fs/cgroup (tests point it elsewhere)
+#   DIND_UNMASKED_ROOT         where the unmasked proc and sysfs for nested containers are mounted;
+#                              /run/dind-unmasked (tests point it elsewhere)
 # shellcheck disable=SC2317 # the exit and signal handlers are reached through trap only
 set -Eeuo pipefail
 
@@ -82,6 +84,31 @@ prepare_cgroups() {
   fi
 }
 
+# --- nested containers in user namespaces: an unmasked proc and sysfs (issue 14, part 4) ----------
+# The inner daemon runs every container in a user namespace (--userns-remap). The kernel lets a
+# process in a user namespace mount a new proc or sysfs only if one of the same kind, with nothing
+# mounted over anything in it but empty folders, is already visible in its mount namespace
+# (fs/namespace.c, mount_too_revealing). Docker masks /proc/kcore, /proc/keys, /sys/firmware, ... in
+# this container ("systempaths", which an ECS task definition cannot turn off), so runc's proc mount
+# for every inner container fails with EPERM. A second proc and sysfs, unmasked, in a folder only
+# root can enter, satisfy the check; this container's own /proc and /sys stay masked. They give this
+# container nothing it could not mount itself (it has CAP_SYS_ADMIN); an inner container could reach
+# them only as a bind mount source, which the authorization policy refuses. The mount options are
+# runc's own for the inner mounts (proc nosuid,nodev,noexec; sysfs also ro): the kernel refuses a
+# new mount that is more permissive than the visible one.
+mount_unmasked_proc_sys() {
+  DIND_UNMASKED_ROOT=${DIND_UNMASKED_ROOT:-/run/dind-unmasked}
+  [[ $DIND_UNMASKED_ROOT == /* ]] || die "DIND_UNMASKED_ROOT is '$DIND_UNMASKED_ROOT': give an absolute path inside this container"
+  mkdir -p "$DIND_UNMASKED_ROOT/proc" "$DIND_UNMASKED_ROOT/sys"
+  chmod 0700 "$DIND_UNMASKED_ROOT"
+  mount -t proc -o nosuid,nodev,noexec proc "$DIND_UNMASKED_ROOT/proc" ||
+    die "cannot mount an unmasked proc on $DIND_UNMASKED_ROOT/proc for the nested containers: the container needs CAP_SYS_ADMIN, and the agent's seccomp profile must allow mount for it"
+  mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$DIND_UNMASKED_ROOT/sys" ||
+    die "cannot mount an unmasked sysfs on $DIND_UNMASKED_ROOT/sys for the nested containers: the container needs CAP_SYS_ADMIN"
+  log_info "mounted an unmasked proc and sysfs under $DIND_UNMASKED_ROOT for the nested containers' user namespaces"
+}
+# --- end of the nested-container mounts block -----------------------------------------------------
+
 dockerd_pid=""
 run_dir=""
 exiting=false
@@ -130,10 +157,11 @@ trap 'on_signal INT 130' INT
 
 validate_settings
 prepare_cgroups
+mount_unmasked_proc_sys # the nested-container mounts block above
 # A fresh folder per start: a task killed without its trap can never hand its state to the next one,
 # and the two tasks of an agent share the volume.
 run_dir=$(mktemp -d "$DIND_STORAGE_ROOT/dind.XXXXXXXXXX")
-# mktemp gives 0700; the remapped root (uid 100000) must be able to traverse to its data
+# mktemp gives 0700; the remapped root (the runner's uid, 1001) must be able to traverse to its data
 chmod 0711 "$run_dir"
 mkdir -p "$run_dir/data" "$run_dir/exec" "$DIND_SOCKET_DIR"
 rm -f "$DIND_SOCKET_DIR/docker.sock"

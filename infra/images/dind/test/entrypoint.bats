@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The dind entrypoint against a stub dockerd (test/stubs/dockerd) that records its arguments.
+# The dind entrypoint against a stub dockerd (test/stubs/dockerd) that records its arguments, and a
+# stub mount (test/stubs/mount) that records its calls.
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
 
@@ -14,6 +15,7 @@ setup() {
   env_args=(PATH="$here/stubs:$PATH" HOME="$BATS_TEST_TMPDIR" STUB_RECORD_DIR="$rec"
     DAZN_SHELL_LIB="$here/../../common" DIND_STORAGE_ROOT="$storage"
     DIND_SOCKET_DIR="$BATS_TEST_TMPDIR/sock" DIND_CGROUP_ROOT="$BATS_TEST_TMPDIR/cgroup"
+    DIND_UNMASKED_ROOT="$BATS_TEST_TMPDIR/unmasked"
     DIND_STOP_TIMEOUT_SECONDS=3)
 }
 
@@ -118,4 +120,25 @@ refuses() { # <setting> <VAR=value...>
   refuses DIND_HEALTH_PORT DIND_HEALTH_PORT=70000
   refuses DIND_SYSLOG_ADDRESS DIND_SYSLOG_ADDRESS=/dev/log
   refuses DIND_SOCKET_DIR DIND_SOCKET_DIR=relative
+}
+
+@test "before dockerd starts, an unmasked proc and sysfs are mounted in a root-only folder with runc's options" {
+  start
+  unmasked=$BATS_TEST_TMPDIR/unmasked
+  diff - "$rec/mount.calls" <<CALLS
+mount -t proc -o nosuid,nodev,noexec proc $unmasked/proc
+mount -t sysfs -o ro,nosuid,nodev,noexec sysfs $unmasked/sys
+CALLS
+  [ "$(stat -c %a "$unmasked")" = 700 ]
+  stop TERM
+  [ "$status" -eq 0 ]
+  grep -q "mounted an unmasked proc and sysfs under $unmasked" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "an unmasked proc that cannot be mounted stops the entrypoint before dockerd, naming what it needs" {
+  run env -i "${env_args[@]}" STUB_MOUNT_FAIL="$BATS_TEST_TMPDIR/unmasked/proc" bash "$ENTRYPOINT"
+  [ "$status" -eq 64 ]
+  [[ $output == *"cannot mount an unmasked proc on $BATS_TEST_TMPDIR/unmasked/proc"*"CAP_SYS_ADMIN"* ]]
+  [ ! -e "$rec/dockerd.0.args" ]
+  refuses DIND_UNMASKED_ROOT DIND_UNMASKED_ROOT=relative
 }
