@@ -92,3 +92,31 @@ run_user_data() {
   [ "$status" -eq 1 ]
   [[ $output == *"registry_mirror_url is 'registry-mirror.internal'"* ]]
 }
+
+@test "dockerd's default seccomp profile is agent-host/seccomp.json, unchanged (embed-seccomp.sh after each edit)" {
+  render ""
+  run run_user_data
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '."seccomp-profile"' "$scratch/etc/docker/daemon.json")" = /etc/docker/seccomp.json ]
+  diff <(jq -S . "$here/../seccomp.json") <(jq -S . "$scratch/etc/docker/seccomp.json")
+}
+
+@test "the profile refuses what it does not name; besides allow rules only the keyring calls (ENOSYS) and the default's clone3; pivot_root needs CAP_SYS_ADMIN" {
+  profile=$here/../seccomp.json
+  [ "$(jq -r '.defaultAction' "$profile")" = SCMP_ACT_ERRNO ]
+  # every rule that is not an allow rule: the keyring calls refused with ENOSYS, and the default's own
+  # clone3 ENOSYS for containers without CAP_SYS_ADMIN
+  [ "$(jq -c '[.syscalls[] | select(.action != "SCMP_ACT_ALLOW") | {names, errnoRet}]' "$profile")" = \
+    '[{"names":["keyctl","add_key","request_key"],"errnoRet":38},{"names":["clone3"],"errnoRet":38}]' ]
+  [ "$(jq -c '[.syscalls[] | select(.names | index("pivot_root")) | .includes]' "$profile")" = '[{"caps":["CAP_SYS_ADMIN"]}]' ]
+  [ "$(jq '[.syscalls[] | select(.comment) | .comment | startswith("dazn: ")] | length' "$profile")" = 2 ]
+  # the keyring calls are allowed by no rule
+  [ "$(jq '[.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[] | select(. == "keyctl" or . == "add_key" or . == "request_key")] | length' "$profile")" = 0 ]
+}
+
+@test "the rendered user data stays under EC2's 16 KB limit with the profile in it" {
+  render http://registry-mirror.internal:5000
+  size=$(wc -c <"$BATS_TEST_TMPDIR/user-data.sh")
+  echo "user data: $size bytes"
+  [ "$size" -lt 16384 ]
+}
