@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests that need a Docker daemon: a real build and run of the runner and dind images.
 #
-#   1. a private host dockerd (no iptables, no bridge) on a socket under a temp folder
+#   1. a private host dockerd (no iptables, no bridge; the agents' seccomp profile) on a socket under a temp folder
 #   2. a base image imported from a debootstrap root file system (no registry is reachable here);
 #      the tarball is cached in <repo>/.cache/images/ and rebuilt when missing
 #   3. the runner (ecs target) and dind images built on it, with the local stand-ins for what cannot
@@ -13,7 +13,7 @@
 #      from the host, holds no secret; a second container with the same parameter fails clearly; under --init it refuses
 #   5. the dind container, never privileged, with the shared socket, storage and work volumes;
 #      a second container in the runner's place runs an inner container through the socket, which
-#      runs in a remapped user namespace and sees a file written in the shared work folder
+#      runs in a remapped user namespace (root = the runner's uid 1001) and sees a file written in the shared work folder
 #   6. stopping dind removes its random data folder
 #
 # DAZN_IMAGES_TEST_DOCKER_DATA=<folder> keeps the host daemon's data (and so the build cache) there
@@ -28,10 +28,11 @@ docker=/usr/bin/docker # Debian's client; the first docker on PATH may be a newe
 
 # What the dind container gets beyond SYS_ADMIN and NET_ADMIN on this host, and why (kernel 6.x,
 # cgroup v1, runc 1.1, seccomp on, no AppArmor). Each was found by removing it: see README.md.
+# No seccomp= and no systempaths= (a task definition can express neither): the host daemon's default
+# profile is the agents' (agent-host/seccomp.json), and dind mounts an unmasked proc and sysfs for
+# its nested containers itself; test/isolation.sh shows each of those necessary.
 dind_additions=(
   --cap-add=SYS_PTRACE # runc joins the container's mount namespace under userns-remap, else "failed to get container mount namespace: Permission denied"
-  --security-opt=systempaths=unconfined # /proc and /sys are masked read-only by default, else runc's "mount proc ... operation not permitted"
-  --security-opt=seccomp=unconfined # Docker's default profile refuses keyctl, else runc's "unable to join session keyring"
 )
 
 # DAZN_IMAGES_TEST_WITHOUT=<text> drops the additions containing that text, to see what breaks.
@@ -77,7 +78,7 @@ source "$here/host-daemon.sh" dazn-dind
 
 # --- 1. host daemon ---------------------------------------------------------------------------------
 log_info "starting a private dockerd in $tmp"
-dockerd --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
+dockerd --iptables=false --ip6tables=false --ip-masq=false --bridge=none --seccomp-profile "$images/agent-host/seccomp.json" \
   --host "$DOCKER_HOST" --data-root "${DAZN_IMAGES_TEST_DOCKER_DATA:-$tmp/data}" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
   >"$tmp/dockerd.log" 2>&1 &
 dockerd_pid=$!
@@ -325,8 +326,8 @@ inner_out=$($docker run --rm --network none --user 1001:1001 "${shared[@]}" --en
 indent inner <<<"$inner_out"
 check "the inner container sees the file written in the shared work folder, at the same path" \
   grep -qx "written by the runner" <<<"$inner_out"
-check "the inner container runs in a remapped user namespace (root is uid 100000)" \
-  grep -Eq '^ +0 +100000 +65536$' <<<"$inner_out"
+check "the inner container runs in a remapped user namespace (root is the runner's uid 1001)" \
+  grep -Eq '^ +0 +1001 +1$' <<<"$inner_out"
 
 # --- 6. cleanup on stop -----------------------------------------------------------------------------
 $docker stop -t 30 dazn-dind >/dev/null

@@ -16,7 +16,9 @@
 #      dind without its unmasked proc, without its unmasked sysfs: the nested run fails, naming why
 #
 # DAZN_IMAGES_TEST_DOCKER_DATA=<folder> keeps the host daemon's data (the build cache) there between
-# runs, as in daemon.sh.
+# runs, as in daemon.sh. DAZN_IMAGES_TEST_DOCKER_DIST=download builds dind with Docker's own packages
+# (the real image's dockerd, containerd, runc and BuildKit; needs download.docker.com) instead of
+# Debian's docker.io (the default here, where only Debian's mirrors are reachable).
 # shellcheck disable=SC2016 # the scripts in single quotes run in the containers
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -73,7 +75,7 @@ $docker image inspect dazn-test/debian:bookworm >/dev/null 2>&1 ||
 started=$SECONDS
 log_info "building dazn-test/dind:test"
 LOCAL_DOCKER_CLIENT=$docker "$images/build.sh" dind $docker build --network host -q -t dazn-test/dind:test \
-  --build-arg BASE_IMAGE=dazn-test/debian:bookworm --build-arg DOCKER_DIST=debian >"$tmp/build-dind.log" 2>&1 ||
+  --build-arg BASE_IMAGE=dazn-test/debian:bookworm --build-arg "DOCKER_DIST=${DAZN_IMAGES_TEST_DOCKER_DIST:-debian}" >"$tmp/build-dind.log" 2>&1 ||
   fail_with_logs "building dazn-test/dind:test failed" "$tmp/build-dind.log"
 log_info "built dazn-test/dind:test in $((SECONDS - started))s"
 
