@@ -64,8 +64,8 @@ if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
   printf '!!! images: SKIPPED the arm64 images under emulation with them (they need the daemon too; DAZN_IMAGES_ARM64=1).\n'
 else
   part "docker daemon: real build and run of runner and dind" bash test/daemon.sh
-  # About 2 minutes with the dind build cached, 4 with a fresh daemon (README.md "What a job can do
-  # (user namespaces, seccomp)").
+  # 4m26s with a fresh daemon (the dind build 120 s of it), 2 to 3 minutes with the build cached;
+  # measured on the shared 2-core machine, 2026-12-01 (README.md "What a job can do (user namespaces, seccomp)").
   part "docker daemon: user namespaces and the agents' seccomp profile (container jobs, nested runs)" bash test/isolation.sh
   # Off by default: 6 to 14 minutes here (9m49s cold, 6m09s to 10m34s with the base cached; README.md
   # "arm64 under emulation"), more than CI's 60 minutes can be sure to hold on these shared machines.
