@@ -83,9 +83,10 @@ locals {
       image      = var.images.dind
       essential  = true
       privileged = false
-      # ECS accepts only no-new-privileges, apparmor:, label: and credentialspec: here; the
-      # seccomp and systempaths needs seen on the build machines (infra/images/README.md) are
-      # the agent daemon's settings, not the task's.
+      # ECS accepts only no-new-privileges, apparmor:, label: and credentialspec: here. What nested
+      # containers need beyond that comes from elsewhere: seccomp from the agents' default profile
+      # (infra/images/agent-host/seccomp.json, daemon.json's seccomp-profile), and the masked
+      # /proc and /sys from the unmasked copies dind's entrypoint mounts (infra/images/README.md).
       dockerSecurityOptions = var.dind_security_options
       linuxParameters = {
         initProcessEnabled = true
