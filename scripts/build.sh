@@ -27,6 +27,9 @@ if (typeof nodeModule.enableCompileCache === 'function') {
 require('../lib/index.js').run('${entry}');
 JS
 done
+# Cache management: the dazn-cache command (package.json's bin) and the prune/ step.
+build src/manage/main.ts dist/manage
+build src/manage/prune-step.ts dist/prune
 if [ -f runtime-sync/src/cli.ts ]; then
   build runtime-sync/src/cli.ts runtime-sync/dist
 fi

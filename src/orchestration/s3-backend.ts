@@ -30,6 +30,10 @@ import type { CacheBackend, RestoreOutcome, SaveOutcome } from './backend';
 import type { ActionIO } from './io';
 import { messages } from './messages';
 import { beginRestore, RestoreTicket, unfinishedRestores } from './unfinished';
+import { recordAccess } from '../manage/access';
+
+/** The longest the last-access record may add to a restore (two small requests in-region). */
+const ACCESS_RECORD_TIMEOUT_MS = 3000;
 
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline: Pipeline, error: unknown): unknown {
@@ -114,10 +118,27 @@ export class S3Backend implements CacheBackend {
       const tools = findArchiveTools();
       const started = Date.now();
       const size = await this.download(settings, client, match, tools, scope);
+      await this.noteAccess(client, match.objectKey);
       return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
     } finally {
       client?.destroy();
       scope.budget.dispose();
+    }
+  }
+
+  /**
+   * Tags the entry with today's day for prune's least-recently-used order (src/manage/access.ts):
+   * after the extraction, at most ACCESS_RECORD_TIMEOUT_MS, and never a failure of the restore
+   * (a role without s3:PutObjectTagging only loses the record).
+   */
+  private async noteAccess(client: S3Client, key: string): Promise<void> {
+    const signal = AbortSignal.timeout(ACCESS_RECORD_TIMEOUT_MS);
+    try {
+      await recordAccess(client, this.s3.bucket, key, new Date(), signal);
+    } catch (error) {
+      this.logger.debug(
+        `Could not record the use of s3://${this.s3.bucket}/${key} for prune: ${String(error)}`,
+      );
     }
   }
 

@@ -25,13 +25,14 @@ function findRepoRoot(from: string): string {
 }
 
 /** The three actions this repository ships, by the folder of their action.yml. */
-export type ActionName = 'cache' | 'restore' | 'save';
+export type ActionName = 'cache' | 'restore' | 'save' | 'prune';
 export type Phase = 'main' | 'post';
 
 const ACTION_DIRS: Record<ActionName, string> = {
   cache: REPO_ROOT,
   restore: join(REPO_ROOT, 'restore'),
   save: join(REPO_ROOT, 'save'),
+  prune: join(REPO_ROOT, 'prune'),
 };
 
 export function nodeBinary(): string {

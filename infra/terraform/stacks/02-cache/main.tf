@@ -39,3 +39,18 @@ module "outputs" {
   }
   tags = var.tags
 }
+
+# Roles for the dazn-cache command and the prune/ step (README: "Managing the cache").
+module "management" {
+  source = "../../modules/cache-management"
+
+  name_prefix       = var.name_prefix
+  bucket_arn        = module.bucket.bucket_arn
+  prefix            = module.bucket.prefix
+  oidc_provider_arn = module.roles.oidc_provider_arn
+  reader_subjects   = var.cache_reader_subjects
+  pruner_subjects   = var.cache_pruner_subjects
+  reader_principals = var.cache_reader_principals
+  pruner_principals = var.cache_pruner_principals
+  tags              = var.tags
+}

@@ -12,3 +12,13 @@ output "default_branch_role_arn" {
   description = "Role for default-branch refs (the action's `default-branch-role`)."
   value       = module.roles.default_branch_role_arn
 }
+
+output "cache_reader_role_arn" {
+  description = "Role for dazn-cache list and usage (null unless cache_reader_* names someone)."
+  value       = module.management.reader_role_arn
+}
+
+output "cache_pruner_role_arn" {
+  description = "Role for dazn-cache delete and prune and the prune/ step (null unless cache_pruner_* names someone)."
+  value       = module.management.pruner_role_arn
+}

@@ -49,3 +49,27 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "cache_reader_subjects" {
+  description = "GitHub OIDC `sub` patterns that may assume the cache reader role (dazn-cache list, usage)."
+  type        = list(string)
+  default     = []
+}
+
+variable "cache_pruner_subjects" {
+  description = "GitHub OIDC `sub` patterns that may assume the cache pruner role (delete, prune; the prune/ step), e.g. [\"repo:dazn/platform:ref:refs/heads/main\"]."
+  type        = list(string)
+  default     = []
+}
+
+variable "cache_reader_principals" {
+  description = "AWS principals (the platform team's role) that may assume the cache reader role."
+  type        = list(string)
+  default     = []
+}
+
+variable "cache_pruner_principals" {
+  description = "AWS principals that may assume the cache pruner role."
+  type        = list(string)
+  default     = []
+}
