@@ -36235,6 +36235,54 @@ exports.TransferProgress = TransferProgress;
 
 /***/ }),
 
+/***/ 13197:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.LAST_ACCESS_TAG = void 0;
+exports.accessDay = accessDay;
+exports.parseAccessTag = parseAccessTag;
+exports.recordAccess = recordAccess;
+/**
+ * Last access: a restore records the day it used an entry as an object tag, so prune can evict the
+ * least recently used. At most once a day per entry: it reads the tags first (one small GET) and
+ * writes only when the day changed. Off the critical path: called after the extraction finished,
+ * bounded, and its failure only logged (a job without s3:PutObjectTagging still restores).
+ */
+const client_s3_1 = __nccwpck_require__(53711);
+/** The tag that holds the day (YYYY-MM-DD, UTC) a restore last used the entry. */
+exports.LAST_ACCESS_TAG = 'dazn-cache-last-access';
+function accessDay(now) {
+    return now.toISOString().slice(0, 10);
+}
+function parseAccessTag(tags) {
+    const value = tags?.find((tag) => tag.Key === exports.LAST_ACCESS_TAG)?.Value;
+    if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value))
+        return undefined;
+    const day = new Date(`${value}T00:00:00Z`);
+    return Number.isNaN(day.getTime()) ? undefined : day;
+}
+/** Tags the entry with today's day unless it already has it; other tags are kept. */
+async function recordAccess(client, bucket, key, now, signal) {
+    const today = accessDay(now);
+    const current = await client.send(new client_s3_1.GetObjectTaggingCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: signal,
+    });
+    const tags = current.TagSet ?? [];
+    if (tags.some((tag) => tag.Key === exports.LAST_ACCESS_TAG && tag.Value === today))
+        return 'already-today';
+    const next = [...tags.filter((tag) => tag.Key !== exports.LAST_ACCESS_TAG), { Key: exports.LAST_ACCESS_TAG, Value: today }];
+    await client.send(new client_s3_1.PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: next } }), {
+        abortSignal: signal,
+    });
+    return 'written';
+}
+
+
+/***/ }),
+
 /***/ 77414:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -36783,6 +36831,9 @@ const errors_1 = __nccwpck_require__(12600);
 const upload_1 = __nccwpck_require__(5376);
 const messages_1 = __nccwpck_require__(65433);
 const unfinished_1 = __nccwpck_require__(76768);
+const access_1 = __nccwpck_require__(13197);
+/** The longest the last-access record may add to a restore (two small requests in-region). */
+const ACCESS_RECORD_TIMEOUT_MS = 3000;
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline, error) {
     return pipeline.failure() ?? error;
@@ -36855,11 +36906,26 @@ class S3Backend {
             const tools = (0, tools_1.findArchiveTools)();
             const started = Date.now();
             const size = await this.download(settings, client, match, tools, scope);
+            await this.noteAccess(client, match.objectKey);
             return { matchedKey: match.cacheKey, scope: match.scope, size, milliseconds: Date.now() - started };
         }
         finally {
             client?.destroy();
             scope.budget.dispose();
+        }
+    }
+    /**
+     * Tags the entry with today's day for prune's least-recently-used order (src/manage/access.ts):
+     * after the extraction, at most ACCESS_RECORD_TIMEOUT_MS, and never a failure of the restore
+     * (a role without s3:PutObjectTagging only loses the record).
+     */
+    async noteAccess(client, key) {
+        const signal = AbortSignal.timeout(ACCESS_RECORD_TIMEOUT_MS);
+        try {
+            await (0, access_1.recordAccess)(client, this.s3.bucket, key, new Date(), signal);
+        }
+        catch (error) {
+            this.logger.debug(`Could not record the use of s3://${this.s3.bucket}/${key} for prune: ${String(error)}`);
         }
     }
     /** Streams the entry into zstd -d | tar -x. Size and ETag come from the listing (no HeadObject round trip). */
