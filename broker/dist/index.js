@@ -27160,7 +27160,9 @@ function readConfig(env) {
     }
     const sessionRaw = value(env, 'SESSION_SECONDS') ?? String(DEFAULT_SESSION_SECONDS);
     const sessionSeconds = Number(sessionRaw);
-    if (!Number.isInteger(sessionSeconds) || sessionSeconds < MIN_SESSION_SECONDS || sessionSeconds > MAX_SESSION_SECONDS) {
+    if (!Number.isInteger(sessionSeconds) ||
+        sessionSeconds < MIN_SESSION_SECONDS ||
+        sessionSeconds > MAX_SESSION_SECONDS) {
         throw new ConfigError(`SESSION_SECONDS=${sessionRaw} must be a whole number of seconds from ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS} (and at most the role's max_session_duration)`);
     }
     return {
@@ -34457,7 +34459,10 @@ function appLookup(app, options = {}) {
     const installations = new Map();
     const boundedFetch = (input, init) => {
         const timeout = AbortSignal.timeout(GITHUB_REQUEST_TIMEOUT_MS);
-        return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+        return fetch(input, {
+            ...init,
+            signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+        });
     };
     const octokit = (privateKey, installationId) => new dist_src_Octokit({
         baseUrl: app.apiUrl,
@@ -35649,7 +35654,13 @@ function bearer(event) {
     return match[1];
 }
 function jobFields(job) {
-    return { repository: job.repository, repositoryId: job.repositoryId, ref: job.ref, event: job.eventName, runId: job.runId };
+    return {
+        repository: job.repository,
+        repositoryId: job.repositoryId,
+        ref: job.ref,
+        event: job.eventName,
+        runId: job.runId,
+    };
 }
 function createBroker(deps) {
     return async (event) => {
@@ -35686,7 +35697,9 @@ function createBroker(deps) {
             });
         }
         catch (error) {
-            const refusal = error instanceof Refusal ? error : new Refusal(500, `the broker failed (${error.name}): see its logs`);
+            const refusal = error instanceof Refusal
+                ? error
+                : new Refusal(500, `the broker failed (${error.name}): see its logs`);
             deps.log({
                 level: refusal.status >= 500 ? 'error' : 'warn',
                 message: 'refused',
@@ -35703,7 +35716,9 @@ function createBroker(deps) {
 function brokerFromConfig(config, log = jsonLog) {
     return createBroker({
         verify: createVerifier(config),
-        defaultBranch: createLookup(config, { log: (message, fields) => log({ level: 'warn', message, ...fields }) }),
+        defaultBranch: createLookup(config, {
+            log: (message, fields) => log({ level: 'warn', message, ...fields }),
+        }),
         assume: createSessionMaker(config.cacheRoleArn, config.sessionSeconds),
         log,
     });

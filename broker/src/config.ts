@@ -67,7 +67,9 @@ function httpsUrl(raw: string, name: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name}=${raw} is not a URL: set it to e.g. ${name === 'OIDC_ISSUER' ? DEFAULT_ISSUER : DEFAULT_API_URL}`);
+    throw new ConfigError(
+      `${name}=${raw} is not a URL: set it to e.g. ${name === 'OIDC_ISSUER' ? DEFAULT_ISSUER : DEFAULT_API_URL}`,
+    );
   }
   // Loopback http is for tests; anywhere else the issuer's keys and GitHub's answers need TLS.
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
@@ -80,10 +82,14 @@ function httpsUrl(raw: string, name: string): string {
 export function readConfig(env: Env): BrokerConfig {
   const cacheRoleArn = value(env, 'CACHE_ROLE_ARN');
   if (!cacheRoleArn) {
-    throw new ConfigError('CACHE_ROLE_ARN is not set: set it to the ARN of the cache role the broker assumes (stack 02 output)');
+    throw new ConfigError(
+      'CACHE_ROLE_ARN is not set: set it to the ARN of the cache role the broker assumes (stack 02 output)',
+    );
   }
   if (!ROLE_ARN.test(cacheRoleArn)) {
-    throw new ConfigError(`CACHE_ROLE_ARN=${cacheRoleArn} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+    throw new ConfigError(
+      `CACHE_ROLE_ARN=${cacheRoleArn} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
+    );
   }
 
   const ownersRaw = value(env, 'ALLOWED_OWNERS');
@@ -126,7 +132,11 @@ export function readConfig(env: Env): BrokerConfig {
 
   const sessionRaw = value(env, 'SESSION_SECONDS') ?? String(DEFAULT_SESSION_SECONDS);
   const sessionSeconds = Number(sessionRaw);
-  if (!Number.isInteger(sessionSeconds) || sessionSeconds < MIN_SESSION_SECONDS || sessionSeconds > MAX_SESSION_SECONDS) {
+  if (
+    !Number.isInteger(sessionSeconds) ||
+    sessionSeconds < MIN_SESSION_SECONDS ||
+    sessionSeconds > MAX_SESSION_SECONDS
+  ) {
     throw new ConfigError(
       `SESSION_SECONDS=${sessionRaw} must be a whole number of seconds from ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS} (and at most the role's max_session_duration)`,
     );

@@ -68,7 +68,10 @@ async function readPrivateKey(client: SecretsManagerClient, arn: string): Promis
     );
   }
   if (!value?.includes('PRIVATE KEY')) {
-    throw new Refusal(500, `GITHUB_APP_SECRET_ARN=${arn} does not hold a PEM private key: store the App's key as the secret's text`);
+    throw new Refusal(
+      500,
+      `GITHUB_APP_SECRET_ARN=${arn} does not hold a PEM private key: store the App's key as the secret's text`,
+    );
   }
   return value;
 }
@@ -82,7 +85,10 @@ export function appLookup(app: GitHubAppConfig, options: AppLookupOptions = {}):
 
   const boundedFetch: typeof fetch = (input, init) => {
     const timeout = AbortSignal.timeout(GITHUB_REQUEST_TIMEOUT_MS);
-    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    return fetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+    });
   };
   const octokit = (privateKey: string, installationId?: number): Octokit =>
     new Octokit({

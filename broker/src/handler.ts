@@ -59,7 +59,13 @@ function bearer(event: FunctionUrlEvent): string {
 }
 
 function jobFields(job: VerifiedJob): Record<string, unknown> {
-  return { repository: job.repository, repositoryId: job.repositoryId, ref: job.ref, event: job.eventName, runId: job.runId };
+  return {
+    repository: job.repository,
+    repositoryId: job.repositoryId,
+    ref: job.ref,
+    event: job.eventName,
+    runId: job.runId,
+  };
 }
 
 export function createBroker(deps: BrokerDeps): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
@@ -67,7 +73,8 @@ export function createBroker(deps: BrokerDeps): (event: FunctionUrlEvent) => Pro
     let job: VerifiedJob | undefined;
     try {
       const method = event.requestContext?.http?.method ?? 'POST';
-      if (method !== 'POST') throw new Refusal(405, `${method} is not served: POST with "Authorization: Bearer <token>"`);
+      if (method !== 'POST')
+        throw new Refusal(405, `${method} is not served: POST with "Authorization: Bearer <token>"`);
       job = await deps.verify(bearer(event));
       const defaultBranch = await deps.defaultBranch.defaultBranch(job);
       let grant;
@@ -95,7 +102,9 @@ export function createBroker(deps: BrokerDeps): (event: FunctionUrlEvent) => Pro
       });
     } catch (error) {
       const refusal =
-        error instanceof Refusal ? error : new Refusal(500, `the broker failed (${(error as Error).name}): see its logs`);
+        error instanceof Refusal
+          ? error
+          : new Refusal(500, `the broker failed (${(error as Error).name}): see its logs`);
       deps.log({
         level: refusal.status >= 500 ? 'error' : 'warn',
         message: 'refused',
@@ -110,10 +119,15 @@ export function createBroker(deps: BrokerDeps): (event: FunctionUrlEvent) => Pro
 }
 
 /** The production wiring from a validated configuration. */
-export function brokerFromConfig(config: BrokerConfig, log = jsonLog): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
+export function brokerFromConfig(
+  config: BrokerConfig,
+  log = jsonLog,
+): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
   return createBroker({
     verify: createVerifier(config),
-    defaultBranch: createLookup(config, { log: (message, fields) => log({ level: 'warn', message, ...fields }) }),
+    defaultBranch: createLookup(config, {
+      log: (message, fields) => log({ level: 'warn', message, ...fields }),
+    }),
     assume: createSessionMaker(config.cacheRoleArn, config.sessionSeconds),
     log,
   });

@@ -44,7 +44,11 @@ export interface SessionRequest {
 
 export type SessionMaker = (request: SessionRequest) => Promise<SessionCredentials>;
 
-export function createSessionMaker(roleArn: string, durationSeconds: number, client?: STSClient): SessionMaker {
+export function createSessionMaker(
+  roleArn: string,
+  durationSeconds: number,
+  client?: STSClient,
+): SessionMaker {
   const sts = client ?? new STSClient(clientConfig());
   return async ({ job, tags }) => {
     let answer;

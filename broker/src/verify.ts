@@ -36,43 +36,78 @@ const FIX_AUDIENCE = (audience: string): string =>
 
 function explain(error: unknown, config: BrokerConfig): Refusal {
   if (error instanceof errors.JWTExpired) {
-    return new Refusal(401, 'the token has expired: request a fresh token from the runner right before calling the broker');
+    return new Refusal(
+      401,
+      'the token has expired: request a fresh token from the runner right before calling the broker',
+    );
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case 'iss':
-        return new Refusal(401, `the token's issuer is not ${config.issuer}: only GitHub Actions job tokens are accepted`);
+        return new Refusal(
+          401,
+          `the token's issuer is not ${config.issuer}: only GitHub Actions job tokens are accepted`,
+        );
       case 'aud':
-        return new Refusal(401, `the token's audience is not ${config.audience}: ${FIX_AUDIENCE(config.audience)}`);
+        return new Refusal(
+          401,
+          `the token's audience is not ${config.audience}: ${FIX_AUDIENCE(config.audience)}`,
+        );
       case 'nbf':
-        return new Refusal(401, 'the token is not valid yet (nbf is in the future): check the clock of the machine that made it');
+        return new Refusal(
+          401,
+          'the token is not valid yet (nbf is in the future): check the clock of the machine that made it',
+        );
       case 'iat':
-        return new Refusal(401, 'the token was issued in the future (iat): check the clock of the machine that made it');
+        return new Refusal(
+          401,
+          'the token was issued in the future (iat): check the clock of the machine that made it',
+        );
       default:
-        return new Refusal(401, `the token's ${error.claim} claim is not valid (${error.reason}): send a GitHub Actions job token`);
+        return new Refusal(
+          401,
+          `the token's ${error.claim} claim is not valid (${error.reason}): send a GitHub Actions job token`,
+        );
     }
   }
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
     return new Refusal(503, `the issuer's keys (${config.jwksUrl}) could not be read in time: try again`);
   }
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWSSignatureVerificationFailed) {
-    return new Refusal(401, `the token's signature does not verify with the keys of ${config.issuer}: send the job's own token, unchanged`);
+    return new Refusal(
+      401,
+      `the token's signature does not verify with the keys of ${config.issuer}: send the job's own token, unchanged`,
+    );
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new Refusal(401, 'the token is not signed with RS256: only GitHub Actions job tokens are accepted');
+    return new Refusal(
+      401,
+      'the token is not signed with RS256: only GitHub Actions job tokens are accepted',
+    );
   }
   if (error instanceof errors.JOSEError) {
-    return new Refusal(401, `the token is not a valid JWT (${error.code}): send the job's OIDC token as "Authorization: Bearer <token>"`);
+    return new Refusal(
+      401,
+      `the token is not a valid JWT (${error.code}): send the job's OIDC token as "Authorization: Bearer <token>"`,
+    );
   }
   // fetch failed (DNS, connection refused, TLS): the issuer is unreachable, not the token wrong.
   return new Refusal(503, `the issuer's keys (${config.jwksUrl}) could not be fetched: try again`);
 }
 
-function stringClaim(payload: JWTPayload, name: string, pattern: RegExp, required: boolean): string | undefined {
+function stringClaim(
+  payload: JWTPayload,
+  name: string,
+  pattern: RegExp,
+  required: boolean,
+): string | undefined {
   const raw = payload[name];
   if (raw === undefined || raw === null || raw === '') {
     if (required) {
-      throw new Refusal(403, `the token has no ${name} claim: send a GitHub Actions job token (these always carry it)`);
+      throw new Refusal(
+        403,
+        `the token has no ${name} claim: send a GitHub Actions job token (these always carry it)`,
+      );
     }
     return undefined;
   }
@@ -85,7 +120,12 @@ function stringClaim(payload: JWTPayload, name: string, pattern: RegExp, require
 /** Claims as GitHub writes them (every one a string; ids are decimal digits). */
 export function jobFromPayload(payload: JWTPayload, config: BrokerConfig): VerifiedJob {
   const repositoryId = stringClaim(payload, 'repository_id', /^[1-9]\d{0,19}$/, true) as string;
-  const repository = stringClaim(payload, 'repository', /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, true) as string;
+  const repository = stringClaim(
+    payload,
+    'repository',
+    /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/,
+    true,
+  ) as string;
   const owner = stringClaim(payload, 'repository_owner', /^[A-Za-z0-9-]{1,39}$/, true) as string;
   const ref = stringClaim(payload, 'ref', /^refs\/\S+$/, true) as string;
   const eventName = stringClaim(payload, 'event_name', /^[a-z_]{1,64}$/, true) as string;
@@ -94,7 +134,10 @@ export function jobFromPayload(payload: JWTPayload, config: BrokerConfig): Verif
   const runAttempt = stringClaim(payload, 'run_attempt', /^\d{1,6}$/, false);
 
   if (repository.split('/')[0].toLowerCase() !== owner.toLowerCase()) {
-    throw new Refusal(403, `the token's repository ${repository} is not owned by its repository_owner ${owner}`);
+    throw new Refusal(
+      403,
+      `the token's repository ${repository} is not owned by its repository_owner ${owner}`,
+    );
   }
   if (!config.allowedOwners.includes(owner.toLowerCase())) {
     throw new Refusal(
