@@ -36,6 +36,8 @@ export interface AssumeRoleRecord {
   /** 200 when forwarded to moto and answered, 400 when refused here. */
   status: number;
   refusal?: string;
+  /** What moto answered (secrets a test checks never leak), empty when refused. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }
 
 export interface StrictSts {
@@ -126,9 +128,25 @@ export async function startStrictSts(
         timeout: 10_000,
       },
       (answer) => {
-        if (record) record.status = answer.statusCode ?? 0;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (!record) {
+          answer.pipe(res);
+          return;
+        }
+        record.status = answer.statusCode ?? 0;
+        const parts: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => parts.push(chunk));
+        answer.on('end', () => {
+          const xml = Buffer.concat(parts).toString('utf8');
+          const field = (name: string): string =>
+            new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
+          record.credentials = {
+            accessKeyId: field('AccessKeyId'),
+            secretAccessKey: field('SecretAccessKey'),
+            sessionToken: field('SessionToken'),
+          };
+          res.end(xml);
+        });
       },
     );
     upstream.on('timeout', () => upstream.destroy(new Error('moto did not answer in 10 s')));
@@ -155,6 +173,7 @@ export async function startStrictSts(
         ...(duration !== null ? { durationSeconds: Number(duration) } : {}),
         tags: Object.fromEntries(tagsOf(form).pairs),
         status: 0,
+        credentials: { accessKeyId: '', secretAccessKey: '', sessionToken: '' },
       };
       calls.push(record);
       const refusal = assumeRoleRefusal(form, maxSessionSeconds);
