@@ -149,6 +149,7 @@ describe('isolated mode (broker-url)', () => {
       );
       const feature: GitHubJob = { ...REPO_A, ref: 'refs/heads/feature/login', eventName: 'push' };
       const job = brokerJob(prefix, feature);
+      const callsBefore = sts.calls.length;
       const run = await runJob(job, {
         with: { path: 'deps', key: 'deps-2', 'restore-keys': 'deps-' },
         between: () => writeTree(join(job.workspace, 'deps'), { 'who.txt': 'feature' }),
@@ -159,6 +160,12 @@ describe('isolated mode (broker-url)', () => {
       expect(output(run.main, 'cache-matched-key')).toBe('deps-1');
       expect(run.main.lines.join('\n')).toContain('Cache restored from key: deps-1');
       expect(postStep(run).lines.join('\n')).toContain('Cache saved with key: deps-2');
+      // The post step asked the broker again (no credentials in step state): two sessions, one per step.
+      expect(sts.calls.slice(callsBefore).map((c) => c.tags['cache-write'])).toEqual([
+        scopeSegment('refs/heads/feature/login'),
+        scopeSegment('refs/heads/feature/login'),
+      ]);
+      expect(JSON.stringify(run.main.state)).not.toMatch(/ASIA|secret|session/i);
       const keys = await keysUnder(prefix);
       expect(
         keys.filter((k) => k.startsWith(`repo-101/${scopeSegment('refs/heads/feature/login')}/`)),
