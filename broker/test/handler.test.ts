@@ -299,6 +299,30 @@ describe('refused tokens', () => {
   });
 });
 
+describe('the fake issuer holds the token service contract', () => {
+  it("refuses a request token that is not a job's, and mints the job's claims for one that is", async () => {
+    const env = oidc.jobEnv(PUSH_MAIN);
+    const url = `${env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${AUDIENCE}`;
+    const refused = await fetch(url, { headers: { authorization: 'Bearer someone-else' } });
+    expect(refused.status).toBe(401);
+    const answer = await fetch(url, {
+      headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+    });
+    const { value } = (await answer.json()) as { value: string };
+    const claims = JSON.parse(Buffer.from(value.split('.')[1], 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({
+      aud: AUDIENCE,
+      iss: oidc.issuer,
+      repository_id: '1001',
+      sub: 'repo:dazn/app:ref:refs/heads/main',
+    });
+    expect((await broker.handler(event(value))).statusCode).toBe(200);
+  });
+});
+
 describe('the fake STS refuses what STS refuses', () => {
   // The broker's own calls must never hit these; this shows the proxy would catch them.
   it('refuses a tag value with %, a session name over 64 characters and a duration over the role maximum', async () => {
