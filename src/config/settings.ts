@@ -21,6 +21,11 @@ export interface S3Settings {
   stsEndpoint?: string;
   /** Without leading or trailing '/'. */
   prefix: string;
+  /**
+   * Isolated mode: the credential broker's URL and the token audience it accepts. When set, the
+   * broker's credentials and layout (repo-<id>/ref-<hash>) are used, and role-to-assume is not.
+   */
+  broker?: { url: string; audience: string };
 }
 
 export interface TuningSettings {
@@ -220,6 +225,35 @@ function validUrl(value: string | undefined, input: string, variable: string): s
   );
 }
 
+/** The token audience the broker accepts unless configured otherwise (its BROKER_AUDIENCE). */
+export const DEFAULT_BROKER_AUDIENCE = 'dazn-cache';
+
+function resolveBroker(readInput: InputReader, env: NodeJS.ProcessEnv): S3Settings['broker'] {
+  const url = firstSet(readInput('broker-url'), env.DAZN_CACHE_BROKER_URL);
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // The job's token travels in the request: only over TLS (plain http only to this machine, for tests).
+  const loopback = parsed !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+    throw new ValidationError(
+      `broker-url / DAZN_CACHE_BROKER_URL "${url}" is not an https:// URL: set it to the broker's function URL (stack 02 output broker_url).`,
+    );
+  }
+  const audience =
+    firstSet(readInput('broker-audience'), env.DAZN_CACHE_BROKER_AUDIENCE) ?? DEFAULT_BROKER_AUDIENCE;
+  if (!/^[\x21-\x7e]{1,255}$/.test(audience)) {
+    throw new ValidationError(
+      `broker-audience / DAZN_CACHE_BROKER_AUDIENCE "${audience}" is not a token audience: use the broker's BROKER_AUDIENCE (default ${DEFAULT_BROKER_AUDIENCE}).`,
+    );
+  }
+  return { url, audience };
+}
+
 function resolveS3(
   readInput: InputReader,
   env: NodeJS.ProcessEnv,
@@ -261,13 +295,16 @@ function resolveS3(
       'DAZN_CACHE_STS_ENDPOINT',
     ) ?? endpoint;
   const prefix = (firstSet(readInput('prefix'), env.DAZN_CACHE_PREFIX) ?? 'cache').replace(/^\/+|\/+$/g, '');
+  const broker = resolveBroker(readInput, env);
   return {
     bucket,
     region: firstSet(readInput('region'), env.DAZN_CACHE_REGION, env.AWS_REGION) ?? 'eu-central-1',
-    roleToAssume: onDefaultBranch ? defaultBranchRole : role,
+    // With the broker, its tagged session is the only credential: a role would bypass the isolation.
+    roleToAssume: broker ? undefined : onDefaultBranch ? defaultBranchRole : role,
     endpoint,
     stsEndpoint,
     prefix,
+    ...(broker ? { broker } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type { GitHubContext, S3Settings } from '../config/settings';
 import { CacheUnavailableError, ServiceError } from '../errors/errors';
 import type { Logger } from '../logging/logger';
 import { DEFAULT_BOUNDS, RequestBounds, RequestScope } from '../storage/client';
+import { BrokerGrant, BrokerOptions, maskGrant, requestGrant } from './broker';
 import { Budget, withinBudget } from '../storage/retry';
 
 export interface AwsCredentials {
@@ -53,7 +54,19 @@ export interface CredentialsContext {
 const TOKEN_SERVICE = 'GitHub OIDC token service';
 
 /** The token request failed: a missing permission, or the service itself (its status if it answered). */
-function tokenFailure(error: unknown, role: string, deps: CredentialsDeps): Error {
+interface TokenPurpose {
+  /** "assume <role>" / "call the credential broker <url>". */
+  what: string;
+  /** The input that needs the token. */
+  input: string;
+  audience: string;
+}
+
+function rolePurpose(role: string): TokenPurpose {
+  return { what: `assume ${role}`, input: 'role-to-assume', audience: OIDC_AUDIENCE };
+}
+
+function tokenFailure(error: unknown, purpose: TokenPurpose, deps: CredentialsDeps): Error {
   const message = error instanceof Error ? error.message : String(error);
   // runner/id-token.ts throws an IdTokenError with `kind` and `status`; read them without importing it.
   const facts = (typeof error === 'object' && error !== null ? error : {}) as {
@@ -78,8 +91,8 @@ function tokenFailure(error: unknown, role: string, deps: CredentialsDeps): Erro
       : (deps.idTokenPermitted?.() ?? !/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message));
   if (!permitted) {
     return new CacheUnavailableError(
-      `Cannot request a GitHub OIDC token to assume ${role} (${message}). ` +
-        'The workflow or job must grant `permissions: id-token: write` to use role-to-assume ' +
+      `Cannot request a GitHub OIDC token to ${purpose.what} (${message}). ` +
+        `The workflow or job must grant \`permissions: id-token: write\` to use ${purpose.input} ` +
         '(fork pull requests never get a token). The cache is not used in this step.',
     );
   }
@@ -87,7 +100,7 @@ function tokenFailure(error: unknown, role: string, deps: CredentialsDeps): Erro
     {
       service: TOKEN_SERVICE,
       operation: 'token request',
-      target: `ACTIONS_ID_TOKEN_REQUEST_URL (audience ${OIDC_AUDIENCE}, for ${role})`,
+      target: `ACTIONS_ID_TOKEN_REQUEST_URL (audience ${purpose.audience}, to ${purpose.what})`,
       status,
       cause: message,
     },
@@ -144,7 +157,7 @@ async function exchange(
       () => new Error(`no token within the step's budget (${scope.budget.setting})`),
     );
   } catch (error) {
-    throw tokenFailure(error, role, deps);
+    throw tokenFailure(error, rolePurpose(role), deps);
   }
   deps.setSecret(token);
   const name = sessionName(github.repository, github.runId, github.runAttempt);
@@ -170,4 +183,42 @@ async function exchange(
   deps.setSecret(credentials.secretAccessKey);
   if (credentials.sessionToken) deps.setSecret(credentials.sessionToken);
   return credentials;
+}
+
+/**
+ * Isolated mode (broker-url set): the job's token with the broker's audience, exchanged at the
+ * broker for tagged session credentials and the scopes they allow. Every secret is masked as it
+ * arrives; nothing is kept for the post step.
+ */
+export async function resolveBrokerGrant(
+  s3: S3Settings,
+  logger: Logger,
+  deps: CredentialsDeps,
+  context: CredentialsContext,
+  options: BrokerOptions = {},
+): Promise<BrokerGrant> {
+  const broker = s3.broker;
+  if (!broker) throw new Error('resolveBrokerGrant needs broker-url');
+  const purpose: TokenPurpose = {
+    what: `call the credential broker ${broker.url}`,
+    input: 'broker-url',
+    audience: broker.audience,
+  };
+  let token: string;
+  try {
+    token = await withinBudget(
+      deps.getIDToken(broker.audience),
+      context.scope.budget,
+      () => new Error(`no token within the step's budget (${context.scope.budget.setting})`),
+    );
+  } catch (error) {
+    throw tokenFailure(error, purpose, deps);
+  }
+  deps.setSecret(token);
+  logger.debug(
+    `Asking the credential broker ${broker.url} for credentials (token audience ${broker.audience})`,
+  );
+  const grant = await requestGrant(broker, token, logger, context.scope, options);
+  maskGrant(grant, deps);
+  return grant;
 }

@@ -53,7 +53,7 @@ export class CacheMissError extends Error {
 }
 
 /** The services the action talks to, as messages name them. */
-export type Service = 'S3' | 'STS' | 'GitHub OIDC token service';
+export type Service = 'S3' | 'STS' | 'GitHub OIDC token service' | 'credential broker';
 
 /** What a request to a service was, and how it ended: enough to say what failed and what to do. */
 export interface ServiceFailure {

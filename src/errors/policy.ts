@@ -87,6 +87,18 @@ export function describeServiceFailure(failure: ServiceFailure): string {
       'Check that the runner can reach ACTIONS_ID_TOKEN_REQUEST_URL (proxy settings); otherwise the cache is skipped in this step.'
     );
   }
+  if (f.service === 'credential broker') {
+    if (f.status !== undefined && f.status < 300) {
+      return `The credential broker ${f.target} answered something this action cannot use (${f.cause}): check that broker-url points at the broker's function URL and that the broker and the action are of matching versions.`;
+    }
+    if (f.status !== undefined) {
+      return `The credential broker ${f.target} failed with HTTP ${f.status}${tried(f)} (${f.cause}): check its logs (CloudWatch, the broker function of stack 02); the cache is skipped in this step.`;
+    }
+    return (
+      `The credential broker ${f.target} got no answer${tried(f)}; last cause: ${f.cause}. ` +
+      'Check broker-url / DAZN_CACHE_BROKER_URL and that the runner can reach it (proxy, NAT); the cache is skipped in this step.'
+    );
+  }
   if (f.service === 'STS') {
     if (f.status === 403 || f.code === 'AccessDenied') {
       return (

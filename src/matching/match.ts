@@ -30,6 +30,8 @@ export interface MatchQuery {
   scopes: readonly string[];
   primaryKey: string;
   restoreKeys: readonly string[];
+  /** Isolated mode: each scope's folder name (ref-<hash>), by scope (see isolation.ts). */
+  segments?: ReadonlyMap<string, string>;
 }
 
 export interface Match {
@@ -70,17 +72,17 @@ export function newest<T extends ListedObject>(objects: readonly T[]): T | undef
 export async function findMatch(lister: EntryLister, query: MatchQuery): Promise<Match | undefined> {
   const candidates = [query.primaryKey, ...query.restoreKeys];
   for (const scope of query.scopes) {
-    const folder = scopeFolder({
+    const segment = query.segments?.get(scope);
+    const location = {
       prefix: query.prefix,
       repository: query.repository,
       scope,
       version: query.version,
-    });
+      ...(segment !== undefined ? { scopeSegment: segment } : {}),
+    };
+    const folder = scopeFolder(location);
     for (const candidate of candidates) {
-      const exactKey = objectKey(
-        { prefix: query.prefix, repository: query.repository, scope, version: query.version },
-        candidate,
-      );
+      const exactKey = objectKey(location, candidate);
       const objects: (ListedObject & { cacheKey: string })[] = [];
       for (const object of await lister.list(listingPrefix(folder, candidate))) {
         const name = object.key.slice(folder.length);

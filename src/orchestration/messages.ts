@@ -48,6 +48,8 @@ export const messages = {
   exists: (primaryKey: string): string =>
     `Cache entry ${primaryKey} exists already: another job saved this key first; not saving.`,
   saved: (primaryKey: string): string => `Cache saved with key: ${primaryKey}`,
+  /** Isolated mode, a read-only trigger (the broker's reason; actions/cache warns the same way). */
+  readOnly: (reason: string): string => `Not saving the cache: ${reason}`,
   unfinishedRestore: (primaryKey: string, markers: readonly Marker[]): string => {
     const first = markers[0];
     const what =

@@ -13,10 +13,11 @@ import {
   ZSTD_THREADS,
 } from '../config/constants';
 import type { CacheSettings, S3Settings } from '../config/settings';
-import { CredentialsDeps, resolveCredentials } from '../credentials/credentials';
+import type { BrokerGrant } from '../credentials/broker';
+import { CredentialsDeps, resolveBrokerGrant, resolveCredentials } from '../credentials/credentials';
 import type { Logger } from '../logging/logger';
 import { TransferProgress } from '../logging/progress';
-import { entryName, KEY_TAIL_METADATA_KEY, scopeFolder } from '../matching/encoding';
+import { EntryLocation, entryName, KEY_TAIL_METADATA_KEY, scopeFolder } from '../matching/encoding';
 import { findMatch, Match } from '../matching/match';
 import { restoreScopes, saveScope } from '../matching/scopes';
 import { cacheVersion } from '../matching/version';
@@ -66,24 +67,34 @@ export class S3Backend implements CacheBackend {
     };
   }
 
-  private async client(settings: CacheSettings, scope: RequestScope): Promise<S3Client> {
+  /**
+   * The S3 client, and in isolated mode (broker-url) the broker's grant: its credentials are the
+   * client's, its repository folder and scopes the layout of every key of the step.
+   */
+  private async client(
+    settings: CacheSettings,
+    scope: RequestScope,
+  ): Promise<{ client: S3Client; grant?: BrokerGrant }> {
     const bounds = { idleMs: settings.tuning.requestTimeoutMs };
+    if (this.s3.broker) {
+      const grant = await resolveBrokerGrant(this.s3, this.logger, this.credentials, { bounds, scope });
+      return { client: createS3Client(this.s3, grant.credentials, bounds), grant };
+    }
     const credentials = await resolveCredentials(this.s3, settings.github, this.logger, this.credentials, {
       bounds,
       scope,
     });
-    return createS3Client(this.s3, credentials, bounds);
+    return { client: createS3Client(this.s3, credentials, bounds) };
   }
 
-  private location(
-    settings: CacheSettings,
-    scope: string,
-  ): { prefix: string; repository: string; scope: string; version: string } {
+  private location(settings: CacheSettings, scope: string, grant?: BrokerGrant): EntryLocation {
+    const segment = grant ? [grant.write, ...grant.read].find((g) => g?.ref === scope)?.scope : undefined;
     return {
       prefix: this.s3.prefix,
-      repository: settings.github.repository,
+      repository: grant ? grant.repository : settings.github.repository,
       scope,
       version: cacheVersion(settings.paths, settings.enableCrossOsArchive),
+      ...(segment !== undefined ? { scopeSegment: segment } : {}),
     };
   }
 
@@ -91,20 +102,23 @@ export class S3Backend implements CacheBackend {
     const scope = this.scope(settings);
     let client: S3Client | undefined;
     try {
-      client = await this.client(settings, scope);
+      let grant: BrokerGrant | undefined;
+      ({ client, grant } = await this.client(settings, scope));
       const version = cacheVersion(settings.paths, settings.enableCrossOsArchive);
-      const scopes = restoreScopes(settings.github);
+      // Isolated mode reads only the scopes the broker's session may read, in its order.
+      const scopes = grant ? grant.read.map((g) => g.ref) : restoreScopes(settings.github);
       const match = await findMatch(s3Lister(client, this.s3.bucket, scope), {
         prefix: this.s3.prefix,
-        repository: settings.github.repository,
+        repository: grant ? grant.repository : settings.github.repository,
         version,
         scopes,
         primaryKey: settings.primaryKey,
         restoreKeys: settings.restoreKeys,
+        ...(grant ? { segments: new Map(grant.read.map((g) => [g.ref, g.scope])) } : {}),
       });
       if (!match) {
         const folders = scopes.map(
-          (scope) => `s3://${this.s3.bucket}/${scopeFolder(this.location(settings, scope))}`,
+          (scope) => `s3://${this.s3.bucket}/${scopeFolder(this.location(settings, scope, grant))}`,
         );
         this.logger.info(
           messages.noMatch([settings.primaryKey, ...settings.restoreKeys], scopes, version, folders),
@@ -239,8 +253,28 @@ export class S3Backend implements CacheBackend {
       this.logger.warning(messages.noPaths);
       return { status: 'no-paths' };
     }
-    const scope = saveScope(settings.github);
-    const { objectKey: key, keyTail } = entryName(this.location(settings, scope), primaryKey);
+    // Isolated mode asks the broker first: a read-only job (its trigger) archives nothing.
+    const requests = this.scope(settings);
+    let client: S3Client | undefined;
+    let grant: BrokerGrant | undefined;
+    if (this.s3.broker) {
+      let made: { client: S3Client; grant?: BrokerGrant };
+      try {
+        made = await this.client(settings, requests);
+      } catch (error) {
+        requests.budget.dispose();
+        throw error;
+      }
+      ({ client, grant } = made);
+      if (!grant?.write) {
+        client.destroy();
+        requests.budget.dispose();
+        this.logger.warning(messages.readOnly(grant?.readOnlyReason ?? 'the broker made this job read-only'));
+        return { status: 'not-saved' };
+      }
+    }
+    const scope = grant?.write ? grant.write.ref : saveScope(settings.github);
+    const { objectKey: key, keyTail } = entryName(this.location(settings, scope, grant), primaryKey);
     const metadata: Record<string, string> = { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT };
     if (keyTail !== undefined)
       metadata[KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
@@ -248,15 +282,21 @@ export class S3Backend implements CacheBackend {
     // and uploaded, and is awaited just before the write that would make the entry visible (which
     // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
     // there (a multipart upload is aborted).
-    const archiveTools = findArchiveTools();
-    const manifest = await writeManifest(paths);
+    let archiveTools: ArchiveTools;
+    let manifest: Awaited<ReturnType<typeof writeManifest>>;
+    try {
+      archiveTools = findArchiveTools();
+      manifest = await writeManifest(paths);
+    } catch (error) {
+      client?.destroy();
+      requests.budget.dispose();
+      throw error;
+    }
     const started = Date.now();
     const archive = createArchive(archiveTools, workspace, manifest.path, ZSTD_LEVEL, ZSTD_THREADS);
     const progress = new TransferProgress('Uploaded', this.logger);
-    const requests = this.scope(settings);
-    let client: S3Client | undefined;
     try {
-      client = await this.client(settings, requests);
+      client ??= (await this.client(settings, requests)).client;
       const existing = this.exists(client, key, requests);
       existing.catch(() => undefined); // awaited before the commit; a failure there fails the save
       progress.start();
