@@ -35362,6 +35362,7 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_BROKER_AUDIENCE = void 0;
 exports.pathLines = pathLines;
 exports.parseSize = parseSize;
 exports.parseCount = parseCount;
@@ -35505,6 +35506,30 @@ function validUrl(value, input, variable) {
     }
     throw new errors_1.ValidationError(`${input} / ${variable} "${value}" is not a URL: use e.g. https://s3.example.com (or leave it empty for AWS).`);
 }
+/** The token audience the broker accepts unless configured otherwise (its BROKER_AUDIENCE). */
+exports.DEFAULT_BROKER_AUDIENCE = 'dazn-cache';
+function resolveBroker(readInput, env) {
+    const url = firstSet(readInput('broker-url'), env.DAZN_CACHE_BROKER_URL);
+    if (url === undefined)
+        return undefined;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        parsed = undefined;
+    }
+    // The job's token travels in the request: only over TLS (plain http only to this machine, for tests).
+    const loopback = parsed !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+    if (!parsed || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback))) {
+        throw new errors_1.ValidationError(`broker-url / DAZN_CACHE_BROKER_URL "${url}" is not an https:// URL: set it to the broker's function URL (stack 02 output broker_url).`);
+    }
+    const audience = firstSet(readInput('broker-audience'), env.DAZN_CACHE_BROKER_AUDIENCE) ?? exports.DEFAULT_BROKER_AUDIENCE;
+    if (!/^[\x21-\x7e]{1,255}$/.test(audience)) {
+        throw new errors_1.ValidationError(`broker-audience / DAZN_CACHE_BROKER_AUDIENCE "${audience}" is not a token audience: use the broker's BROKER_AUDIENCE (default ${exports.DEFAULT_BROKER_AUDIENCE}).`);
+    }
+    return { url, audience };
+}
 function resolveS3(readInput, env, github) {
     const bucket = firstSet(readInput('bucket'), env.DAZN_CACHE_BUCKET);
     if (!bucket)
@@ -35526,13 +35551,16 @@ function resolveS3(readInput, env, github) {
     const endpoint = validUrl(firstSet(readInput('endpoint'), env.DAZN_CACHE_ENDPOINT), 'endpoint', 'DAZN_CACHE_ENDPOINT');
     const stsEndpoint = validUrl(firstSet(readInput('sts-endpoint'), env.DAZN_CACHE_STS_ENDPOINT), 'sts-endpoint', 'DAZN_CACHE_STS_ENDPOINT') ?? endpoint;
     const prefix = (firstSet(readInput('prefix'), env.DAZN_CACHE_PREFIX) ?? 'cache').replace(/^\/+|\/+$/g, '');
+    const broker = resolveBroker(readInput, env);
     return {
         bucket,
         region: firstSet(readInput('region'), env.DAZN_CACHE_REGION, env.AWS_REGION) ?? 'eu-central-1',
-        roleToAssume: onDefaultBranch ? defaultBranchRole : role,
+        // With the broker, its tagged session is the only credential: a role would bypass the isolation.
+        roleToAssume: broker ? undefined : onDefaultBranch ? defaultBranchRole : role,
         endpoint,
         stsEndpoint,
         prefix,
+        ...(broker ? { broker } : {}),
     };
 }
 /** Resolves and validates every setting. Pure: inputs, environment and files come in as arguments. */
@@ -35600,6 +35628,224 @@ function debugSettings(settings, debug) {
 
 /***/ }),
 
+/***/ 7217:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BROKER_ANSWER_VERSION = exports.BROKER_ATTEMPT_TIMEOUT_MS = exports.BROKER_MAX_ATTEMPTS = void 0;
+exports.parseGrant = parseGrant;
+exports.requestGrant = requestGrant;
+exports.maskGrant = maskGrant;
+/**
+ * Isolated mode: the job's GitHub OIDC token (audience broker-audience) is POSTed to the credential
+ * broker (broker/INTERFACE.md), which answers session credentials tagged with the job's repository
+ * and scopes, and the layout that goes with them. AWS enforces the tags; this module only checks
+ * that the answer is well-formed and consistent (each scope is the hash of its ref), masks every
+ * secret, and keeps nothing: the post step asks the broker again.
+ *
+ * Retries: network errors, timeouts, 5xx and 429, up to BROKER_MAX_ATTEMPTS with full-jitter
+ * backoff, every attempt bounded by BROKER_ATTEMPT_TIMEOUT_MS and all of them by the step's budget.
+ * A 4xx other than 429 is the broker's decision (token refused, organisation not allowed): its
+ * message is shown with the broker's URL, and the cache is skipped in this step.
+ */
+const errors_1 = __nccwpck_require__(12600);
+const isolation_1 = __nccwpck_require__(5731);
+const retry_1 = __nccwpck_require__(43091);
+const constants_1 = __nccwpck_require__(64687);
+const retry_2 = __nccwpck_require__(43091);
+/** Attempts including the first: a Lambda cold start plus two quick 5xx fit. */
+exports.BROKER_MAX_ATTEMPTS = 4;
+/**
+ * One attempt (connect, answer and body), milliseconds: the broker's function timeout is 15 s, so
+ * 20 s covers a slow cold start and ends a silent connection.
+ */
+exports.BROKER_ATTEMPT_TIMEOUT_MS = 20_000;
+/** The broker's answer is about 2 KiB; a larger body is not the broker, bytes. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+/** Answer format this action reads (broker/INTERFACE.md). */
+exports.BROKER_ANSWER_VERSION = 1;
+const SERVICE = 'credential broker';
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function scopeGrant(value) {
+    if (!isRecord(value) || typeof value.ref !== 'string' || typeof value.scope !== 'string')
+        return undefined;
+    // The layout the broker's tags allow is the hash of the ref: a scope that is not would only fail in S3.
+    let expected;
+    try {
+        expected = (0, isolation_1.scopeSegment)(value.ref);
+    }
+    catch {
+        return undefined;
+    }
+    return value.scope === expected ? { ref: value.ref, scope: value.scope } : undefined;
+}
+/** The answer of broker/INTERFACE.md, or a description of what is wrong with it. */
+function parseGrant(body) {
+    if (!isRecord(body))
+        return 'the answer is not a JSON object';
+    if (body.version !== exports.BROKER_ANSWER_VERSION) {
+        return `the answer has version ${JSON.stringify(body.version)}, this action reads version ${exports.BROKER_ANSWER_VERSION} (update the action or the broker)`;
+    }
+    const c = body.credentials;
+    if (!isRecord(c) ||
+        typeof c.accessKeyId !== 'string' ||
+        c.accessKeyId === '' ||
+        typeof c.secretAccessKey !== 'string' ||
+        c.secretAccessKey === '' ||
+        typeof c.sessionToken !== 'string' ||
+        c.sessionToken === '') {
+        return 'the answer has no complete credentials';
+    }
+    const repository = typeof body.repository === 'string' ? body.repository : '';
+    const id = /^repo-(\d+)$/.exec(repository)?.[1];
+    let repositoryOk = false;
+    try {
+        repositoryOk = id !== undefined && (0, isolation_1.repositorySegment)(id) === repository;
+    }
+    catch {
+        repositoryOk = false;
+    }
+    if (!repositoryOk)
+        return `the answer's repository ${JSON.stringify(body.repository)} is not repo-<id>`;
+    const write = body.write === null ? null : scopeGrant(body.write);
+    if (write === undefined)
+        return "the answer's write scope is not {ref, scope} with scope = ref-<sha256 of ref>";
+    if (!Array.isArray(body.read) || body.read.length === 0)
+        return 'the answer has no read scopes';
+    const read = body.read.map(scopeGrant);
+    if (read.some((r) => r === undefined))
+        return "an answer's read scope is not {ref, scope} with scope = ref-<sha256 of ref>";
+    const reason = typeof body.readOnlyReason === 'string' ? body.readOnlyReason : undefined;
+    const expiration = typeof c.expiration === 'string' ? new Date(c.expiration) : undefined;
+    return {
+        credentials: {
+            accessKeyId: c.accessKeyId,
+            secretAccessKey: c.secretAccessKey,
+            sessionToken: c.sessionToken,
+            ...(expiration && !Number.isNaN(expiration.getTime()) ? { expiration } : {}),
+        },
+        repository,
+        write,
+        ...(write === null ? { readOnlyReason: reason ?? 'the broker made this job read-only' } : {}),
+        read: read,
+    };
+}
+function retryable(status) {
+    return status >= 500 || status === 429;
+}
+async function readBody(response) {
+    const text = await response.text();
+    return text.length > MAX_ANSWER_BYTES ? text.slice(0, MAX_ANSWER_BYTES) : text;
+}
+function brokerMessage(text) {
+    try {
+        const parsed = JSON.parse(text);
+        if (isRecord(parsed) && typeof parsed.error === 'string')
+            return parsed.error;
+        if (isRecord(parsed) && typeof parsed.message === 'string')
+            return parsed.message;
+    }
+    catch {
+        // not JSON: show its start
+    }
+    return text.slice(0, 300).trim() || '(empty answer)';
+}
+/**
+ * The job's grant from the broker. `getIDToken` errors (no id-token permission) go to the caller,
+ * which already explains them (credentials.ts).
+ */
+async function requestGrant(broker, token, logger, scope, options = {}) {
+    const doFetch = options.fetch ?? ((url, init) => fetch(url, init));
+    const sleep = options.sleep ?? scope.sleep ?? retry_1.realSleep;
+    const attemptTimeout = options.attemptTimeoutMs ?? exports.BROKER_ATTEMPT_TIMEOUT_MS;
+    const failure = (cause, attempts, status, budgetExpired = false) => new errors_1.ServiceError({
+        service: SERVICE,
+        operation: 'POST',
+        target: broker.url,
+        cause,
+        attempts,
+        ...(status !== undefined ? { status } : {}),
+        ...(budgetExpired
+            ? { budgetExpired, budgetSetting: scope.budget.setting, budgetMs: scope.budget.total }
+            : {}),
+    });
+    let last = '';
+    let lastStatus;
+    for (let attempt = 1; attempt <= exports.BROKER_MAX_ATTEMPTS; attempt++) {
+        if (scope.budget.expired)
+            throw failure(last || 'no attempt was made', attempt - 1, lastStatus, true);
+        const signal = AbortSignal.any([scope.budget.signal, AbortSignal.timeout(attemptTimeout)]);
+        let status;
+        let text;
+        try {
+            const response = await (0, retry_2.withinBudget)(doFetch(broker.url, {
+                method: 'POST',
+                headers: {
+                    authorization: `Bearer ${token}`,
+                    accept: 'application/json',
+                    'user-agent': constants_1.USER_AGENT,
+                },
+                signal,
+            }), scope.budget, () => new Error("no answer within the step's budget"));
+            status = response.status;
+            text = await readBody(response);
+        }
+        catch (error) {
+            const name = error.name;
+            last =
+                name === 'TimeoutError' || name === 'AbortError'
+                    ? `no answer within ${attemptTimeout / 1000} s`
+                    : (error.cause?.message ?? error.message);
+            lastStatus = undefined;
+            if (attempt < exports.BROKER_MAX_ATTEMPTS) {
+                scope.onRetry?.(`The credential broker ${broker.url} did not answer (${last}); retrying (attempt ${attempt + 1} of ${exports.BROKER_MAX_ATTEMPTS})`);
+                await sleep((0, retry_1.backoffDelay)(attempt), scope.budget.signal);
+            }
+            continue;
+        }
+        // The token must not come back in any message (a proxy or a broker could echo it).
+        const message = brokerMessage(text).split(token).join('***');
+        if (status === 200) {
+            let body;
+            try {
+                body = JSON.parse(text);
+            }
+            catch {
+                throw failure('the answer is not JSON', attempt, status);
+            }
+            const grant = parseGrant(body);
+            if (typeof grant === 'string')
+                throw failure(grant, attempt, status);
+            logger.debug(`Broker grant: repository ${grant.repository}, write ${grant.write ? grant.write.ref : 'none'}, read ${grant.read.map((r) => r.ref).join(', ')}`);
+            return grant;
+        }
+        if (!retryable(status)) {
+            throw new errors_1.CacheUnavailableError(`The credential broker ${broker.url} refused this job (HTTP ${status}): ${message}. The cache is not used in this step.`);
+        }
+        last = message;
+        lastStatus = status;
+        if (attempt < exports.BROKER_MAX_ATTEMPTS) {
+            scope.onRetry?.(`The credential broker ${broker.url} answered HTTP ${status} (${message}); retrying (attempt ${attempt + 1} of ${exports.BROKER_MAX_ATTEMPTS})`);
+            await sleep((0, retry_1.backoffDelay)(attempt), scope.budget.signal);
+        }
+    }
+    throw failure(last, exports.BROKER_MAX_ATTEMPTS, lastStatus, scope.budget.expired);
+}
+/** Masks every secret of a grant before anything else can print it. */
+function maskGrant(grant, deps) {
+    deps.setSecret(grant.credentials.accessKeyId);
+    deps.setSecret(grant.credentials.secretAccessKey);
+    if (grant.credentials.sessionToken)
+        deps.setSecret(grant.credentials.sessionToken);
+}
+
+
+/***/ }),
+
 /***/ 52364:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -35609,6 +35855,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.OIDC_AUDIENCE = void 0;
 exports.sessionName = sessionName;
 exports.resolveCredentials = resolveCredentials;
+exports.resolveBrokerGrant = resolveBrokerGrant;
 /**
  * AWS credentials for the cache.
  *
@@ -35622,10 +35869,13 @@ exports.resolveCredentials = resolveCredentials;
 const constants_1 = __nccwpck_require__(64687);
 const errors_1 = __nccwpck_require__(12600);
 const client_1 = __nccwpck_require__(38030);
+const broker_1 = __nccwpck_require__(7217);
 const retry_1 = __nccwpck_require__(43091);
 const TOKEN_SERVICE = 'GitHub OIDC token service';
-/** The token request failed: a missing permission, or the service itself (its status if it answered). */
-function tokenFailure(error, role, deps) {
+function rolePurpose(role) {
+    return { what: `assume ${role}`, input: 'role-to-assume', audience: exports.OIDC_AUDIENCE };
+}
+function tokenFailure(error, purpose, deps) {
     const message = error instanceof Error ? error.message : String(error);
     // runner/id-token.ts throws an IdTokenError with `kind` and `status`; read them without importing it.
     const facts = (typeof error === 'object' && error !== null ? error : {});
@@ -35643,14 +35893,14 @@ function tokenFailure(error, role, deps) {
         ? false
         : (deps.idTokenPermitted?.() ?? !/ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)/.test(message));
     if (!permitted) {
-        return new errors_1.CacheUnavailableError(`Cannot request a GitHub OIDC token to assume ${role} (${message}). ` +
-            'The workflow or job must grant `permissions: id-token: write` to use role-to-assume ' +
+        return new errors_1.CacheUnavailableError(`Cannot request a GitHub OIDC token to ${purpose.what} (${message}). ` +
+            `The workflow or job must grant \`permissions: id-token: write\` to use ${purpose.input} ` +
             '(fork pull requests never get a token). The cache is not used in this step.');
     }
     return new errors_1.ServiceError({
         service: TOKEN_SERVICE,
         operation: 'token request',
-        target: `ACTIONS_ID_TOKEN_REQUEST_URL (audience ${exports.OIDC_AUDIENCE}, for ${role})`,
+        target: `ACTIONS_ID_TOKEN_REQUEST_URL (audience ${purpose.audience}, to ${purpose.what})`,
         status,
         cause: message,
     }, { cause: error });
@@ -35685,7 +35935,7 @@ async function exchange(role, s3, github, logger, deps, bounds, scope) {
         token = await (0, retry_1.withinBudget)(deps.getIDToken(exports.OIDC_AUDIENCE), scope.budget, () => new Error(`no token within the step's budget (${scope.budget.setting})`));
     }
     catch (error) {
-        throw tokenFailure(error, role, deps);
+        throw tokenFailure(error, rolePurpose(role), deps);
     }
     deps.setSecret(token);
     const name = sessionName(github.repository, github.runId, github.runAttempt);
@@ -35714,6 +35964,33 @@ async function exchange(role, s3, github, logger, deps, bounds, scope) {
     if (credentials.sessionToken)
         deps.setSecret(credentials.sessionToken);
     return credentials;
+}
+/**
+ * Isolated mode (broker-url set): the job's token with the broker's audience, exchanged at the
+ * broker for tagged session credentials and the scopes they allow. Every secret is masked as it
+ * arrives; nothing is kept for the post step.
+ */
+async function resolveBrokerGrant(s3, logger, deps, context, options = {}) {
+    const broker = s3.broker;
+    if (!broker)
+        throw new Error('resolveBrokerGrant needs broker-url');
+    const purpose = {
+        what: `call the credential broker ${broker.url}`,
+        input: 'broker-url',
+        audience: broker.audience,
+    };
+    let token;
+    try {
+        token = await (0, retry_1.withinBudget)(deps.getIDToken(broker.audience), context.scope.budget, () => new Error(`no token within the step's budget (${context.scope.budget.setting})`));
+    }
+    catch (error) {
+        throw tokenFailure(error, purpose, deps);
+    }
+    deps.setSecret(token);
+    logger.debug(`Asking the credential broker ${broker.url} for credentials (token audience ${broker.audience})`);
+    const grant = await (0, broker_1.requestGrant)(broker, token, logger, context.scope, options);
+    (0, broker_1.maskGrant)(grant, deps);
+    return grant;
 }
 
 
@@ -36049,6 +36326,16 @@ function describeServiceFailure(failure) {
         }
         return (`The GitHub OIDC token service gave no token (${f.cause}) on ${f.target}, although the job has the id-token: write permission. ` +
             'Check that the runner can reach ACTIONS_ID_TOKEN_REQUEST_URL (proxy settings); otherwise the cache is skipped in this step.');
+    }
+    if (f.service === 'credential broker') {
+        if (f.status !== undefined && f.status < 300) {
+            return `The credential broker ${f.target} answered something this action cannot use (${f.cause}): check that broker-url points at the broker's function URL and that the broker and the action are of matching versions.`;
+        }
+        if (f.status !== undefined) {
+            return `The credential broker ${f.target} failed with HTTP ${f.status}${tried(f)} (${f.cause}): check its logs (CloudWatch, the broker function of stack 02); the cache is skipped in this step.`;
+        }
+        return (`The credential broker ${f.target} got no answer${tried(f)}; last cause: ${f.cause}. ` +
+            'Check broker-url / DAZN_CACHE_BROKER_URL and that the runner can reach it (proxy, NAT); the cache is skipped in this step.');
     }
     if (f.service === 'STS') {
         if (f.status === 403 || f.code === 'AccessDenied') {
@@ -36404,6 +36691,130 @@ function decodeEntryName(name) {
 
 /***/ }),
 
+/***/ 5731:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_BRANCH_WRITERS = exports.UNTRUSTED_EVENTS = exports.NO_SCOPE = exports.ISOLATION_TAGS = void 0;
+exports.repositorySegment = repositorySegment;
+exports.scopeSegment = scopeSegment;
+exports.isolationGrant = isolationGrant;
+/**
+ * The object layout and session-tag contract of isolated mode (a credential broker in front of STS).
+ *
+ * In isolated mode AWS, not the action, decides what a job may touch: the broker verifies the job's
+ * GitHub OIDC token and calls sts:AssumeRole with the session tags below, and the cache role's
+ * permission policy puts `${aws:PrincipalTag/<tag>}` into the S3 resource ARNs. Tag values may hold
+ * only letters, digits, spaces and `_.:/=+-@` (at most 256 characters), so the layout uses the
+ * numeric repository id (stable across renames, no case folding) and a hash of the ref (any ref,
+ * whatever its characters or length, gives a 44-character value) instead of encoded names.
+ *
+ *   <prefix>/repo-<repository_id>/ref-<40 hex of sha256(ref)>/<version>/<encoded key>
+ *
+ * One module for the broker (which sets the tags), the action (which names the objects) and the
+ * Terraform policy test (which checks that the policy allows exactly these keys).
+ */
+const node_crypto_1 = __nccwpck_require__(77598);
+/** Session tag keys the broker sets and the cache role's policy reads as `${aws:PrincipalTag/<key>}`. */
+exports.ISOLATION_TAGS = {
+    /** `repo-<repository_id>`: the only repository folder the session can list, read or write. */
+    repository: 'cache-repo',
+    /** The scope the session may write (its own ref), or NO_SCOPE when the trigger is read-only. */
+    write: 'cache-write',
+    /** The scopes the session may list and read: its own ref, the pull request's base, the default branch. */
+    readRef: 'cache-read-ref',
+    readBase: 'cache-read-base',
+    readDefault: 'cache-read-default',
+};
+/** Tag value for "no such scope": never produced by scopeSegment, so it matches no object. */
+exports.NO_SCOPE = 'none';
+/** Hex digits of SHA-256(ref) in a scope segment: 160 bits, no collisions among real refs. */
+const SCOPE_HASH_CHARS = 40;
+/** `repo-<id>` for GitHub's numeric repository id (the OIDC token's repository_id claim). */
+function repositorySegment(repositoryId) {
+    if (!/^[1-9][0-9]{0,19}$/.test(repositoryId)) {
+        throw new Error(`The repository id ${JSON.stringify(repositoryId)} is not a GitHub repository id (digits only): ` +
+            'isolated mode needs the repository_id claim of the job token (GITHUB_REPOSITORY_ID).');
+    }
+    return `repo-${repositoryId}`;
+}
+/** `ref-<40 hex of sha256(ref)>` for a full ref such as refs/heads/main or refs/pull/7/merge. */
+function scopeSegment(ref) {
+    if (!ref.startsWith('refs/')) {
+        throw new Error(`The ref ${JSON.stringify(ref)} is not a full Git ref (refs/heads/…, refs/tags/…, refs/pull/…): ` +
+            'isolated mode names scopes by the job token’s ref claim (GITHUB_REF).');
+    }
+    return `ref-${(0, node_crypto_1.createHash)('sha256').update(ref, 'utf8').digest('hex').slice(0, SCOPE_HASH_CHARS)}`;
+}
+/**
+ * Events anyone can set off (not only collaborators), and whose job runs with the base repository's
+ * identity: their jobs never write, on any ref. GitHub makes the first three read-only on the
+ * default branch (changelog 2026-06-26, "Read-only Actions cache for untrusted triggers"); we make
+ * them read-only on every ref, since a release branch's cache is as worth poisoning.
+ */
+exports.UNTRUSTED_EVENTS = ['pull_request_target', 'issue_comment', 'workflow_run'];
+/**
+ * The events that may write the default branch's scope: the ones GitHub names as keeping read-write
+ * caching there. Any other event on the default branch (issues, watch, discussion, fork, …, which
+ * non-collaborators can set off) is read-only.
+ */
+exports.DEFAULT_BRANCH_WRITERS = [
+    'push',
+    'schedule',
+    'workflow_dispatch',
+    'repository_dispatch',
+    'delete',
+    'registry_package',
+    'page_build',
+];
+function grant(ref) {
+    return { ref, scope: scopeSegment(ref) };
+}
+/**
+ * What a job may read and write, from its verified claims and its repository's default branch
+ * (a branch name such as main; undefined when unknown: then no default-branch scope is read, and a
+ * branch job writes only when its event is one of DEFAULT_BRANCH_WRITERS).
+ */
+function isolationGrant(claims, defaultBranch) {
+    const repository = repositorySegment(claims.repositoryId);
+    const own = grant(claims.ref);
+    const defaultRef = defaultBranch ? `refs/heads/${defaultBranch}` : undefined;
+    // A branch job whose default branch is unknown is treated as on the default branch.
+    const onDefault = defaultRef === undefined ? claims.ref.startsWith('refs/heads/') : claims.ref === defaultRef;
+    let readOnlyReason;
+    if (exports.UNTRUSTED_EVENTS.includes(claims.eventName)) {
+        readOnlyReason =
+            `the ${claims.eventName} trigger can be set off by people without write access to the repository, ` +
+                'so its jobs only restore (save from a push, schedule or workflow_dispatch workflow instead)';
+    }
+    else if (onDefault && !exports.DEFAULT_BRANCH_WRITERS.includes(claims.eventName)) {
+        readOnlyReason =
+            `the ${claims.eventName} trigger on the default branch can be set off by people without write access, ` +
+                `so it only restores; the default branch's caches are written by ${exports.DEFAULT_BRANCH_WRITERS.join(', ')}`;
+    }
+    const read = [own];
+    if (claims.baseRef)
+        read.push(grant(`refs/heads/${claims.baseRef}`));
+    if (defaultRef)
+        read.push(grant(defaultRef));
+    const unique = read.filter((g, i) => read.findIndex((o) => o.scope === g.scope) === i);
+    const write = readOnlyReason === undefined ? own : null;
+    const base = claims.baseRef ? scopeSegment(`refs/heads/${claims.baseRef}`) : exports.NO_SCOPE;
+    const tags = {
+        [exports.ISOLATION_TAGS.repository]: repository,
+        [exports.ISOLATION_TAGS.write]: write ? write.scope : exports.NO_SCOPE,
+        [exports.ISOLATION_TAGS.readRef]: own.scope,
+        [exports.ISOLATION_TAGS.readBase]: base,
+        [exports.ISOLATION_TAGS.readDefault]: defaultRef ? scopeSegment(defaultRef) : exports.NO_SCOPE,
+    };
+    return { repository, write, ...(readOnlyReason ? { readOnlyReason } : {}), read: unique, tags };
+}
+
+
+/***/ }),
+
 /***/ 9758:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -36445,14 +36856,17 @@ function newest(objects) {
 async function findMatch(lister, query) {
     const candidates = [query.primaryKey, ...query.restoreKeys];
     for (const scope of query.scopes) {
-        const folder = (0, encoding_1.scopeFolder)({
+        const segment = query.segments?.get(scope);
+        const location = {
             prefix: query.prefix,
             repository: query.repository,
             scope,
             version: query.version,
-        });
+            ...(segment !== undefined ? { scopeSegment: segment } : {}),
+        };
+        const folder = (0, encoding_1.scopeFolder)(location);
         for (const candidate of candidates) {
-            const exactKey = (0, encoding_1.objectKey)({ prefix: query.prefix, repository: query.repository, scope, version: query.version }, candidate);
+            const exactKey = (0, encoding_1.objectKey)(location, candidate);
             const objects = [];
             for (const object of await lister.list((0, encoding_1.listingPrefix)(folder, candidate))) {
                 const name = object.key.slice(folder.length);
@@ -36685,6 +37099,8 @@ exports.messages = {
     exactHitNoSave: (primaryKey) => `Cache hit occurred on the primary key ${primaryKey}, not saving cache.`,
     exists: (primaryKey) => `Cache entry ${primaryKey} exists already: another job saved this key first; not saving.`,
     saved: (primaryKey) => `Cache saved with key: ${primaryKey}`,
+    /** Isolated mode, a read-only trigger (the broker's reason; actions/cache warns the same way). */
+    readOnly: (reason) => `Not saving the cache: ${reason}`,
     unfinishedRestore: (primaryKey, markers) => {
         const first = markers[0];
         const what = first.status === 'incomplete'
@@ -36864,39 +37280,52 @@ class S3Backend {
             onRetry: (message) => this.logger.info(message),
         };
     }
+    /**
+     * The S3 client, and in isolated mode (broker-url) the broker's grant: its credentials are the
+     * client's, its repository folder and scopes the layout of every key of the step.
+     */
     async client(settings, scope) {
         const bounds = { idleMs: settings.tuning.requestTimeoutMs };
+        if (this.s3.broker) {
+            const grant = await (0, credentials_1.resolveBrokerGrant)(this.s3, this.logger, this.credentials, { bounds, scope });
+            return { client: (0, client_1.createS3Client)(this.s3, grant.credentials, bounds), grant };
+        }
         const credentials = await (0, credentials_1.resolveCredentials)(this.s3, settings.github, this.logger, this.credentials, {
             bounds,
             scope,
         });
-        return (0, client_1.createS3Client)(this.s3, credentials, bounds);
+        return { client: (0, client_1.createS3Client)(this.s3, credentials, bounds) };
     }
-    location(settings, scope) {
+    location(settings, scope, grant) {
+        const segment = grant ? [grant.write, ...grant.read].find((g) => g?.ref === scope)?.scope : undefined;
         return {
             prefix: this.s3.prefix,
-            repository: settings.github.repository,
+            repository: grant ? grant.repository : settings.github.repository,
             scope,
             version: (0, version_1.cacheVersion)(settings.paths, settings.enableCrossOsArchive),
+            ...(segment !== undefined ? { scopeSegment: segment } : {}),
         };
     }
     async restore(settings) {
         const scope = this.scope(settings);
         let client;
         try {
-            client = await this.client(settings, scope);
+            let grant;
+            ({ client, grant } = await this.client(settings, scope));
             const version = (0, version_1.cacheVersion)(settings.paths, settings.enableCrossOsArchive);
-            const scopes = (0, scopes_1.restoreScopes)(settings.github);
+            // Isolated mode reads only the scopes the broker's session may read, in its order.
+            const scopes = grant ? grant.read.map((g) => g.ref) : (0, scopes_1.restoreScopes)(settings.github);
             const match = await (0, match_1.findMatch)((0, list_1.s3Lister)(client, this.s3.bucket, scope), {
                 prefix: this.s3.prefix,
-                repository: settings.github.repository,
+                repository: grant ? grant.repository : settings.github.repository,
                 version,
                 scopes,
                 primaryKey: settings.primaryKey,
                 restoreKeys: settings.restoreKeys,
+                ...(grant ? { segments: new Map(grant.read.map((g) => [g.ref, g.scope])) } : {}),
             });
             if (!match) {
-                const folders = scopes.map((scope) => `s3://${this.s3.bucket}/${(0, encoding_1.scopeFolder)(this.location(settings, scope))}`);
+                const folders = scopes.map((scope) => `s3://${this.s3.bucket}/${(0, encoding_1.scopeFolder)(this.location(settings, scope, grant))}`);
                 this.logger.info(messages_1.messages.noMatch([settings.primaryKey, ...settings.restoreKeys], scopes, version, folders));
                 return undefined;
             }
@@ -37010,8 +37439,29 @@ class S3Backend {
             this.logger.warning(messages_1.messages.noPaths);
             return { status: 'no-paths' };
         }
-        const scope = (0, scopes_1.saveScope)(settings.github);
-        const { objectKey: key, keyTail } = (0, encoding_1.entryName)(this.location(settings, scope), primaryKey);
+        // Isolated mode asks the broker first: a read-only job (its trigger) archives nothing.
+        const requests = this.scope(settings);
+        let client;
+        let grant;
+        if (this.s3.broker) {
+            let made;
+            try {
+                made = await this.client(settings, requests);
+            }
+            catch (error) {
+                requests.budget.dispose();
+                throw error;
+            }
+            ({ client, grant } = made);
+            if (!grant?.write) {
+                client.destroy();
+                requests.budget.dispose();
+                this.logger.warning(messages_1.messages.readOnly(grant?.readOnlyReason ?? 'the broker made this job read-only'));
+                return { status: 'not-saved' };
+            }
+        }
+        const scope = grant?.write ? grant.write.ref : (0, scopes_1.saveScope)(settings.github);
+        const { objectKey: key, keyTail } = (0, encoding_1.entryName)(this.location(settings, scope, grant), primaryKey);
         const metadata = { [constants_1.FORMAT_METADATA_KEY]: constants_1.ARCHIVE_FORMAT };
         if (keyTail !== undefined)
             metadata[encoding_1.KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
@@ -37019,15 +37469,22 @@ class S3Backend {
         // and uploaded, and is awaited just before the write that would make the entry visible (which
         // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
         // there (a multipart upload is aborted).
-        const archiveTools = (0, tools_1.findArchiveTools)();
-        const manifest = await (0, paths_1.writeManifest)(paths);
+        let archiveTools;
+        let manifest;
+        try {
+            archiveTools = (0, tools_1.findArchiveTools)();
+            manifest = await (0, paths_1.writeManifest)(paths);
+        }
+        catch (error) {
+            client?.destroy();
+            requests.budget.dispose();
+            throw error;
+        }
         const started = Date.now();
         const archive = (0, pipeline_1.createArchive)(archiveTools, workspace, manifest.path, constants_1.ZSTD_LEVEL, constants_1.ZSTD_THREADS);
         const progress = new progress_1.TransferProgress('Uploaded', this.logger);
-        const requests = this.scope(settings);
-        let client;
         try {
-            client = await this.client(settings, requests);
+            client ??= (await this.client(settings, requests)).client;
             const existing = this.exists(client, key, requests);
             existing.catch(() => undefined); // awaited before the commit; a failure there fails the save
             progress.start();
