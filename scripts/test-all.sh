@@ -36,6 +36,7 @@ part "action: resilience (fault-injecting proxy)" npx jest --selectProjects resi
 part "action: integrity, bounds and messages, dist on Node 24" env DAZN_TEST_NODE="$node24" npx jest --selectProjects resilience --testPathPattern 'resilience/(integrity|bounds|messages)'
 part "runtime-sync" bash runtime-sync/test.sh
 part "scaler (fake GitHub, moto, the built handlers)" bash scaler/test.sh
+part "broker (fake issuer, fake GitHub, moto, the built bundle)" bash broker/test.sh
 part "terraform" bash infra/terraform/test.sh
 part "images" bash infra/images/test.sh
 
