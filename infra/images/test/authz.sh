@@ -10,7 +10,7 @@
 #      cannot send; every allowed form: build, run with the workspace, a container: job that writes
 #      the workspace, service containers on a network, a container action, compose's calls
 #   5. the plugin killed while a container runs: the daemon refuses, the client's error names the
-#      plugin; the plugin started again: the daemon serves again
+#      plugin, /_ping (the health check) fails; the plugin started again: the daemon serves again
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 images=$(cd "$here/.." && pwd)
@@ -252,6 +252,13 @@ if [ "$dead_status" -ne 0 ] && grep -q "plugin $name failed with error" <<<"$dea
   ok "with the plugin gone the daemon refuses (after ${waited}s of its retries) and the error names the plugin"
 else
   not_ok "with the plugin gone the daemon refuses, naming the plugin (status $dead_status, ${waited}s)"
+fi
+ping_status=0
+api GET /_ping >/dev/null 2>&1 || ping_status=$?
+if [ "$ping_status" -ne 0 ]; then
+  ok "and /_ping (dind's health check) fails too ($ping_status): the task is seen unhealthy"
+else
+  not_ok "with the plugin gone /_ping still answers"
 fi
 start_plugin
 if $docker ps -q --filter name=long | grep -q .; then
