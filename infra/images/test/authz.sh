@@ -137,6 +137,8 @@ refused cgroup-parent "docker run --cgroup-parent /" "${run[@]}" --cgroup-parent
 for option in seccomp=unconfined apparmor=unconfined no-new-privileges=false systempaths=unconfined label=disable; do
   refused security-options "docker run --security-opt $option" "${run[@]}" --security-opt "$option" $image true
 done
+refused logging "docker run --log-driver awslogs (the daemon's task role would write the logs)" \
+  "${run[@]}" --log-driver awslogs --log-opt awslogs-region=eu-central-1 --log-opt awslogs-group=x $image true
 refused bind-mounts "docker run -v /:/host" "${run[@]}" -v /:/host $image true
 refused bind-mounts "docker run -v $tmp/data (the daemon's own data) " "${run[@]}" -v "$tmp/data:/x" $image true
 refused bind-mounts "docker run --mount type=bind,source=/etc" "${run[@]}" --mount type=bind,source=/etc,target=/x $image true

@@ -245,6 +245,24 @@ function checkRuntime(hostConfig: Json): void {
   }
 }
 
+/**
+ * Log drivers that stay on this task: json-file and local (files under the daemon's data root), syslog
+ * (the default: the task's log sidecar) and none. awslogs, gcplogs, splunk and the like would ship the
+ * container's output with the daemon's credentials (the dind container's task role) or elsewhere.
+ */
+const LOG_DRIVERS = ['', 'json-file', 'local', 'syslog', 'none'];
+
+function checkLogging(hostConfig: Json): void {
+  const driver = str(field(field(hostConfig, 'LogConfig'), 'Type'), 'HostConfig.LogConfig.Type');
+  if (!LOG_DRIVERS.includes(driver)) {
+    refuse(
+      'logging',
+      `--log-driver ${driver} is refused: it would send the container's output with the daemon's credentials or off this task. ` +
+        'Leave it out (the output goes to the task\'s log sidecar and docker logs), or use json-file, local or none',
+    );
+  }
+}
+
 async function checkHostConfig(hostConfig: Json, context: Context): Promise<void> {
   if (field(hostConfig, 'Privileged') === true) {
     refuse(
@@ -258,6 +276,7 @@ async function checkHostConfig(hostConfig: Json, context: Context): Promise<void
   checkResources(hostConfig);
   checkSecurityOptions(hostConfig);
   checkRuntime(hostConfig);
+  checkLogging(hostConfig);
   await checkMounts(hostConfig, context);
 }
 

@@ -140,6 +140,15 @@ describe('container create', () => {
     expect(refusedBy(await create({ Mounts: [{ Type: 'npipe', Source: 'x', Target: '/x' }] }))).toBe('bind-mounts');
   });
 
+  it('refuses log drivers that ship output with the daemon\'s credentials, allows those that stay on the task', async () => {
+    for (const driver of ['awslogs', 'gcplogs', 'splunk', 'fluentd', 'gelf']) {
+      expect(refusedBy(await create({ LogConfig: { Type: driver, Config: {} } }))).toBe('logging');
+    }
+    for (const driver of ['json-file', 'local', 'syslog', 'none']) {
+      expect(await create({ LogConfig: { Type: driver, Config: {} } })).toEqual({ allow: true });
+    }
+  });
+
   it('reads fields as the daemon does: case-insensitively, refusing two spellings of one field', async () => {
     expect(refusedBy(await ask('POST', '/containers/create', { hostconfig: { privileged: true } }))).toBe('privileged');
     expect(refusedBy(await ask('POST', '/containers/create', '{"HostConfig":{"Privileged":false,"privileged":true}}'))).toBe('request-form');
