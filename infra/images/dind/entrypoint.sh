@@ -2,9 +2,10 @@
 # dind sidecar entrypoint: one Docker daemon per runner task, never privileged.
 #
 #   validate settings -> make the cgroup tree writable (and nestable on cgroup v2)
-#   -> data-root and exec-root in a fresh random folder on the storage volume -> dockerd
+#   -> data-root and exec-root in a fresh random folder on the storage volume
+#   -> the authorization plugin dazn-authz (as nobody) -> dockerd --authorization-plugin dazn-authz
 #   exit trap, once, on EXIT/TERM/INT: stop dockerd (TERM, KILL after DIND_STOP_TIMEOUT_SECONDS),
-#   unmount what it left mounted there, remove the folder; exit with dockerd's status.
+#   then the plugin, unmount what dockerd left mounted there, remove the folder; exit with dockerd's status.
 #
 # Settings (environment):
 #   DIND_STORAGE_ROOT          the storage volume (the agents' XFS volume); /var/lib/dind
