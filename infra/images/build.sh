@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds one image of infra/images: stages its build context (infra/images/common, the image's
-# folder, and _dist/: the runtime-sync bundle and, for local test builds, a Docker client), then runs
+# folder, and _dist/: the runtime-sync bundle, the runner's JIT reader, dind's authorization plugin
+# and, for local test builds, a Docker client), then runs
 # the given docker build command with -f and the context appended.
 #
 #   build.sh <image> <docker build command...>
@@ -32,6 +33,11 @@ if [ "$image" = runner ]; then
   # the JIT reader: without it the image cannot take its configuration from SSM, so no image without it
   bash "$here/runner/jit/build.sh" "$context/_dist/runner-jit" ||
     { echo "build.sh: bundling the JIT reader (runner/jit) failed" >&2; exit 1; }
+fi
+if [ "$image" = dind ]; then
+  # the authorization plugin: dockerd refuses every call without it, so no image without it
+  bash "$here/dind/authz/build.sh" "$context/_dist/dind-authz" ||
+    { echo "build.sh: bundling the authorization plugin (dind/authz) failed" >&2; exit 1; }
 fi
 if [ -n "${LOCAL_DOCKER_CLIENT:-}" ]; then cp "$LOCAL_DOCKER_CLIENT" "$context/_dist/local/docker"; fi
 if [ -n "${LOCAL_NODE:-}" ]; then cp "$LOCAL_NODE" "$context/_dist/local/node"; fi

@@ -4,10 +4,12 @@
 #      is checked by agent-host/test/user-data.bats)
 #   2. dockerfile-utils lint on every Dockerfile
 #   3. bats: the runner and dind entrypoints (stubs), the agent host's user data, the log sidecar's
-#      configuration, the registry mirror (docker-registry + moto_server)
+#      configuration, the registry mirror (docker-registry + moto_server); jest: the dind
+#      authorization plugin's rules
 #   4. the tests that need a Docker daemon (test/daemon.sh: a real build and run; test/isolation.sh:
-#      the user-namespace mapping and the agents' seccomp profile), unless DAZN_SKIP_DOCKER_TESTS=1;
-#      .ci/run sets DAZN_SKIP_DOCKER_TESTS=0
+#      the user-namespace mapping and the agents' seccomp profile; test/authz.sh: the authorization
+#      plugin in front of a real dockerd), unless DAZN_SKIP_DOCKER_TESTS=1; .ci/run sets
+#      DAZN_SKIP_DOCKER_TESTS=0
 #   5. the arm64 runner and dind images built and smoke-checked under emulation (test/arm64.sh:
 #      qemu-user-static) when DAZN_IMAGES_ARM64=1, with the daemon tests; otherwise one line says it
 #      did not run
@@ -52,6 +54,8 @@ part "shellcheck" run_shellcheck
 part "dockerfile lint" run_dockerfile_lint
 part "bats: runner (entrypoint, runner-init and its JIT reader on moto_server, version pin)" bats runner/test
 part "bats: dind entrypoint" bats dind/test
+run_authz_jest() { (cd "$repo" && npx --no-install jest -c infra/images/dind/authz/jest.config.js); }
+part "jest: dind authorization plugin rules" run_authz_jest
 part "bats: agent host user data" bats agent-host/test
 part "bats: log sidecar configuration" bats log-sidecar/test
 part "bats: registry mirror (docker-registry, moto_server)" bats registry-mirror/test
@@ -59,7 +63,7 @@ part "bats: registry mirror (docker-registry, moto_server)" bats registry-mirror
 if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
   printf '\n'
   printf '!!! images: SKIPPED the tests that need a Docker daemon (DAZN_SKIP_DOCKER_TESTS=1):\n'
-  printf '!!!   no real build of the runner and dind images, no dind run, no user-namespace or seccomp test. Run them with\n'
+  printf '!!!   no real build of the runner and dind images, no dind run, no user-namespace or seccomp test, no authorization plugin in front of a daemon. Run them with\n'
   printf '!!!   DAZN_SKIP_DOCKER_TESTS=0 bash infra/images/test.sh (as .ci/run does).\n'
   printf '!!! images: SKIPPED the arm64 images under emulation with them (they need the daemon too; DAZN_IMAGES_ARM64=1).\n'
 else
@@ -67,6 +71,7 @@ else
   # 4m26s with a fresh daemon (the dind build 120 s of it), 2 to 3 minutes with the build cached;
   # measured on the shared 2-core machine, 2026-12-01 (README.md "What a job can do (user namespaces, seccomp)").
   part "docker daemon: user namespaces and the agents' seccomp profile (container jobs, nested runs)" bash test/isolation.sh
+  part "docker daemon: the dind authorization plugin, every refused and allowed form (test/authz.sh)" bash test/authz.sh
   # Off by default: 6 to 14 minutes here (9m49s cold, 6m09s to 10m34s with the base cached; README.md
   # "arm64 under emulation"), more than CI's 60 minutes can be sure to hold on these shared machines.
   case "${DAZN_IMAGES_ARM64:-0}" in

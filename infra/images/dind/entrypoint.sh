@@ -2,9 +2,10 @@
 # dind sidecar entrypoint: one Docker daemon per runner task, never privileged.
 #
 #   validate settings -> make the cgroup tree writable (and nestable on cgroup v2)
-#   -> data-root and exec-root in a fresh random folder on the storage volume -> dockerd
+#   -> data-root and exec-root in a fresh random folder on the storage volume
+#   -> the authorization plugin dazn-authz (as nobody) -> dockerd --authorization-plugin dazn-authz
 #   exit trap, once, on EXIT/TERM/INT: stop dockerd (TERM, KILL after DIND_STOP_TIMEOUT_SECONDS),
-#   unmount what it left mounted there, remove the folder; exit with dockerd's status.
+#   then the plugin, unmount what dockerd left mounted there, remove the folder; exit with dockerd's status.
 #
 # Settings (environment):
 #   DIND_STORAGE_ROOT          the storage volume (the agents' XFS volume); /var/lib/dind
@@ -17,6 +18,11 @@
 #   DIND_CGROUP_ROOT           /sys/fs/cgroup (tests point it elsewhere)
 #   DIND_UNMASKED_ROOT         where the unmasked proc and sysfs for nested containers are mounted;
 #                              /run/dind-unmasked (tests point it elsewhere)
+#   DIND_AUTHZ_ALLOWED_ROOTS   folders jobs may bind-mount (dind/authz/src/config.ts); the runner's shared paths
+#   DIND_AUTHZ_ALLOWED_SOCKETS sockets jobs may bind-mount; /var/run/docker.sock and $DIND_SOCKET_DIR/docker.sock
+#   DIND_AUTHZ_ALLOWED_CAPS    capabilities --cap-add may name; NET_ADMIN,NET_RAW,SYS_PTRACE,SYS_NICE,IPC_LOCK
+#   DIND_AUTHZ_PLUGIN_DIR      /run/docker/plugins/dazn-authz, where dockerd finds the plugin (tests point it elsewhere)
+#   DIND_AUTHZ_BUNDLE          /opt/dazn/authz/index.js
 # shellcheck disable=SC2317 # the exit and signal handlers are reached through trap only
 set -Eeuo pipefail
 
@@ -109,6 +115,33 @@ mount_unmasked_proc_sys() {
 }
 # --- end of the nested-container mounts block -----------------------------------------------------
 
+# --- the authorization plugin (dind/authz): dockerd asks it about every API call and refuses the call
+# when it says no or cannot be reached. Started first, as nobody; stopped after dockerd.
+authz_pid=""
+start_authz() {
+  local dir=${DIND_AUTHZ_PLUGIN_DIR:-/run/docker/plugins/dazn-authz} bundle=${DIND_AUTHZ_BUNDLE:-/opt/dazn/authz/index.js}
+  [ -f "$bundle" ] || die "the authorization plugin $bundle is missing: build the image with infra/images/build.sh"
+  export DIND_AUTHZ_ALLOWED_SOCKETS=${DIND_AUTHZ_ALLOWED_SOCKETS:-/var/run/docker.sock:$DIND_SOCKET_DIR/docker.sock}
+  export DIND_AUTHZ_SOCKET=$dir/dazn-authz.sock
+  mkdir -p "$dir"
+  chown 65534:65534 "$dir"
+  chmod 0700 "$dir"
+  rm -f "$DIND_AUTHZ_SOCKET"
+  setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs --bounding-set=-all node "$bundle" &
+  authz_pid=$!
+  for _ in $(seq 100); do
+    [ -S "$DIND_AUTHZ_SOCKET" ] && return 0
+    kill -0 "$authz_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  die "the authorization plugin did not listen on $DIND_AUTHZ_SOCKET within 10s (see its lines above)"
+}
+stop_authz() {
+  [ -n "$authz_pid" ] || return 0
+  stop_process "$authz_pid" 5 dazn-authz
+  authz_pid=""
+}
+
 dockerd_pid=""
 run_dir=""
 exiting=false
@@ -139,6 +172,7 @@ on_exit() {
   set +e
   stop_dockerd
   if [ -n "${dockerd_status:-}" ]; then status=$dockerd_status; fi
+  stop_authz
   remove_run_dir
   rm -f "$DIND_SOCKET_DIR/docker.sock"
   exit "$status"
@@ -184,6 +218,9 @@ args=(
   --log-opt mode=non-blocking
   --log-opt max-buffer-size=4m
 )
+# every API call passes the authorization plugin (dind/authz); started here, before dockerd
+start_authz
+args+=(--authorization-plugin dazn-authz)
 if [ -n "$DIND_REGISTRY_MIRROR" ]; then args+=(--registry-mirror "$DIND_REGISTRY_MIRROR"); fi
 
 log_info "starting dockerd in $run_dir, socket $DIND_SOCKET_DIR/docker.sock (group $DIND_SOCKET_GID)"

@@ -14,6 +14,8 @@
 #   5. the dind container, never privileged, with the shared socket, storage and work volumes;
 #      a second container in the runner's place runs an inner container through the socket, which
 #      runs in a remapped user namespace (root = the runner's uid 1001) and sees a file written in the shared work folder
+#      behind its authorization plugin (running as nobody): --privileged and a bind mount of the
+#      storage volume refused with the plugin's message; the plugin killed, the health check fails
 #   6. stopping dind removes its random data folder
 #
 # DAZN_IMAGES_TEST_DOCKER_DATA=<folder> keeps the host daemon's data (and so the build cache) there
@@ -53,6 +55,7 @@ LOG_COMPONENT="images daemon test"
 source "$images/common/lib.sh"
 
 indent() { sed "s/^/    $1: /"; }
+not() { if "$@"; then return 1; fi; } # succeeds when the command fails
 tests=0
 failures=0
 check() { # <description> <command...>
@@ -316,6 +319,18 @@ check "dind's data root is a random folder under the storage volume" grep -Eq '^
 log_info "loading the base image into the inner daemon"
 $docker -H "unix://$inner_sock" import "$base_tar" dazn-test/inner:1 >/dev/null
 
+# the authorization plugin (dind/authz; its every rule: test/authz.sh)
+check "dind's authorization plugin runs as nobody" \
+  grep -q '^nobody .*node /opt/dazn/authz/index.js' <<<"$($docker exec dazn-dind ps -o user=,args= -C node)"
+authz_out=$($docker -H "unix://$inner_sock" run --rm --network none --privileged dazn-test/inner:1 true 2>&1) || true
+indent authz <<<"$authz_out"
+check "dind refuses docker run --privileged, naming the plugin and the rule" \
+  grep -q 'authorization denied by plugin dazn-authz: \[privileged\]' <<<"$authz_out"
+authz_out=$($docker -H "unix://$inner_sock" run --rm --network none -v /var/lib/dind:/x dazn-test/inner:1 true 2>&1) || true
+indent authz <<<"$authz_out"
+check "dind refuses a bind mount of its storage volume (both tasks' daemon folders)" \
+  grep -q 'authorization denied by plugin dazn-authz: \[bind-mounts\] -v /var/lib/dind is refused' <<<"$authz_out"
+
 log_info "running an inner container from a container in the runner's place (no added capabilities)"
 inner_out=$($docker run --rm --network none --user 1001:1001 "${shared[@]}" --entrypoint bash dazn-test/runner:ecs -c '
   set -e
@@ -328,6 +343,12 @@ check "the inner container sees the file written in the shared work folder, at t
   grep -qx "written by the runner" <<<"$inner_out"
 check "the inner container runs in a remapped user namespace (root is the runner's uid 1001)" \
   grep -Eq '^ +0 +1001 +1$' <<<"$inner_out"
+
+log_info "killing dind's authorization plugin: its daemon must refuse, its health check fail"
+# shellcheck disable=SC2016 # expanded by the shell inside the container
+$docker exec dazn-dind sh -c 'kill -KILL "$(pgrep -x node)"'
+check "without its plugin, dind's health check (/_ping) fails: ECS replaces the task" \
+  not $docker exec dazn-dind curl -fsS --max-time 40 -o /dev/null http://127.0.0.1:2375/_ping
 
 # --- 6. cleanup on stop -----------------------------------------------------------------------------
 $docker stop -t 30 dazn-dind >/dev/null

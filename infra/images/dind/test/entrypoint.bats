@@ -9,6 +9,9 @@ not() { if "$@"; then return 1; fi; }
 ENTRYPOINT=$here/../entrypoint.sh
 
 setup() {
+  # the plugin runs as nobody: its folder must be reachable by it, unlike bats' own temp folder
+  plugin_dir=$(mktemp -d /tmp/dazn-dind-authz.XXXXXX)
+  chmod 0755 "$plugin_dir"
   storage=$BATS_TEST_TMPDIR/storage
   rec=$BATS_TEST_TMPDIR/record
   mkdir -p "$storage" "$rec" "$BATS_TEST_TMPDIR/cgroup"
@@ -16,8 +19,10 @@ setup() {
     DAZN_SHELL_LIB="$here/../../common" DIND_STORAGE_ROOT="$storage"
     DIND_SOCKET_DIR="$BATS_TEST_TMPDIR/sock" DIND_CGROUP_ROOT="$BATS_TEST_TMPDIR/cgroup"
     DIND_UNMASKED_ROOT="$BATS_TEST_TMPDIR/unmasked"
-    DIND_STOP_TIMEOUT_SECONDS=3)
+    DIND_STOP_TIMEOUT_SECONDS=3 DIND_AUTHZ_PLUGIN_DIR="$plugin_dir/dazn-authz"
+    DIND_AUTHZ_BUNDLE="$here/support/authz-stub.js")
 }
+teardown() { rm -rf "$plugin_dir"; }
 
 # start [VAR=value...]: the entrypoint in the background; waits until dockerd has started.
 start() {
@@ -50,6 +55,7 @@ folder() { grep -A1 -x -- --data-root "$args_file" | tail -1 | sed 's|/data$||';
     --log-driver syslog --log-opt syslog-address=udp://127.0.0.1:5140
     --log-opt syslog-format=rfc5424micro --log-opt 'tag={{.Name}}'
     --log-opt mode=non-blocking --log-opt max-buffer-size=4m
+    --authorization-plugin dazn-authz
     --registry-mirror http://mirror.internal:5000)
   diff <(printf '%s\n' "${expected[@]}") "$args_file"
   stop TERM
@@ -101,6 +107,31 @@ folder() { grep -A1 -x -- --data-root "$args_file" | tail -1 | sed 's|/data$||';
   [ "$status" -eq 137 ]
   [ ! -e "$dir" ]
   grep -q 'did not stop within 1s: killing it' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "the authorization plugin listens, as nobody, before dockerd starts, and stops after it" {
+  start
+  grep -qx -- --authorization-plugin "$args_file"
+  grep -qx "socket-before-dockerd" "$rec/dockerd.0.authz"
+  grep -q "authz-stub: uid=65534 gid=65534 sockets=/var/run/docker.sock:$BATS_TEST_TMPDIR/sock/docker.sock" "$BATS_TEST_TMPDIR/out"
+  [ "$(stat -c '%u %a' "$plugin_dir/dazn-authz")" = "65534 700" ]
+  stop TERM
+  [ "$status" -eq 0 ]
+  # dockerd first (it may still ask the plugin while it stops), then the plugin
+  grep -q 'authz-stub: TERM' "$BATS_TEST_TMPDIR/out"
+  [ "$(grep -n 'stopping dockerd' "$BATS_TEST_TMPDIR/out" | cut -d: -f1)" -lt "$(grep -n 'authz-stub: TERM' "$BATS_TEST_TMPDIR/out" | cut -d: -f1)" ]
+}
+
+@test "a plugin that cannot start, or a missing bundle: dockerd never starts, the folder is removed" {
+  run env -i "${env_args[@]}" STUB_AUTHZ_EXIT=3 bash "$ENTRYPOINT"
+  [ "$status" -eq 64 ]
+  [[ $output == *"the authorization plugin did not listen on $plugin_dir/dazn-authz/dazn-authz.sock"* ]]
+  [ ! -e "$rec/dockerd.0.args" ]
+  [ -z "$(ls -A "$storage")" ]
+  run env -i "${env_args[@]}" DIND_AUTHZ_BUNDLE=/nonexistent/index.js bash "$ENTRYPOINT"
+  [ "$status" -eq 64 ]
+  [[ $output == *"the authorization plugin /nonexistent/index.js is missing"* ]]
+  [ ! -e "$rec/dockerd.0.args" ]
 }
 
 refuses() { # <setting> <VAR=value...>
