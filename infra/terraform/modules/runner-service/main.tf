@@ -99,6 +99,8 @@ locals {
         DIND_HEALTH_PORT     = tostring(var.dind_health_port)
         DIND_SYSLOG_ADDRESS  = "udp://127.0.0.1:${var.log_syslog_port}"
         DIND_REGISTRY_MIRROR = var.registry_mirror_url
+        # the folders the authorization plugin lets jobs bind-mount: the runner's shared paths
+        DIND_AUTHZ_ALLOWED_ROOTS = join(":", sort(values(var.shared_paths)))
       } : { name = k, value = v }]
       mountPoints       = concat(local.shared_mounts, [local.socket_mount, { sourceVolume = "dind-data", containerPath = local.dind_storage_root, readOnly = false }])
       healthCheck       = { command = var.dind_health_command, interval = 10, timeout = 5, retries = 6, startPeriod = 30 }
