@@ -314,4 +314,14 @@ run "a_writer_pool_alone_mounts_the_tool_cache_read_write" {
     condition     = alltrue([for k, rp in aws_iam_role_policy.task : k == "fargate-arm64" || !strcontains(rp.policy, "ClientWrite")])
     error_message = "The other pools stay readers."
   }
+  # The EFS statements of a writer and of a reader of arm64 are what runtime-sync/test/efs-policy.test.ts
+  # evaluates with the IAM simulator against the file system policy (runtime-efs tests keep that one).
+  assert {
+    condition     = [for st in jsondecode(aws_iam_role_policy.task["fargate-arm64"].policy).Statement : st if startswith(st.Sid, "MountRuntimeEfs")] == jsondecode(file("tests/fixtures/task-policy-efs.writer.json"))
+    error_message = "tests/fixtures/task-policy-efs.writer.json must be the writer's rendered EFS statements."
+  }
+  assert {
+    condition     = [for st in jsondecode(aws_iam_role_policy.task["ecs-arm64-spot"].policy).Statement : st if startswith(st.Sid, "MountRuntimeEfs")] == jsondecode(file("tests/fixtures/task-policy-efs.reader.json"))
+    error_message = "tests/fixtures/task-policy-efs.reader.json must be a reader's rendered EFS statements."
+  }
 }

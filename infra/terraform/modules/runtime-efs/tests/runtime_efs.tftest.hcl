@@ -84,3 +84,31 @@ run "rejects_an_unknown_architecture" {
   }
   expect_failures = [var.architectures]
 }
+
+# The arm64 file system policy, with the ARNs of runner-service's tests, is the document that
+# runtime-sync/test/efs-policy.test.ts evaluates with the IAM simulator (@cloud-copilot/iam-simulate)
+# together with the task roles' statements: this assertion keeps the fixture equal to what Terraform renders.
+run "file_system_policy_is_the_simulated_document" {
+  command   = apply
+  state_key = "simulated" # a fresh state, so that the overridden ARNs are the ones created
+  variables {
+    architectures = ["arm64"]
+  }
+  override_resource {
+    target = aws_efs_file_system.runtime
+    values = { arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-arm" }
+  }
+  override_resource {
+    target = aws_efs_access_point.runtime
+    values = { arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm" }
+  }
+  override_resource {
+    target = aws_efs_access_point.read_only
+    values = { arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm-ro" }
+  }
+
+  assert {
+    condition     = jsondecode(aws_efs_file_system_policy.runtime["arm64"].policy) == jsondecode(file("tests/fixtures/file-system-policy.arm64.json"))
+    error_message = "tests/fixtures/file-system-policy.arm64.json must be the rendered policy (update it, and rerun runtime-sync/test/efs-policy.test.ts)."
+  }
+}
