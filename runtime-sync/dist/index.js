@@ -2,13 +2,13 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 984:
+/***/ 466:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectArch = detectArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
 const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
 /** The architecture this machine's binaries are built for, as written into the EFS root. */
@@ -24,7 +24,7 @@ function detectArch(nodeArch = process.arch) {
 
 /***/ }),
 
-/***/ 449:
+/***/ 987:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -97,13 +97,13 @@ exports.Budget = Budget;
 
 /***/ }),
 
-/***/ 894:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 function refuseForeignRoot(scan, ctx) {
     if (scan.archMismatch) {
         throw new errors_1.ArchMismatchError(`${ctx.settings.root} holds the tool cache of '${scan.arch ?? '?'}' machines but this machine is ` +
@@ -114,7 +114,7 @@ function refuseForeignRoot(scan, ctx) {
 
 /***/ }),
 
-/***/ 613:
+/***/ 43:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -126,12 +126,12 @@ exports.chooseVictims = chooseVictims;
 exports.prune = prune;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lease_1 = __nccwpck_require__(858);
-const staging_1 = __nccwpck_require__(445);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const context_1 = __nccwpck_require__(894);
+const lease_1 = __nccwpck_require__(688);
+const staging_1 = __nccwpck_require__(615);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const context_1 = __nccwpck_require__(544);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
 function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
@@ -227,7 +227,7 @@ async function prune(ctx) {
 
 /***/ }),
 
-/***/ 42:
+/***/ 492:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -273,12 +273,12 @@ exports.recordUse = recordUse;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const lease_1 = __nccwpck_require__(858);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const lease_1 = __nccwpck_require__(688);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
 const LEASE_MARGIN_MS = 60_000;
 /**
@@ -361,7 +361,7 @@ async function recordUse(root, versions) {
 
 /***/ }),
 
-/***/ 801:
+/***/ 583:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -406,16 +406,41 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lock_1 = __nccwpck_require__(161);
-const staging_1 = __nccwpck_require__(445);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
-const pull_1 = __nccwpck_require__(42);
+const lock_1 = __nccwpck_require__(147);
+const staging_1 = __nccwpck_require__(615);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
+const pull_1 = __nccwpck_require__(492);
+const publishers_1 = __nccwpck_require__(919);
+const verify_1 = __nccwpck_require__(923);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
+/** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
+const REFUSED_WRITE = new Set(['EROFS', 'EACCES', 'EPERM']);
+/**
+ * Refuses early, with the reason, when this runner cannot write the root: a reader pool mounts the shared
+ * tool cache read-only (the task definition and its IAM role), which is what keeps a job from planting a
+ * version, whatever this program does.
+ */
+async function requireWritableRoot(ctx) {
+    const probe = node_path_1.default.join(ctx.settings.root, names_1.STAGING_DIR, `${ctx.owner.id}.write-probe`);
+    try {
+        await node_fs_1.promises.mkdir(node_path_1.default.dirname(probe), { recursive: true });
+        await node_fs_1.promises.writeFile(probe, '', { flag: 'wx' });
+        await node_fs_1.promises.unlink(probe);
+    }
+    catch (error) {
+        const code = (0, errors_1.errnoCode)(error);
+        if (code === undefined || !REFUSED_WRITE.has(code))
+            throw error;
+        throw new errors_1.ReadOnlyRootError(`push refused: ${ctx.settings.root} is read-only for this runner (${code}); this pool reads the shared ` +
+            'tool cache but may not write it (only a writer pool, runtime_sync_push = true in Terraform, pushes): ' +
+            'set RUNTIME_SYNC_PUSH=false for this pool');
+    }
+}
 /** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
 async function claimArch(ctx, current) {
     if (current !== null)
@@ -469,6 +494,7 @@ async function push(ctx) {
     const rsync = await ctx.rsync();
     const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch }, budget);
     (0, context_1.refuseForeignRoot)(remote, ctx);
+    await requireWritableRoot(ctx);
     await claimArch(ctx, remote.arch);
     const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
     const onRoot = new Set(remote.versions.map(names_1.versionKey));
@@ -520,8 +546,9 @@ async function push(ctx) {
             }
             throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
         }
+        const verified = await verifyStaged(ctx, staging.dir, mine);
         const placed = [];
-        for (const v of mine) {
+        for (const v of verified) {
             if ((await place(ctx, staging, v)) === 'placed') {
                 placed.push(v);
                 log.info(`pushed ${(0, names_1.versionKey)(v)}`);
@@ -553,11 +580,36 @@ async function push(ctx) {
         }
     }
 }
+/**
+ * With RUNTIME_SYNC_VERIFY=published (the default), the staged versions that are their tool's published
+ * release; the others are refused (logged, noted in the summary, left in staging, which is removed).
+ */
+async function verifyStaged(ctx, stagingDir, versions) {
+    if (ctx.settings.verify === 'off')
+        return [...versions];
+    const byTool = (0, publishers_1.publishers)(ctx.settings);
+    const accepted = [];
+    const refused = [];
+    for (const v of versions) {
+        const verdict = await (0, verify_1.verifyAgainstPublished)(v, node_path_1.default.join(stagingDir, (0, names_1.versionDir)(v)), byTool.get(v.tool), ctx.budget);
+        if (verdict.ok) {
+            ctx.log.info(`${(0, names_1.versionKey)(v)}: verified, ${verdict.detail}`);
+            accepted.push(v);
+        }
+        else {
+            ctx.log.warn(`${(0, names_1.versionKey)(v)}: refused, not placed on the shared cache: ${verdict.reason}`);
+            refused.push((0, names_1.versionKey)(v));
+        }
+    }
+    if (refused.length > 0)
+        ctx.tally.notes.push(`refused by verification: ${refused.join(', ')}`);
+    return accepted;
+}
 
 
 /***/ }),
 
-/***/ 311:
+/***/ 657:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -597,12 +649,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.status = status;
 const fs = __importStar(__nccwpck_require__(24));
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const names_1 = __nccwpck_require__(273);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const names_1 = __nccwpck_require__(323);
+const context_1 = __nccwpck_require__(544);
 function rows(where, scan) {
     const line = (v) => [
         where.padEnd(6),
@@ -646,7 +698,7 @@ async function status(ctx) {
 
 /***/ }),
 
-/***/ 782:
+/***/ 908:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -654,11 +706,11 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.HELP = exports.DEFAULT_LOCK_TTL_SECONDS = exports.DEFAULT_TOOL_CACHE = exports.DEFAULT_TIMEOUT_SECONDS = exports.COMMANDS = void 0;
+exports.HELP = exports.VERIFY_MODES = exports.DEFAULT_GO_DL_URL = exports.DEFAULT_NODE_DIST_URL = exports.DEFAULT_LOCK_TTL_SECONDS = exports.DEFAULT_TOOL_CACHE = exports.DEFAULT_TIMEOUT_SECONDS = exports.COMMANDS = void 0;
 exports.parseSize = parseSize;
 exports.parseArgs = parseArgs;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
 /** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
 exports.DEFAULT_TIMEOUT_SECONDS = {
@@ -670,6 +722,10 @@ exports.DEFAULT_TIMEOUT_SECONDS = {
 exports.DEFAULT_TOOL_CACHE = '/opt/hostedtoolcache';
 /** Lock and staging expiry (seconds): a killed push's lock is taken over, and its staging removed, after this. */
 exports.DEFAULT_LOCK_TTL_SECONDS = 60;
+/** Where the tools publish their releases and checksums (push verifies against them). */
+exports.DEFAULT_NODE_DIST_URL = 'https://nodejs.org/dist';
+exports.DEFAULT_GO_DL_URL = 'https://go.dev/dl';
+exports.VERIFY_MODES = ['published', 'off'];
 exports.HELP = `Usage: runtime-sync <command> [flags]
 
 Keeps the runner tool cache (@actions/tool-cache layout) on a shared EFS volume, one per CPU architecture.
@@ -687,6 +743,10 @@ Flags (each overrides its environment variable):
   --push true|false     RUNTIME_SYNC_PUSH             false: push does nothing (default true)
   --lock-ttl SECONDS    RUNTIME_SYNC_LOCK_TTL_SECONDS lock and staging expiry (default ${exports.DEFAULT_LOCK_TTL_SECONDS})
   --rsync PATH          RUNTIME_SYNC_RSYNC            rsync program (default rsync from PATH)
+  --verify MODE         RUNTIME_SYNC_VERIFY           push: published (default; only versions that match the
+                                                      tool's published release and checksums) or off
+  --node-dist-url URL   RUNTIME_SYNC_NODE_DIST_URL    Node releases (default ${exports.DEFAULT_NODE_DIST_URL})
+  --go-dl-url URL       RUNTIME_SYNC_GO_DL_URL        Go releases (default ${exports.DEFAULT_GO_DL_URL})
   --max-age-days N      RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS  prune: versions unused for more than N days
   --max-size SIZE       RUNTIME_SYNC_PRUNE_MAX_SIZE   prune: size cap, bytes or with K/M/G/T (1024-based)
   -h, --help            this text
@@ -700,6 +760,7 @@ Exit codes:
   4  rsync is missing or older than 3.0
   5  push or prune ran out of time or was stopped by SIGTERM/SIGINT
   6  the root is missing, unreadable or did not answer in time (push, status, prune)
+  7  push: the root is mounted read-only for this runner (a reader pool); nothing was written
 
 Every run prints one summary line on stdout: versions, files, bytes, seconds.
 `;
@@ -710,6 +771,9 @@ const FLAGS = {
     '--push': 'RUNTIME_SYNC_PUSH',
     '--lock-ttl': 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
     '--rsync': 'RUNTIME_SYNC_RSYNC',
+    '--verify': 'RUNTIME_SYNC_VERIFY',
+    '--node-dist-url': 'RUNTIME_SYNC_NODE_DIST_URL',
+    '--go-dl-url': 'RUNTIME_SYNC_GO_DL_URL',
     '--max-age-days': 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
     '--max-size': 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
 };
@@ -734,6 +798,25 @@ function parseSize(value, name) {
         throw new errors_1.UsageError(`${name} must be a size such as 500M, 200G or 1T, got '${value}'`);
     const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').toUpperCase());
     return Math.floor(Number(match[1]) * 1024 ** power);
+}
+function verifyMode(value) {
+    const v = value.trim().toLowerCase();
+    if (exports.VERIFY_MODES.includes(v))
+        return v;
+    throw new errors_1.UsageError(`RUNTIME_SYNC_VERIFY (--verify) must be published or off, got '${value}'`);
+}
+function httpUrl(value, name, example) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new errors_1.UsageError(`${name} must be an http(s) URL (e.g. ${example}), got '${value}'`);
+    }
+    return value.replace(/\/+$/, '');
 }
 function absoluteDir(value, name, example) {
     if (!node_path_1.default.isAbsolute(value)) {
@@ -802,6 +885,9 @@ function parseArgs(argv, env) {
                 ? positiveSeconds(values.RUNTIME_SYNC_LOCK_TTL_SECONDS, 'RUNTIME_SYNC_LOCK_TTL_SECONDS (--lock-ttl)')
                 : exports.DEFAULT_LOCK_TTL_SECONDS),
         rsyncPath: values.RUNTIME_SYNC_RSYNC || 'rsync',
+        verify: values.RUNTIME_SYNC_VERIFY ? verifyMode(values.RUNTIME_SYNC_VERIFY) : 'published',
+        nodeDistUrl: httpUrl(values.RUNTIME_SYNC_NODE_DIST_URL || exports.DEFAULT_NODE_DIST_URL, 'RUNTIME_SYNC_NODE_DIST_URL (--node-dist-url)', exports.DEFAULT_NODE_DIST_URL),
+        goDlUrl: httpUrl(values.RUNTIME_SYNC_GO_DL_URL || exports.DEFAULT_GO_DL_URL, 'RUNTIME_SYNC_GO_DL_URL (--go-dl-url)', exports.DEFAULT_GO_DL_URL),
     };
     if (values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS) {
         settings.maxAgeDays = positiveSeconds(values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS, 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS (--max-age-days)', true);
@@ -822,7 +908,7 @@ function parseArgs(argv, env) {
 
 /***/ }),
 
-/***/ 858:
+/***/ 688:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -836,7 +922,7 @@ exports.rewriteLease = rewriteLease;
 exports.readLeases = readLeases;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 function leasePath(root, owner) {
     return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
 }
@@ -877,7 +963,7 @@ async function readLeases(root, now) {
 
 /***/ }),
 
-/***/ 161:
+/***/ 147:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -888,7 +974,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LockSet = void 0;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /**
  * Per-version push locks that work on NFS, where advisory locks are not reliable.
  *
@@ -1019,7 +1105,7 @@ exports.LockSet = LockSet;
 
 /***/ }),
 
-/***/ 771:
+/***/ 485:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1029,7 +1115,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.newOwner = newOwner;
 const node_crypto_1 = __nccwpck_require__(598);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 function newOwner() {
     return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
 }
@@ -1037,7 +1123,7 @@ function newOwner() {
 
 /***/ }),
 
-/***/ 445:
+/***/ 615:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1050,9 +1136,9 @@ exports.removeTree = removeTree;
 exports.cleanupExpired = cleanupExpired;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
 /**
  * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
  * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
@@ -1159,12 +1245,12 @@ async function cleanupExpired(root, ttlMs, now, deadline, signal) {
 
 /***/ }),
 
-/***/ 919:
+/***/ 85:
 /***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.RootUnavailableError = exports.BudgetExceededError = exports.RsyncUnavailableError = exports.ArchMismatchError = exports.UsageError = exports.RuntimeSyncError = exports.ExitCode = void 0;
+exports.ReadOnlyRootError = exports.RootUnavailableError = exports.BudgetExceededError = exports.RsyncUnavailableError = exports.ArchMismatchError = exports.UsageError = exports.RuntimeSyncError = exports.ExitCode = void 0;
 exports.isSetupError = isSetupError;
 exports.errorMessage = errorMessage;
 exports.errnoCode = errnoCode;
@@ -1188,6 +1274,8 @@ exports.ExitCode = {
     BudgetExceeded: 5,
     /** The root is missing, unreadable or did not answer in time (push, status, prune). */
     RootUnavailable: 6,
+    /** push: the root is mounted read-only for this runner (a reader pool): nothing was written. */
+    ReadOnlyRoot: 7,
 };
 class RuntimeSyncError extends Error {
     exitCode;
@@ -1228,6 +1316,12 @@ class RootUnavailableError extends RuntimeSyncError {
     }
 }
 exports.RootUnavailableError = RootUnavailableError;
+class ReadOnlyRootError extends RuntimeSyncError {
+    constructor(message) {
+        super(message, exports.ExitCode.ReadOnlyRoot);
+    }
+}
+exports.ReadOnlyRootError = ReadOnlyRootError;
 /** Errors that are a wrong setup rather than a passing condition: even `pull` fails on them. */
 function isSetupError(error) {
     return (error instanceof UsageError ||
@@ -1248,7 +1342,7 @@ function errnoCode(error) {
 
 /***/ }),
 
-/***/ 273:
+/***/ 323:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1294,15 +1388,15 @@ function markerFile(v) {
 
 /***/ }),
 
-/***/ 995:
+/***/ 825:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeRoot = probeRoot;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
-const scan_1 = __nccwpck_require__(832);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
+const scan_1 = __nccwpck_require__(514);
 /**
  * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
  * becomes a RootUnavailableError naming the root and what to check.
@@ -1332,14 +1426,14 @@ async function probeRoot(request, budget) {
 
 /***/ }),
 
-/***/ 832:
+/***/ 514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
 exports.scanRoot = scanRoot;
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 exports.SCAN_NAMES = {
     archFile: names_1.ARCH_FILE,
     markerSuffix: names_1.MARKER_SUFFIX,
@@ -1442,7 +1536,7 @@ exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
 
 /***/ }),
 
-/***/ 680:
+/***/ 254:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1491,7 +1585,7 @@ function summaryLine(command, tally, seconds) {
 
 /***/ }),
 
-/***/ 617:
+/***/ 799:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1500,17 +1594,17 @@ exports.VERSION = void 0;
 exports.exitCodeFor = exitCodeFor;
 exports.main = main;
 /** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
-const budget_1 = __nccwpck_require__(449);
-const arch_1 = __nccwpck_require__(984);
-const pull_1 = __nccwpck_require__(42);
-const push_1 = __nccwpck_require__(801);
-const prune_1 = __nccwpck_require__(613);
-const status_1 = __nccwpck_require__(311);
-const owner_1 = __nccwpck_require__(771);
-const config_1 = __nccwpck_require__(782);
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const rsync_1 = __nccwpck_require__(851);
+const budget_1 = __nccwpck_require__(987);
+const arch_1 = __nccwpck_require__(466);
+const pull_1 = __nccwpck_require__(492);
+const push_1 = __nccwpck_require__(583);
+const prune_1 = __nccwpck_require__(43);
+const status_1 = __nccwpck_require__(657);
+const owner_1 = __nccwpck_require__(485);
+const config_1 = __nccwpck_require__(908);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const rsync_1 = __nccwpck_require__(81);
 exports.VERSION = '1.0.0';
 const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
 /**
@@ -1593,7 +1687,7 @@ async function main(argv, env) {
 
 /***/ }),
 
-/***/ 761:
+/***/ 383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1682,7 +1776,7 @@ function runBounded(file, args, options) {
 
 /***/ }),
 
-/***/ 851:
+/***/ 81:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1692,8 +1786,8 @@ exports.parseRsyncVersion = parseRsyncVersion;
 exports.parseRsyncStats = parseRsyncStats;
 exports.copyArgs = copyArgs;
 exports.createRsync = createRsync;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
 /** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
 exports.MIN_RSYNC_VERSION = [3, 0, 0];
 /** How long `rsync --version` may take (ms). */
@@ -1774,6 +1868,361 @@ async function createRsync(path) {
 
 /***/ }),
 
+/***/ 919:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseShasums = parseShasums;
+exports.nodePublisher = nodePublisher;
+exports.goReleaseNames = goReleaseNames;
+exports.goPublisher = goPublisher;
+exports.publishers = publishers;
+/** Lines `<64 hex>  <file name>` of a SHASUMS256.txt (sha256sum's format; `*` marks binary mode). */
+function parseShasums(text) {
+    const sums = new Map();
+    for (const line of text.split('\n')) {
+        const match = /^([0-9a-fA-F]{64}) [ *](\S+)\s*$/.exec(line);
+        if (match?.[1] && match[2])
+            sums.set(match[2], match[1].toLowerCase());
+    }
+    return sums;
+}
+/** Node: `<dist>/v<version>/SHASUMS256.txt` lists `node-v<version>-linux-<x64|arm64>.tar.gz`. */
+function nodePublisher(distUrl) {
+    return {
+        tool: 'node',
+        async locate(v, fetchText) {
+            if (!/^\d+\.\d+\.\d+$/.test(v.version)) {
+                return { kind: 'unpublished', reason: `'${v.version}' is not a Node release version` };
+            }
+            const folder = `${distUrl}/v${v.version}`;
+            const sumsUrl = `${folder}/SHASUMS256.txt`;
+            const answer = await fetchText(sumsUrl);
+            if (answer.status === 404) {
+                return {
+                    kind: 'unpublished',
+                    reason: `Node ${v.version} is not a published release (${sumsUrl}: 404)`,
+                };
+            }
+            if (answer.status !== 200)
+                throw new Error(`${sumsUrl} answered HTTP ${answer.status}`);
+            const file = `node-v${v.version}-linux-${v.arch}.tar.gz`;
+            const sha256 = parseShasums(answer.body).get(file);
+            if (!sha256) {
+                return { kind: 'unpublished', reason: `${sumsUrl} lists no ${file}` };
+            }
+            return {
+                kind: 'found',
+                archive: { url: `${folder}/${file}`, sha256, stripComponents: 1, checksumSource: sumsUrl },
+            };
+        },
+    };
+}
+/** The names Go gives a tool-cache version: 1.22.0 is `go1.22.0`; before Go 1.21, 1.20.0 was `go1.20`. */
+function goReleaseNames(version) {
+    const names = [`go${version}`];
+    if (/^\d+\.\d+\.0$/.test(version))
+        names.push(`go${version.slice(0, -2)}`);
+    return names;
+}
+/** Go: `<dl>/?mode=json&include=all` lists every release with its archives' sha256. */
+function goPublisher(dlUrl) {
+    const goArch = { x64: 'amd64', arm64: 'arm64' };
+    return {
+        tool: 'go',
+        async locate(v, fetchText) {
+            const listUrl = `${dlUrl}/?mode=json&include=all`;
+            const answer = await fetchText(listUrl);
+            if (answer.status !== 200)
+                throw new Error(`${listUrl} answered HTTP ${answer.status}`);
+            let releases;
+            try {
+                releases = JSON.parse(answer.body);
+            }
+            catch {
+                throw new Error(`${listUrl} did not answer JSON`);
+            }
+            if (!Array.isArray(releases))
+                throw new Error(`${listUrl} did not answer a JSON list of releases`);
+            const names = goReleaseNames(v.version);
+            const release = releases.find((r) => typeof r.version === 'string' && names.includes(r.version));
+            if (!release) {
+                return {
+                    kind: 'unpublished',
+                    reason: `Go ${v.version} is not a published release (not in ${listUrl})`,
+                };
+            }
+            const files = Array.isArray(release.files) ? release.files : [];
+            const file = files.find((f) => f.os === 'linux' &&
+                f.arch === goArch[v.arch] &&
+                f.kind === 'archive' &&
+                typeof f.filename === 'string');
+            if (!file || typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(file.sha256)) {
+                return {
+                    kind: 'unpublished',
+                    reason: `${listUrl} lists no linux-${String(goArch[v.arch])} archive for Go ${v.version}`,
+                };
+            }
+            return {
+                kind: 'found',
+                archive: {
+                    url: `${dlUrl}/${String(file.filename)}`,
+                    sha256: file.sha256.toLowerCase(),
+                    stripComponents: 1,
+                    checksumSource: listUrl,
+                },
+            };
+        },
+    };
+}
+/** The publishers push verifies against, by tool-cache tool name. */
+function publishers(settings) {
+    return new Map([
+        ['node', nodePublisher(settings.nodeDistUrl)],
+        ['go', goPublisher(settings.goDlUrl)],
+    ]);
+}
+
+
+/***/ }),
+
+/***/ 522:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.describeTree = describeTree;
+exports.treeDifferences = treeDifferences;
+/**
+ * What a folder holds, entry by entry, without following symlinks, and the differences between two such
+ * descriptions: how push tells a tool-cache version from the published archive it claims to be.
+ */
+const node_crypto_1 = __nccwpck_require__(598);
+const fs = __importStar(__nccwpck_require__(24));
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const COMPARED_BITS = 0o4000 | 0o2000 | 0o100;
+function hashFile(file) {
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    const fd = fs.openSync(file, 'r');
+    try {
+        const buffer = Buffer.alloc(1024 * 1024);
+        let n;
+        while ((n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0)
+            hash.update(buffer.subarray(0, n));
+    }
+    finally {
+        fs.closeSync(fd);
+    }
+    return hash.digest('hex');
+}
+/** Every entry under dir by relative path (lstat: symlinks are described, never followed). */
+function describeTree(dir) {
+    const out = new Map();
+    const walk = (rel) => {
+        for (const name of fs.readdirSync(node_path_1.default.join(dir, rel)).sort()) {
+            const r = rel ? `${rel}/${name}` : name;
+            const full = node_path_1.default.join(dir, r);
+            const st = fs.lstatSync(full);
+            const bits = st.mode & COMPARED_BITS;
+            if (st.isSymbolicLink())
+                out.set(r, { type: 'link', target: fs.readlinkSync(full), bits: 0 });
+            else if (st.isDirectory()) {
+                out.set(r, { type: 'dir', bits: 0 });
+                walk(r);
+            }
+            else if (st.isFile())
+                out.set(r, { type: 'file', size: st.size, sha256: hashFile(full), bits });
+            else
+                out.set(r, { type: 'other', bits });
+        }
+    };
+    walk('');
+    return out;
+}
+/** Differences of `actual` from `expected`, e.g. `changed bin/node (content)`, at most `limit` of them. */
+function treeDifferences(expected, actual, limit = 5) {
+    const found = [];
+    for (const [rel, want] of expected) {
+        const have = actual.get(rel);
+        if (!have)
+            found.push(`missing ${rel}`);
+        else if (have.type !== want.type)
+            found.push(`changed ${rel} (${want.type} became ${have.type})`);
+        else if (have.sha256 !== want.sha256 || have.size !== want.size)
+            found.push(`changed ${rel} (content)`);
+        else if (have.target !== want.target)
+            found.push(`changed ${rel} (link target)`);
+        else if (have.bits !== want.bits)
+            found.push(`changed ${rel} (mode)`);
+    }
+    for (const rel of actual.keys())
+        if (!expected.has(rel))
+            found.push(`added ${rel}`);
+    return { count: found.length, first: found.slice(0, limit) };
+}
+
+
+/***/ }),
+
+/***/ 923:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fetchTextWithin = fetchTextWithin;
+exports.verifyAgainstPublished = verifyAgainstPublished;
+/**
+ * Verification of a version against its tool's published release: the archive the publisher lists is
+ * downloaded, its SHA-256 compared with the published checksum, extracted the way @actions/setup-* does
+ * (leading folder stripped), and the version's folder must hold exactly what the archive holds.
+ *
+ * It runs on the copy in push's private staging folder, the very bytes that are renamed into place, so a
+ * change to the local tool cache after the check cannot slip in.
+ */
+const node_crypto_1 = __nccwpck_require__(598);
+const node_fs_1 = __nccwpck_require__(24);
+const node_os_1 = __importDefault(__nccwpck_require__(161));
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
+const tree_1 = __nccwpck_require__(522);
+/** Longest one checksum list or archive download may take (ms); the run's budget bounds it too. */
+const FETCH_TIMEOUT_MS = 60_000;
+/** Largest checksum list read (bytes): Go's full release list is ~2 MB. */
+const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+/** Largest archive downloaded (bytes): a Go or Node linux archive is under 100 MB. */
+const MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
+function boundedSignal(budget) {
+    return AbortSignal.any([
+        budget.signal,
+        AbortSignal.timeout(Math.max(1, Math.min(FETCH_TIMEOUT_MS, budget.remainingMs()))),
+    ]);
+}
+/** GET with a time limit and a size limit; the body as text. */
+function fetchTextWithin(budget) {
+    return async (url) => {
+        const response = await fetch(url, { signal: boundedSignal(budget), redirect: 'follow' });
+        const body = Buffer.from(await response.arrayBuffer());
+        if (body.length > MAX_TEXT_BYTES)
+            throw new Error(`${url} answered more than ${MAX_TEXT_BYTES} bytes`);
+        return { status: response.status, body: body.toString('utf8') };
+    };
+}
+/** Streams url into file; returns its SHA-256. */
+async function download(url, file, budget) {
+    const response = await fetch(url, { signal: boundedSignal(budget), redirect: 'follow' });
+    if (response.status !== 200 || !response.body)
+        throw new Error(`${url} answered HTTP ${response.status}`);
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    const out = (0, node_fs_1.createWriteStream)(file);
+    let bytes = 0;
+    try {
+        for await (const chunk of response.body) {
+            bytes += chunk.length;
+            if (bytes > MAX_ARCHIVE_BYTES)
+                throw new Error(`${url} is larger than ${MAX_ARCHIVE_BYTES} bytes`);
+            hash.update(chunk);
+            if (!out.write(chunk))
+                await new Promise((resolve) => out.once('drain', () => resolve()));
+        }
+    }
+    finally {
+        await new Promise((resolve) => out.end(() => resolve()));
+    }
+    return hash.digest('hex');
+}
+/** Checks the version folder `dir` against the publisher's archive. Failures to reach it refuse too. */
+async function verifyAgainstPublished(v, dir, publisher, budget) {
+    if (!publisher) {
+        return {
+            ok: false,
+            reason: `${v.tool} publishes no checksums runtime-sync can check (verified tools: node, go)`,
+        };
+    }
+    const work = await node_fs_1.promises.mkdtemp(node_path_1.default.join(node_os_1.default.tmpdir(), 'runtime-sync-verify-'));
+    try {
+        const lookup = await publisher.locate(v, fetchTextWithin(budget));
+        if (lookup.kind === 'unpublished')
+            return { ok: false, reason: lookup.reason };
+        const { archive } = lookup;
+        const file = node_path_1.default.join(work, 'archive.tar.gz');
+        const sha256 = await download(archive.url, file, budget);
+        if (sha256 !== archive.sha256) {
+            return {
+                ok: false,
+                reason: `${archive.url} has sha256 ${sha256}, but ${archive.checksumSource} publishes ${archive.sha256}`,
+            };
+        }
+        const extracted = node_path_1.default.join(work, 'tree');
+        await node_fs_1.promises.mkdir(extracted);
+        const tar = await (0, run_1.runBounded)('tar', ['-xzf', file, '-C', extracted, `--strip-components=${archive.stripComponents}`, '--no-same-owner'], { timeoutMs: budget.remainingMs(), signal: budget.signal });
+        if (tar.code !== 0) {
+            return {
+                ok: false,
+                reason: `extracting ${archive.url} failed: ${tar.stopped ? 'out of time' : tar.stderr.trim()}`,
+            };
+        }
+        const diff = (0, tree_1.treeDifferences)((0, tree_1.describeTree)(extracted), (0, tree_1.describeTree)(dir));
+        if (diff.count > 0) {
+            return {
+                ok: false,
+                reason: `${(0, names_1.versionKey)(v)} differs from ${archive.url} in ${diff.count} entries: ${diff.first.join(', ')}`,
+            };
+        }
+        return { ok: true, detail: `matches ${archive.url} (sha256 from ${archive.checksumSource})` };
+    }
+    catch (error) {
+        return { ok: false, reason: `could not verify ${(0, names_1.versionKey)(v)}: ${(0, errors_1.errorMessage)(error)}` };
+    }
+    finally {
+        await node_fs_1.promises.rm(work, { recursive: true, force: true }).catch(() => undefined);
+    }
+}
+
+
+/***/ }),
+
 /***/ 421:
 /***/ ((module) => {
 
@@ -1795,7 +2244,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 542:
+/***/ 161:
 /***/ ((module) => {
 
 module.exports = require("node:os");
@@ -1853,7 +2302,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 /** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
-const main_1 = __nccwpck_require__(617);
+const main_1 = __nccwpck_require__(799);
 void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
     // Exit now: a child stuck on a hung mount must not keep the runner waiting.
     process.exit(code);

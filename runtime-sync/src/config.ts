@@ -14,6 +14,11 @@ export const DEFAULT_TIMEOUT_SECONDS: Record<Command, number> = {
 export const DEFAULT_TOOL_CACHE = '/opt/hostedtoolcache';
 /** Lock and staging expiry (seconds): a killed push's lock is taken over, and its staging removed, after this. */
 export const DEFAULT_LOCK_TTL_SECONDS = 60;
+/** Where the tools publish their releases and checksums (push verifies against them). */
+export const DEFAULT_NODE_DIST_URL = 'https://nodejs.org/dist';
+export const DEFAULT_GO_DL_URL = 'https://go.dev/dl';
+export const VERIFY_MODES = ['published', 'off'] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
 
 /** Every setting of a run, resolved once from the environment and the flags (flags win). */
 export interface Settings {
@@ -30,6 +35,15 @@ export interface Settings {
   lockTtlMs: number;
   /** rsync program (RUNTIME_SYNC_RSYNC / --rsync). */
   rsyncPath: string;
+  /**
+   * push: `published` places only versions whose content is the tool's published release, checked
+   * against its published checksums; `off` places every complete version (RUNTIME_SYNC_VERIFY / --verify).
+   */
+  verify: VerifyMode;
+  /** Node's release folder: `<url>/v<version>/SHASUMS256.txt` (RUNTIME_SYNC_NODE_DIST_URL / --node-dist-url). */
+  nodeDistUrl: string;
+  /** Go's download page: `<url>/?mode=json&include=all` (RUNTIME_SYNC_GO_DL_URL / --go-dl-url). */
+  goDlUrl: string;
   /** prune: remove versions unused for more than this many days (RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS / --max-age-days). */
   maxAgeDays?: number;
   /** prune: keep the volume under this many bytes (RUNTIME_SYNC_PRUNE_MAX_SIZE / --max-size, e.g. 200G). */
@@ -55,6 +69,10 @@ Flags (each overrides its environment variable):
   --push true|false     RUNTIME_SYNC_PUSH             false: push does nothing (default true)
   --lock-ttl SECONDS    RUNTIME_SYNC_LOCK_TTL_SECONDS lock and staging expiry (default ${DEFAULT_LOCK_TTL_SECONDS})
   --rsync PATH          RUNTIME_SYNC_RSYNC            rsync program (default rsync from PATH)
+  --verify MODE         RUNTIME_SYNC_VERIFY           push: published (default; only versions that match the
+                                                      tool's published release and checksums) or off
+  --node-dist-url URL   RUNTIME_SYNC_NODE_DIST_URL    Node releases (default ${DEFAULT_NODE_DIST_URL})
+  --go-dl-url URL       RUNTIME_SYNC_GO_DL_URL        Go releases (default ${DEFAULT_GO_DL_URL})
   --max-age-days N      RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS  prune: versions unused for more than N days
   --max-size SIZE       RUNTIME_SYNC_PRUNE_MAX_SIZE   prune: size cap, bytes or with K/M/G/T (1024-based)
   -h, --help            this text
@@ -68,6 +86,7 @@ Exit codes:
   4  rsync is missing or older than 3.0
   5  push or prune ran out of time or was stopped by SIGTERM/SIGINT
   6  the root is missing, unreadable or did not answer in time (push, status, prune)
+  7  push: the root is mounted read-only for this runner (a reader pool); nothing was written
 
 Every run prints one summary line on stdout: versions, files, bytes, seconds.
 `;
@@ -79,6 +98,9 @@ const FLAGS: Record<string, string> = {
   '--push': 'RUNTIME_SYNC_PUSH',
   '--lock-ttl': 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
   '--rsync': 'RUNTIME_SYNC_RSYNC',
+  '--verify': 'RUNTIME_SYNC_VERIFY',
+  '--node-dist-url': 'RUNTIME_SYNC_NODE_DIST_URL',
+  '--go-dl-url': 'RUNTIME_SYNC_GO_DL_URL',
   '--max-age-days': 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
   '--max-size': 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
 };
@@ -105,6 +127,25 @@ export function parseSize(value: string, name: string): number {
   if (!match?.[1]) throw new UsageError(`${name} must be a size such as 500M, 200G or 1T, got '${value}'`);
   const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').toUpperCase());
   return Math.floor(Number(match[1]) * 1024 ** power);
+}
+
+function verifyMode(value: string): VerifyMode {
+  const v = value.trim().toLowerCase();
+  if ((VERIFY_MODES as readonly string[]).includes(v)) return v as VerifyMode;
+  throw new UsageError(`RUNTIME_SYNC_VERIFY (--verify) must be published or off, got '${value}'`);
+}
+
+function httpUrl(value: string, name: string, example: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new UsageError(`${name} must be an http(s) URL (e.g. ${example}), got '${value}'`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function absoluteDir(value: string, name: string, example: string): string {
@@ -175,6 +216,17 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
         ? positiveSeconds(values.RUNTIME_SYNC_LOCK_TTL_SECONDS, 'RUNTIME_SYNC_LOCK_TTL_SECONDS (--lock-ttl)')
         : DEFAULT_LOCK_TTL_SECONDS),
     rsyncPath: values.RUNTIME_SYNC_RSYNC || 'rsync',
+    verify: values.RUNTIME_SYNC_VERIFY ? verifyMode(values.RUNTIME_SYNC_VERIFY) : 'published',
+    nodeDistUrl: httpUrl(
+      values.RUNTIME_SYNC_NODE_DIST_URL || DEFAULT_NODE_DIST_URL,
+      'RUNTIME_SYNC_NODE_DIST_URL (--node-dist-url)',
+      DEFAULT_NODE_DIST_URL,
+    ),
+    goDlUrl: httpUrl(
+      values.RUNTIME_SYNC_GO_DL_URL || DEFAULT_GO_DL_URL,
+      'RUNTIME_SYNC_GO_DL_URL (--go-dl-url)',
+      DEFAULT_GO_DL_URL,
+    ),
   };
   if (values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS) {
     settings.maxAgeDays = positiveSeconds(

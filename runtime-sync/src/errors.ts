@@ -18,6 +18,8 @@ export const ExitCode = {
   BudgetExceeded: 5,
   /** The root is missing, unreadable or did not answer in time (push, status, prune). */
   RootUnavailable: 6,
+  /** push: the root is mounted read-only for this runner (a reader pool): nothing was written. */
+  ReadOnlyRoot: 7,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -58,6 +60,12 @@ export class BudgetExceededError extends RuntimeSyncError {
 export class RootUnavailableError extends RuntimeSyncError {
   constructor(message: string) {
     super(message, ExitCode.RootUnavailable);
+  }
+}
+
+export class ReadOnlyRootError extends RuntimeSyncError {
+  constructor(message: string) {
+    super(message, ExitCode.ReadOnlyRoot);
   }
 }
 

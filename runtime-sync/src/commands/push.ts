@@ -3,15 +3,50 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { LockSet } from '../coordination/lock';
 import { cleanupExpired, Staging } from '../coordination/staging';
-import { BudgetExceededError, errnoCode, errorMessage } from '../errors';
-import { ARCH_FILE, keyFileName, LOCKS_DIR, markerFile, versionDir, versionKey } from '../layout/names';
+import { BudgetExceededError, errnoCode, errorMessage, ReadOnlyRootError } from '../errors';
+import {
+  ARCH_FILE,
+  keyFileName,
+  LOCKS_DIR,
+  markerFile,
+  STAGING_DIR,
+  versionDir,
+  versionKey,
+} from '../layout/names';
 import { probeRoot } from '../layout/probe';
 import { SCAN_NAMES, scanRoot, ScannedVersion } from '../layout/scan';
 import { RunContext, refuseForeignRoot } from './context';
 import { recordUse } from './pull';
+import { publishers } from '../verify/publishers';
+import { verifyAgainstPublished } from '../verify/verify';
 
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
+
+/** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
+const REFUSED_WRITE = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/**
+ * Refuses early, with the reason, when this runner cannot write the root: a reader pool mounts the shared
+ * tool cache read-only (the task definition and its IAM role), which is what keeps a job from planting a
+ * version, whatever this program does.
+ */
+async function requireWritableRoot(ctx: RunContext): Promise<void> {
+  const probe = path.join(ctx.settings.root, STAGING_DIR, `${ctx.owner.id}.write-probe`);
+  try {
+    await fsp.mkdir(path.dirname(probe), { recursive: true });
+    await fsp.writeFile(probe, '', { flag: 'wx' });
+    await fsp.unlink(probe);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === undefined || !REFUSED_WRITE.has(code)) throw error;
+    throw new ReadOnlyRootError(
+      `push refused: ${ctx.settings.root} is read-only for this runner (${code}); this pool reads the shared ` +
+        'tool cache but may not write it (only a writer pool, runtime_sync_push = true in Terraform, pushes): ' +
+        'set RUNTIME_SYNC_PUSH=false for this pool',
+    );
+  }
+}
 
 /** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
 async function claimArch(ctx: RunContext, current: string | null): Promise<void> {
@@ -65,6 +100,7 @@ export async function push(ctx: RunContext): Promise<void> {
   const rsync = await ctx.rsync();
   const remote = await probeRoot({ root: settings.root, expectArch: ctx.arch }, budget);
   refuseForeignRoot(remote, ctx);
+  await requireWritableRoot(ctx);
   await claimArch(ctx, remote.arch);
   const local = scanRoot(fs, { root: settings.toolCache }, SCAN_NAMES);
   const onRoot = new Set(remote.versions.map(versionKey));
@@ -122,8 +158,9 @@ export async function push(ctx: RunContext): Promise<void> {
       }
       throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
     }
+    const verified = await verifyStaged(ctx, staging.dir, mine);
     const placed: ScannedVersion[] = [];
-    for (const v of mine) {
+    for (const v of verified) {
       if ((await place(ctx, staging, v)) === 'placed') {
         placed.push(v);
         log.info(`pushed ${versionKey(v)}`);
@@ -152,4 +189,36 @@ export async function push(ctx: RunContext): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * With RUNTIME_SYNC_VERIFY=published (the default), the staged versions that are their tool's published
+ * release; the others are refused (logged, noted in the summary, left in staging, which is removed).
+ */
+async function verifyStaged(
+  ctx: RunContext,
+  stagingDir: string,
+  versions: readonly ScannedVersion[],
+): Promise<ScannedVersion[]> {
+  if (ctx.settings.verify === 'off') return [...versions];
+  const byTool = publishers(ctx.settings);
+  const accepted: ScannedVersion[] = [];
+  const refused: string[] = [];
+  for (const v of versions) {
+    const verdict = await verifyAgainstPublished(
+      v,
+      path.join(stagingDir, versionDir(v)),
+      byTool.get(v.tool),
+      ctx.budget,
+    );
+    if (verdict.ok) {
+      ctx.log.info(`${versionKey(v)}: verified, ${verdict.detail}`);
+      accepted.push(v);
+    } else {
+      ctx.log.warn(`${versionKey(v)}: refused, not placed on the shared cache: ${verdict.reason}`);
+      refused.push(versionKey(v));
+    }
+  }
+  if (refused.length > 0) ctx.tally.notes.push(`refused by verification: ${refused.join(', ')}`);
+  return accepted;
 }

@@ -4,6 +4,23 @@ import { UsageError } from '../../src/errors';
 const root = { RUNTIME_SYNC_ROOT: '/mnt/runtime-cache' };
 
 describe('parseArgs', () => {
+  it('reads the verification mode and the publishers, and refuses others with the variable named', () => {
+    const parsed = parseArgs(
+      ['push', '--verify=off', '--node-dist-url', 'http://127.0.0.1:8080/dist/'],
+      root,
+    );
+    expect(parsed.kind === 'run' && parsed.settings).toMatchObject({
+      verify: 'off',
+      nodeDistUrl: 'http://127.0.0.1:8080/dist',
+    });
+    expect(() => parseArgs(['push'], { ...root, RUNTIME_SYNC_VERIFY: 'maybe' })).toThrow(
+      "RUNTIME_SYNC_VERIFY (--verify) must be published or off, got 'maybe'",
+    );
+    expect(() => parseArgs(['push'], { ...root, RUNTIME_SYNC_GO_DL_URL: 'file:///tmp/go' })).toThrow(
+      'RUNTIME_SYNC_GO_DL_URL (--go-dl-url) must be an http(s) URL',
+    );
+  });
+
   it('reads the environment with defaults per command', () => {
     const parsed = parseArgs(['push'], root);
     expect(parsed).toEqual({
@@ -16,6 +33,9 @@ describe('parseArgs', () => {
         pushEnabled: true,
         lockTtlMs: 60_000,
         rsyncPath: 'rsync',
+        verify: 'published',
+        nodeDistUrl: 'https://nodejs.org/dist',
+        goDlUrl: 'https://go.dev/dl',
       },
     });
     const pull = parseArgs(['pull'], root);

@@ -11,7 +11,9 @@ variable "pools" {
     max_runners (most runners of the pool at any time), warm (idle runners kept ready: office_hours in
     the office hours, other_hours the rest of the week; default 0 and 0), fallback_pool (pool of the same
     architecture the scaler moves a runner to when this one has no capacity, e.g. no spot; default none),
-    runtime_sync_push (false for pools whose jobs must not write the shared tool cache, default true).
+    runtime_sync_push (true only for a pool that runs trusted workflows alone, e.g. a runner group restricted
+    to the tool cache warm-up workflow: its tasks mount the shared tool cache read-write and their exit trap
+    pushes new tool versions to it; default false: read-only mount, no push; see runtime-sync/README.md).
   EOT
   type = map(object({
     cluster            = string
@@ -30,7 +32,7 @@ variable "pools" {
       other_hours  = optional(number, 0)
     }), {})
     fallback_pool     = optional(string)
-    runtime_sync_push = optional(bool, true)
+    runtime_sync_push = optional(bool, false)
   }))
   nullable = false
 

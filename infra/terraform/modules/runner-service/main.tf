@@ -27,6 +27,20 @@ locals {
     })
   }
 
+  # The shared tool cache (runtime EFS): only its writers (runtime_sync_push = true, pools that run
+  # trusted workflows only) mount it read-write; every other pool mounts it read-only through the
+  # read-only access point, with a task role that lacks elasticfilesystem:ClientWrite. A job runs as the
+  # same user as the exit trap's push, so the push's own checks cannot stop it: EFS and IAM do
+  # (runtime-sync/README.md, "What a job can and cannot do to the shared tool cache").
+  tool_cache = {
+    for name, p in var.pools : name => {
+      write            = p.runtime_sync_push
+      access_point_id  = p.runtime_sync_push ? var.runtime_file_systems[p.arch].access_point_id : var.runtime_file_systems[p.arch].read_only_access_point_id
+      access_point_arn = p.runtime_sync_push ? var.runtime_file_systems[p.arch].access_point_arn : var.runtime_file_systems[p.arch].read_only_access_point_arn
+      actions          = p.runtime_sync_push ? ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"] : ["elasticfilesystem:ClientMount"]
+    }
+  }
+
   runner_environment = {
     for name, p in local.pool : name => merge(
       {
@@ -67,7 +81,7 @@ locals {
       essential   = true
       stopTimeout = var.stop_timeout
       environment = [for k in sort(keys(local.runner_environment[name])) : { name = k, value = local.runner_environment[name][k] }]
-      mountPoints = concat([{ sourceVolume = "runtime", containerPath = var.runtime_mount_path, readOnly = false }], p.ecs ? concat(local.shared_mounts, [local.socket_mount]) : [])
+      mountPoints = concat([{ sourceVolume = "runtime", containerPath = var.runtime_mount_path, readOnly = !local.tool_cache[name].write }], p.ecs ? concat(local.shared_mounts, [local.socket_mount]) : [])
       dependsOn   = p.ecs ? [{ containerName = "dind", condition = "HEALTHY" }] : []
       # No ECS docker-init as PID 1: it would keep the task's starting environment (readable by the
       # job in /proc/1/environ); the image's own PID 1 scrubs it (infra/images/runner).
@@ -225,12 +239,14 @@ locals {
             Resource = [local.jit_parameter_arn_pattern]
           },
           {
-            Sid      = "MountRuntimeEfsThroughAccessPoint"
+            # Readers: ClientMount alone, through the read-only access point; writers: also ClientWrite,
+            # through the read-write one.
+            Sid      = local.tool_cache[name].write ? "MountRuntimeEfsReadWrite" : "MountRuntimeEfsReadOnly"
             Effect   = "Allow"
-            Action   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+            Action   = local.tool_cache[name].actions
             Resource = [var.runtime_file_systems[p.arch].file_system_arn]
             Condition = {
-              StringEquals = { "elasticfilesystem:AccessPointArn" = var.runtime_file_systems[p.arch].access_point_arn }
+              StringEquals = { "elasticfilesystem:AccessPointArn" = local.tool_cache[name].access_point_arn }
             }
           },
         ],
@@ -326,7 +342,7 @@ resource "aws_ecs_task_definition" "runner" {
       file_system_id     = var.runtime_file_systems[each.value.arch].file_system_id
       transit_encryption = "ENABLED"
       authorization_config {
-        access_point_id = var.runtime_file_systems[each.value.arch].access_point_id
+        access_point_id = local.tool_cache[each.key].access_point_id
         iam             = "ENABLED"
       }
     }

@@ -83,12 +83,14 @@ variable "vpc_id" {
 }
 
 variable "runtime_file_systems" {
-  description = "Runtime EFS per architecture (runtime-efs module's file_systems output): file_system_id, file_system_arn, access_point_id, access_point_arn."
+  description = "Runtime EFS per architecture (runtime-efs module's file_systems output): file_system_id, file_system_arn, access_point_id and access_point_arn (read-write, for pools with runtime_sync_push), read_only_access_point_id and read_only_access_point_arn (every other pool)."
   type = map(object({
-    file_system_id   = string
-    file_system_arn  = string
-    access_point_id  = string
-    access_point_arn = string
+    file_system_id             = string
+    file_system_arn            = string
+    access_point_id            = string
+    access_point_arn           = string
+    read_only_access_point_id  = string
+    read_only_access_point_arn = string
   }))
 }
 

@@ -65,6 +65,9 @@ resource "aws_efs_mount_target" "runtime" {
   security_groups = [aws_security_group.efs.id]
 }
 
+# Two doors into the same folder. The read-write access point is for the tool cache's writers only
+# (pools with runtime_sync_push = true); every other runner task mounts through the read-only one, which
+# the file system policy below forbids to write whatever the caller's IAM policy says.
 resource "aws_efs_access_point" "runtime" {
   for_each = var.architectures
 
@@ -84,58 +87,84 @@ resource "aws_efs_access_point" "runtime" {
     }
   }
 
-  tags = merge(var.tags, { Name = "${var.name_prefix}-runtime-${each.key}", Architecture = each.key })
+  tags = merge(var.tags, { Name = "${var.name_prefix}-runtime-${each.key}", Architecture = each.key, Access = "read-write" })
 }
 
-data "aws_iam_policy_document" "file_system" {
+resource "aws_efs_access_point" "read_only" {
   for_each = var.architectures
 
-  # With a file system policy, EFS grants only what the policy allows.
-  statement {
-    sid       = "AllowMountThroughMountTargets"
-    effect    = "Allow"
-    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-    resources = [aws_efs_file_system.runtime[each.key].arn]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "elasticfilesystem:AccessedViaMountTarget"
-      values   = ["true"]
+  file_system_id = aws_efs_file_system.runtime[each.key].id
+
+  posix_user {
+    uid = var.runner_uid
+    gid = var.runner_uid
+  }
+
+  root_directory {
+    path = var.root_directory
+    creation_info {
+      owner_uid   = var.runner_uid
+      owner_gid   = var.runner_uid
+      permissions = "0755"
     }
   }
 
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["*"]
-    resources = [aws_efs_file_system.runtime[each.key].arn]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  tags = merge(var.tags, { Name = "${var.name_prefix}-runtime-${each.key}-read-only", Architecture = each.key, Access = "read-only" })
+}
 
-  statement {
-    sid       = "MountThroughTheAccessPointOnly"
-    effect    = "Deny"
-    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"]
-    resources = [aws_efs_file_system.runtime[each.key].arn]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "StringNotEquals"
-      variable = "elasticfilesystem:AccessPointArn"
-      values   = [aws_efs_access_point.runtime[each.key].arn]
+# The file system policy as IAM gets it (jsonencode, so that the mocked-provider tests read this very
+# document). It grants nothing: with a file system policy in place EFS allows an action only when an
+# identity policy (the runner-service task roles) or this policy allows it, so a client without IAM
+# (anonymous NFS, e.g. a user-space NFS client in a job) gets nothing. Its Deny statements hold whatever
+# a task role says; EFS enforces only aws:SecureTransport, aws:SourceIp, elasticfilesystem:AccessPointArn
+# and elasticfilesystem:AccessedViaMountTarget as conditions here, so the rules are expressed with them.
+locals {
+  file_system_policy = {
+    for arch in var.architectures : arch => {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid       = "DenyInsecureTransport"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "*"
+          Resource  = aws_efs_file_system.runtime[arch].arn
+          Condition = { Bool = { "aws:SecureTransport" = "false" } }
+        },
+        {
+          Sid       = "MountTargetsOnly"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"]
+          Resource  = aws_efs_file_system.runtime[arch].arn
+          Condition = { Bool = { "elasticfilesystem:AccessedViaMountTarget" = "false" } }
+        },
+        {
+          Sid       = "MountThroughTheAccessPointsOnly"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"]
+          Resource  = aws_efs_file_system.runtime[arch].arn
+          Condition = { StringNotEquals = { "elasticfilesystem:AccessPointArn" = [aws_efs_access_point.runtime[arch].arn, aws_efs_access_point.read_only[arch].arn] } }
+        },
+        {
+          # A task that mounts through the read-only access point cannot write, even if its role allows it.
+          Sid       = "ReadOnlyAccessPointNeverWrites"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = ["elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"]
+          Resource  = aws_efs_file_system.runtime[arch].arn
+          Condition = { StringEquals = { "elasticfilesystem:AccessPointArn" = aws_efs_access_point.read_only[arch].arn } }
+        },
+        {
+          # The access points map every client to the runner uid; nobody needs NFS root.
+          Sid       = "NoRootAccess"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "elasticfilesystem:ClientRootAccess"
+          Resource  = aws_efs_file_system.runtime[arch].arn
+        },
+      ]
     }
   }
 }
@@ -144,5 +173,5 @@ resource "aws_efs_file_system_policy" "runtime" {
   for_each = var.emulator_unsupported_off ? toset([]) : var.architectures
 
   file_system_id = aws_efs_file_system.runtime[each.key].id
-  policy         = data.aws_iam_policy_document.file_system[each.key].json
+  policy         = jsonencode(local.file_system_policy[each.key])
 }

@@ -45,8 +45,8 @@ variables {
     log_router     = "fluent-bit:1"
   }
   runtime_file_systems = {
-    x86_64 = { file_system_id = "fs-x86", file_system_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-x86", access_point_id = "fsap-x86", access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-x86" }
-    arm64  = { file_system_id = "fs-arm", file_system_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-arm", access_point_id = "fsap-arm", access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm" }
+    x86_64 = { file_system_id = "fs-x86", file_system_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-x86", access_point_id = "fsap-x86", access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-x86", read_only_access_point_id = "fsap-x86-ro", read_only_access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-x86-ro" }
+    arm64  = { file_system_id = "fs-arm", file_system_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-arm", access_point_id = "fsap-arm", access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm", read_only_access_point_id = "fsap-arm-ro", read_only_access_point_arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm-ro" }
   }
   github_organization = "dazn"
 }
@@ -243,4 +243,85 @@ run "rejects_an_unexplained_or_blanket_capability" {
     dind_extra_capabilities = { ALL = "everything" }
   }
   expect_failures = [var.dind_extra_capabilities]
+}
+
+# Tool cache poisoning (issue 14): a pool that does not write the shared tool cache mounts it read-only,
+# through the read-only access point, with IAM authorization, and its task role cannot write it. The
+# default pools are all such pools.
+run "pools_mount_the_tool_cache_read_only_through_the_read_only_access_point_without_client_write" {
+  command = apply
+  variables {
+    pools = run.pools.pools
+  }
+
+  assert {
+    condition = alltrue([for k, td in aws_ecs_task_definition.runner : one([for v in td.volume : (
+      v.efs_volume_configuration[0].transit_encryption == "ENABLED"
+      && v.efs_volume_configuration[0].authorization_config[0].iam == "ENABLED"
+      && v.efs_volume_configuration[0].authorization_config[0].access_point_id == var.runtime_file_systems[var.pools[k].arch].read_only_access_point_id
+    ) if v.name == "runtime"])])
+    error_message = "Every default pool mounts the runtime EFS with TLS and IAM through the read-only access point of its architecture."
+  }
+  assert {
+    condition = alltrue([for td in aws_ecs_task_definition.runner : one([
+      for m in jsondecode(td.container_definitions)[0].mountPoints : m.readOnly if m.sourceVolume == "runtime"
+    ])])
+    error_message = "The runner container's runtime mount is read-only."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.runner : { for e in jsondecode(td.container_definitions)[0].environment : e.name => e.value }["RUNTIME_SYNC_PUSH"] == "false"])
+    error_message = "runtime-sync push is switched off where the mount is read-only."
+  }
+  assert {
+    condition = alltrue([for k, rp in aws_iam_role_policy.task : alltrue([
+      for st in jsondecode(rp.policy).Statement : !contains(flatten([st.Action]), "elasticfilesystem:ClientWrite") && !contains(flatten([st.Action]), "elasticfilesystem:*") && !contains(flatten([st.Action]), "*")
+    ])])
+    error_message = "No default pool's task role holds elasticfilesystem:ClientWrite."
+  }
+  assert {
+    condition = alltrue([for k, rp in aws_iam_role_policy.task : one([
+      for st in jsondecode(rp.policy).Statement : st.Condition.StringEquals["elasticfilesystem:AccessPointArn"] if st.Sid == "MountRuntimeEfsReadOnly"
+    ]) == var.runtime_file_systems[var.pools[k].arch].read_only_access_point_arn])
+    error_message = "The task role may mount only through the read-only access point."
+  }
+}
+
+run "a_writer_pool_alone_mounts_the_tool_cache_read_write" {
+  command = apply
+  variables {
+    pools = { for k, p in run.pools.pools : k => merge(p, { runtime_sync_push = k == "fargate-arm64" }) }
+  }
+
+  assert {
+    condition     = one([for v in aws_ecs_task_definition.runner["fargate-arm64"].volume : v.efs_volume_configuration[0].authorization_config[0].access_point_id if v.name == "runtime"]) == "fsap-arm"
+    error_message = "The writer pool mounts through the read-write access point."
+  }
+  assert {
+    condition     = one([for m in jsondecode(aws_ecs_task_definition.runner["fargate-arm64"].container_definitions)[0].mountPoints : m.readOnly if m.sourceVolume == "runtime"]) == false
+    error_message = "The writer pool's runtime mount is read-write."
+  }
+  assert {
+    condition = one([for st in jsondecode(aws_iam_role_policy.task["fargate-arm64"].policy).Statement : st if st.Sid == "MountRuntimeEfsReadWrite"]) == {
+      Sid       = "MountRuntimeEfsReadWrite"
+      Effect    = "Allow"
+      Action    = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+      Resource  = ["arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-arm"]
+      Condition = { StringEquals = { "elasticfilesystem:AccessPointArn" = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-arm" } }
+    }
+    error_message = "The writer's task role may write, through the read-write access point only."
+  }
+  assert {
+    condition     = alltrue([for k, rp in aws_iam_role_policy.task : k == "fargate-arm64" || !strcontains(rp.policy, "ClientWrite")])
+    error_message = "The other pools stay readers."
+  }
+  # The EFS statements of a writer and of a reader of arm64 are what runtime-sync/test/efs-policy.test.ts
+  # evaluates with the IAM simulator against the file system policy (runtime-efs tests keep that one).
+  assert {
+    condition     = [for st in jsondecode(aws_iam_role_policy.task["fargate-arm64"].policy).Statement : st if startswith(st.Sid, "MountRuntimeEfs")] == jsondecode(file("tests/fixtures/task-policy-efs.writer.json"))
+    error_message = "tests/fixtures/task-policy-efs.writer.json must be the writer's rendered EFS statements."
+  }
+  assert {
+    condition     = [for st in jsondecode(aws_iam_role_policy.task["ecs-arm64-spot"].policy).Statement : st if startswith(st.Sid, "MountRuntimeEfs")] == jsondecode(file("tests/fixtures/task-policy-efs.reader.json"))
+    error_message = "tests/fixtures/task-policy-efs.reader.json must be a reader's rendered EFS statements."
+  }
 }
