@@ -255,9 +255,18 @@ for fn in webhook reconciler; do
   fi
 done
 
+# The broker's bundle (broker/package.sh), or a placeholder in the same way.
+if [ -f "$here/../../broker/dist/broker.zip" ]; then
+  cp "$here/../../broker/dist/broker.zip" "$work/dist/broker.zip"
+else
+  printf 'exports.handler = async () => ({ statusCode: 503 });\n' >"$work/dist/index.js"
+  (cd "$work/dist" && python3 -m zipfile -c broker.zip index.js)
+  log "broker/dist/broker.zip not built: a placeholder zip stands in"
+fi
+
 declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
-  [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
+  [02-cache]="{\"bucket_name\": \"dazn-cache-test\", \"github_organization\": \"dazn\", \"force_destroy\": true, \"broker_zip\": \"$work/dist/broker.zip\"}"
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
   [05-ecs-runners]='{"github_organization": "dazn"}'
@@ -293,6 +302,42 @@ check_no_runner_services() { # the runner pools have task definitions and no ECS
     grep -qx "dazn-runners-$pool" <<<"$families" || die "no ACTIVE task definition for pool $pool"
   done
   log "no ECS service runs runner tasks; every pool has its ACTIVE task definition"
+}
+
+check_cache_broker() { # the broker and the isolated role as moto holds them, against the stack's outputs
+  local dir=$1
+  tf "$dir" output -json >"$work/02.outputs.json" || die "stacks/02-cache: no outputs"
+  awsm lambda get-function-configuration --function-name dazn-runners-cache-broker --output json >"$work/broker.json"
+  awsm lambda get-function-url-config --function-name dazn-runners-cache-broker --output json >"$work/broker-url.json"
+  awsm iam get-role --role-name dazn-runners-cache-isolated --output json >"$work/isolated-role.json"
+  awsm iam get-role --role-name dazn-runners-cache-broker --output json >"$work/broker-role.json"
+  awsm iam get-role-policy --role-name dazn-runners-cache-isolated --policy-name cache-bucket-isolated --output json >"$work/isolated-policy.json"
+  awsm ssm get-parameter --name /dazn-runners/02-cache/action_environment --output json >"$work/action-env.json"
+  python3 - "$work" <<'PY' || die "stacks/02-cache: the broker or the isolated role in moto do not match the stack (above)"
+import json, sys, urllib.parse
+work = sys.argv[1]
+load = lambda name: json.load(open(f"{work}/{name}"))
+doc = lambda v: json.loads(urllib.parse.unquote(v)) if isinstance(v, str) else v
+outputs = {k: v["value"] for k, v in load("02.outputs.json").items()}
+broker, url = load("broker.json"), load("broker-url.json")
+role, broker_role = load("isolated-role.json")["Role"], load("broker-role.json")["Role"]
+env = broker["Environment"]["Variables"]
+assert broker["Handler"] == "index.handler" and broker["Role"] == broker_role["Arn"], broker
+assert env["CACHE_ROLE_ARN"] == role["Arn"] == outputs["isolated_cache_role_arn"], (env, role["Arn"])
+assert env["ALLOWED_OWNERS"] == "dazn" and env["BROKER_AUDIENCE"] == outputs["broker_audience"] == "dazn-cache", env
+assert url["AuthType"] == "NONE" and url["FunctionUrl"] == outputs["broker_url"], url
+trust = doc(role["AssumeRolePolicyDocument"])["Statement"]
+assert trust and all(s["Principal"] == {"AWS": broker_role["Arn"]} for s in trust), trust
+assert role["MaxSessionDuration"] == 3600, role
+policy = doc(load("isolated-policy.json")["PolicyDocument"])
+resources = [r for s in policy["Statement"] for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+assert any("${aws:PrincipalTag/cache-repo}/${aws:PrincipalTag/cache-write}/*" in r for r in resources), resources
+action_env = json.loads(load("action-env.json")["Parameter"]["Value"])
+assert action_env["DAZN_CACHE_BROKER_URL"] == outputs["broker_url"] and "DAZN_CACHE_ROLE_ARN" not in action_env, action_env
+assert outputs.get("cache_role_arn") is None, "legacy roles created without legacy_oidc_roles"
+print(f"cache broker: {broker['FunctionName']} ({broker['Runtime']}), URL auth NONE, CACHE_ROLE_ARN = the isolated role, which trusts only {broker_role['Arn']}; policy variables intact; action_environment carries the broker URL, no legacy role")
+PY
+  log "stacks/02-cache: the broker, its URL and the isolated role read back from moto match the stack"
 }
 
 check_scaler() { # POOLS as the functions got it, against moto's task definitions and the role's policy
@@ -378,6 +423,7 @@ TF
   off_total=$((off_total + off))
   log "stacks/$s: applied to moto, $created resources"
   case $s in
+    02-cache) check_cache_broker "$dir" ;;
     04-clusters) check_agents_follow_tasks ;;
     06-fargate-runners) check_no_runner_services ;;
     07-scaler) check_scaler "$dir" ;;

@@ -91,16 +91,15 @@ locals {
 
   # Who may become the cache role: the broker's execution role, and only with the five session tags,
   # each well-formed, and no other tag key. AssumeRole and TagSession are evaluated separately (a
-  # request with tags needs both); the conditions sit on one statement for both actions, so an
-  # AssumeRole without tags fails the aws:RequestTag conditions too. SetSourceIdentity: the broker
-  # records <owner>@<repo> in CloudTrail for every S3 call the session makes.
+  # request with tags needs both); the conditions sit on one statement for both actions, as in IAM's
+  # session-tag examples, so an AssumeRole without tags fails the aws:RequestTag conditions too.
   cache_role_trust_policy = {
     Version = "2012-10-17"
     Statement = [{
       Sid       = "OnlyTheBrokerWithTheIsolationTags"
       Effect    = "Allow"
       Principal = { AWS = aws_iam_role.broker.arn }
-      Action    = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
       Condition = {
         StringLike = {
           "aws:RequestTag/${local.tag_repository}"   = ["repo-*"]
@@ -113,6 +112,16 @@ locals {
         "ForAllValues:StringEquals" = { "aws:TagKeys" = local.tag_keys }
         # Tags that would follow the session into a further AssumeRole: none.
         Null = { "sts:TransitiveTagKeys" = "true" }
+      }
+      }, {
+      # The broker records <owner>@<repo> as the source identity: CloudTrail names it on every S3
+      # call the session makes, and the session cannot change it.
+      Sid       = "TheBrokerRecordsTheRepository"
+      Effect    = "Allow"
+      Principal = { AWS = aws_iam_role.broker.arn }
+      Action    = ["sts:SetSourceIdentity"]
+      Condition = {
+        StringLike = { "sts:SourceIdentity" = ["?*@?*"] }
       }
     }]
   }

@@ -38,11 +38,11 @@ run "render" {
   command = apply
 
   assert {
-    condition     = jsondecode(output.cache_role_trust_policy).Statement[0].Principal == { AWS = "arn:aws:iam::123456789012:role/dazn-runners-cache-broker" }
+    condition     = alltrue([for s in jsondecode(output.cache_role_trust_policy).Statement : s.Principal == { AWS = "arn:aws:iam::123456789012:role/dazn-runners-cache-broker" }])
     error_message = "The cache role trusts the broker's execution role and nobody else."
   }
   assert {
-    condition     = toset(jsondecode(output.cache_role_trust_policy).Statement[0].Action) == toset(["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"])
+    condition     = flatten([for s in jsondecode(output.cache_role_trust_policy).Statement : s.Action]) == ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
     error_message = "The broker assumes the cache role with tags and a source identity."
   }
   assert {
