@@ -480,7 +480,7 @@ export interface TrustCell {
   principal: string;
   tags: string;
   expected: boolean;
-  /** The calls AssumeRole with these tags needs: AssumeRole, TagSession (with tags), SetSourceIdentity. */
+  /** The calls AssumeRole needs: AssumeRole, TagSession (with tags), SetSourceIdentity (with one). */
   simulations: Simulation[];
 }
 
@@ -521,31 +521,38 @@ export function trustCells(
     // the tags) with one good set and the malformed ones.
     const cases = tagCases(identities()).filter((c, i) => principal.isBroker || !c.valid || i === 0);
     for (const tagCase of cases) {
-      const keys = Object.keys(tagCase.tags);
-      const context: Record<string, string | string[]> = {
-        ...Object.fromEntries(Object.entries(tagCase.tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
-        'sts:SourceIdentity': 'dazn@app-a',
-      };
-      if (keys.length > 0) context['aws:TagKeys'] = keys;
-      if (tagCase.transitive) context['sts:TransitiveTagKeys'] = tagCase.transitive;
-      const actions = ['sts:AssumeRole', 'sts:SetSourceIdentity', ...(keys.length > 0 ? ['sts:TagSession'] : [])];
-      cells.push({
-        principal: principal.name,
-        tags: tagCase.name,
-        expected: principal.isBroker && tagCase.valid,
-        simulations: actions.map((action) => ({
-          identityPolicies: [{ name: 'identity', policy: principal.policy }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          resourcePolicy: trust,
-          request: {
-            principal: principal.arn,
-            action,
-            resource: { accountId: rendered.account, resource: rendered.cacheRoleArn },
-            contextVariables: context,
-          },
-        })),
-      });
+      // A caller may or may not set a source identity (the broker does; someone else need not).
+      for (const sourceIdentity of [undefined, 'dazn@app-a']) {
+        const keys = Object.keys(tagCase.tags);
+        const context: Record<string, string | string[]> = Object.fromEntries(
+          Object.entries(tagCase.tags).map(([k, v]) => [`aws:RequestTag/${k}`, v]),
+        );
+        if (keys.length > 0) context['aws:TagKeys'] = keys;
+        if (tagCase.transitive) context['sts:TransitiveTagKeys'] = tagCase.transitive;
+        if (sourceIdentity) context['sts:SourceIdentity'] = sourceIdentity;
+        const actions = [
+          'sts:AssumeRole',
+          ...(keys.length > 0 ? ['sts:TagSession'] : []),
+          ...(sourceIdentity ? ['sts:SetSourceIdentity'] : []),
+        ];
+        cells.push({
+          principal: principal.name,
+          tags: `${tagCase.name}, ${sourceIdentity ? 'with a source identity' : 'without a source identity'}`,
+          expected: principal.isBroker && tagCase.valid,
+          simulations: actions.map((action) => ({
+            identityPolicies: [{ name: 'identity', policy: principal.policy }],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            resourcePolicy: trust,
+            request: {
+              principal: principal.arn,
+              action,
+              resource: { accountId: rendered.account, resource: rendered.cacheRoleArn },
+              contextVariables: context,
+            },
+          })),
+        });
+      }
     }
   }
   // The broker's own role reaches nothing but the cache role.

@@ -44,6 +44,11 @@ variable "kms_key_arn" {
 variable "broker_zip" {
   description = "Path of the broker's zip (broker/dist/broker.zip: index.js at the root, exporting handler), written by broker/package.sh."
   type        = string
+
+  validation {
+    condition     = fileexists(var.broker_zip)
+    error_message = "broker_zip: no such file; build the broker first (bash broker/build.sh && bash broker/package.sh writes broker/dist/broker.zip) or give its path."
+  }
 }
 
 variable "audience" {

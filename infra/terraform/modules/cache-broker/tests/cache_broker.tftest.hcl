@@ -158,3 +158,11 @@ run "rejects_a_prefix_with_wildcards" {
   }
   expect_failures = [var.prefix]
 }
+
+run "rejects_a_missing_bundle" {
+  command = plan
+  variables {
+    broker_zip = "tests/no-such-broker.zip"
+  }
+  expect_failures = [var.broker_zip]
+}
