@@ -3,6 +3,9 @@
 #   1. terraform fmt -check -recursive
 #   2. every module: init -backend=false, validate, terraform test (mock_provider "aws")
 #   3. every stack: init -backend=false, validate
+#   2b. the policy matrix: the isolated cache role's policies as modules/cache-broker's run "render"
+#      rendered them (terraform test -json -verbose), evaluated by an IAM simulator against the rule
+#      (infra/terraform/test/policy-matrix.test.ts, jest)
 #   4. the seven stacks applied in order to moto_server (local AWS emulator), then destroyed in reverse
 #      order; what moto cannot do is switched off by emulator_unsupported_off=true and counted. After
 #      the runner stacks: no ECS service runs runners; after the scaler: its functions' POOLS, read
@@ -10,8 +13,9 @@
 # Runs against a copy of this folder in a temp dir (the repository gets no .terraform or state),
 # sequentially (one terraform process at a time: the aws provider is big).
 # Env: TF_PROVIDER_MIRROR (folder holding registry.terraform.io/hashicorp/aws/...; default: found),
-#      TF_TEST_PARTS: which steps run, default "static moto" (static = 1 to 3, moto = 4); a local loop may
-#      run one of them; CI runs both.
+#      TF_TEST_PARTS: which steps run, default "static moto" (static = 1 to 3 with 2b, moto = 4); a local
+#      loop may run one of them, or "policy" (only modules/cache-broker's terraform test and 2b); CI runs
+#      static and moto.
 set -Eeuo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -87,6 +91,77 @@ if [ -f "$here/../images/agent-host/user-data.sh.tftpl" ]; then
   cp "$here/../images/agent-host/user-data.sh.tftpl" "$work/images/agent-host/"
 fi
 
+# modules/cache-broker's terraform test, JSON with the runs' state; writes $work/rendered-policies.json
+# from the run "render" (the documents the isolated cache role gets) and sets cache_broker_passed.
+test_cache_broker() {
+  local dir=$1 json=$work/cache-broker-test.json
+  if ! timeout --kill-after=10 "${TF_STEP_TIMEOUT:-900}" terraform -chdir="$dir" test -json -verbose -no-color >"$json" 2>"$work/cache-broker-test.err"; then
+    python3 - "$json" >&2 <<'PY' || true
+import json, sys
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m.get("@level") == "error" or m.get("type") == "diagnostic":
+        print(m.get("@message"), json.dumps(m.get("diagnostic", {}).get("detail", "")))
+PY
+    cat "$work/cache-broker-test.err" >&2
+    die "modules/cache-broker: terraform test failed"
+  fi
+  cache_broker_passed=$(python3 - "$json" "$work/rendered-policies.json" <<'PY'
+import json, sys
+rendered = None
+summary = None
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m["type"] == "test_state" and m.get("@testrun") == "render":
+        state = m["test_state"]
+        res = {r["address"]: r["values"] for r in state["root_module"]["resources"]}
+        layout = state["outputs"]["layout"]["value"]
+        # The attributes the aws provider sends to IAM, not the outputs: what AWS would evaluate.
+        rendered = {
+            "bucketArn": layout["bucket_arn"],
+            "prefix": layout["prefix"],
+            "brokerRoleArn": res["aws_iam_role.broker"]["arn"],
+            "cacheRoleArn": res["aws_iam_role.cache"]["arn"],
+            "trustPolicy": res["aws_iam_role.cache"]["assume_role_policy"],
+            "permissionPolicy": res["aws_iam_role_policy.cache"]["policy"],
+            "brokerPolicy": res["aws_iam_role_policy.broker"]["policy"],
+        }
+    elif m["type"] == "test_summary":
+        summary = m["test_summary"]
+if rendered is None:
+    sys.exit("no state of the run \"render\" in the terraform test output")
+if summary is None or summary["status"] != "pass" or summary["failed"] or summary["errored"]:
+    sys.exit(f"terraform test did not pass: {summary}")
+json.dump(rendered, open(sys.argv[2], "w"), indent=1)
+print(summary["passed"])
+PY
+) || die "modules/cache-broker: could not read the rendered policies (above)"
+  rm -f "$json"
+}
+
+# 2b: the matrix over the rendered policies (jest, in the repository: node_modules and src/matching).
+policy_matrix() {
+  local out root
+  root=$(cd "$here/../.." && pwd)
+  [ -f "$work/rendered-policies.json" ] || die "policy matrix: no rendered policies (modules/cache-broker's run \"render\")"
+  if ! out=$(cd "$root" && DAZN_RENDERED_POLICIES="$work/rendered-policies.json" timeout --kill-after=10 600 \
+    npx jest -c infra/terraform/test/jest.config.js --ci 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "policy matrix failed (above)"
+  fi
+  grep -E '^policy matrix:' <<<"$out" | while read -r line; do log "$line"; done
+  log "policy matrix: $(grep -cE '^mutant caught' <<<"$out") of $(grep -cE 'a wrong policy fails the matrix' <<<"$out") wrong policies caught; $(grep -E '^Tests:' <<<"$out")"
+}
+
+if [[ $parts == *" policy "* && $parts != *" static "* ]]; then
+  dir=$tree/modules/cache-broker
+  tf "$dir" init -backend=false -input=false >/dev/null || die "modules/cache-broker: init failed"
+  test_cache_broker "$dir"
+  log "modules/cache-broker: terraform test: $cache_broker_passed passed"
+  policy_matrix
+  [[ $parts == *" moto "* ]] || { log "summary: policy part only; $((SECONDS - start))s"; exit 0; }
+fi
+
 if [[ $parts == *" static "* ]]; then
 # --- 1. Format ----------------------------------------------------------------------------------------
 log "terraform fmt -check -recursive"
@@ -108,13 +183,22 @@ for dir in "$tree"/modules/*/; do
   tf "$dir" validate >/dev/null || die "$name: validate failed"
   validated=$((validated + 1))
   [ -d "$dir/tests" ] || die "$name: has no tests/ (every module is tested)"
-  out=$(tf "$dir" test) || die "$name: terraform test failed"
-  summary=$(grep -E '^(Success|Failure)!' <<<"$out" | tail -n 1)
-  passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")
+  if [ "$name" = modules/cache-broker ]; then
+    # The same terraform test, with the state of each run in its JSON output: 2b reads the policies
+    # the run "render" applied (about 13 MB a run: the provider schema comes along).
+    test_cache_broker "$dir"
+    summary="Success! $cache_broker_passed passed, 0 failed."
+    passed=$cache_broker_passed
+  else
+    out=$(tf "$dir" test) || die "$name: terraform test failed"
+    summary=$(grep -E '^(Success|Failure)!' <<<"$out" | tail -n 1)
+    passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")
+  fi
   [ -n "$passed" ] || die "$name: no terraform test summary"
   test_runs=$((test_runs + passed))
   log "$name: valid; terraform test: $summary"
 done
+policy_matrix
 
 # --- 3. Stacks ----------------------------------------------------------------------------------------
 for s in "${stacks[@]}"; do
@@ -171,9 +255,18 @@ for fn in webhook reconciler; do
   fi
 done
 
+# The broker's bundle (broker/package.sh), or a placeholder in the same way.
+if [ -f "$here/../../broker/dist/broker.zip" ]; then
+  cp "$here/../../broker/dist/broker.zip" "$work/dist/broker.zip"
+else
+  printf 'exports.handler = async () => ({ statusCode: 503 });\n' >"$work/dist/index.js"
+  (cd "$work/dist" && python3 -m zipfile -c broker.zip index.js)
+  log "broker/dist/broker.zip not built: a placeholder zip stands in"
+fi
+
 declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
-  [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
+  [02-cache]="{\"bucket_name\": \"dazn-cache-test\", \"github_organization\": \"dazn\", \"force_destroy\": true, \"broker_zip\": \"$work/dist/broker.zip\"}"
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
   [05-ecs-runners]='{"github_organization": "dazn"}'
@@ -209,6 +302,42 @@ check_no_runner_services() { # the runner pools have task definitions and no ECS
     grep -qx "dazn-runners-$pool" <<<"$families" || die "no ACTIVE task definition for pool $pool"
   done
   log "no ECS service runs runner tasks; every pool has its ACTIVE task definition"
+}
+
+check_cache_broker() { # the broker and the isolated role as moto holds them, against the stack's outputs
+  local dir=$1
+  tf "$dir" output -json >"$work/02.outputs.json" || die "stacks/02-cache: no outputs"
+  awsm lambda get-function-configuration --function-name dazn-runners-cache-broker --output json >"$work/broker.json"
+  awsm lambda get-function-url-config --function-name dazn-runners-cache-broker --output json >"$work/broker-url.json"
+  awsm iam get-role --role-name dazn-runners-cache-isolated --output json >"$work/isolated-role.json"
+  awsm iam get-role --role-name dazn-runners-cache-broker --output json >"$work/broker-role.json"
+  awsm iam get-role-policy --role-name dazn-runners-cache-isolated --policy-name cache-bucket-isolated --output json >"$work/isolated-policy.json"
+  awsm ssm get-parameter --name /dazn-runners/02-cache/action_environment --output json >"$work/action-env.json"
+  python3 - "$work" <<'PY' || die "stacks/02-cache: the broker or the isolated role in moto do not match the stack (above)"
+import json, sys, urllib.parse
+work = sys.argv[1]
+load = lambda name: json.load(open(f"{work}/{name}"))
+doc = lambda v: json.loads(urllib.parse.unquote(v)) if isinstance(v, str) else v
+outputs = {k: v["value"] for k, v in load("02.outputs.json").items()}
+broker, url = load("broker.json"), load("broker-url.json")
+role, broker_role = load("isolated-role.json")["Role"], load("broker-role.json")["Role"]
+env = broker["Environment"]["Variables"]
+assert broker["Handler"] == "index.handler" and broker["Role"] == broker_role["Arn"], broker
+assert env["CACHE_ROLE_ARN"] == role["Arn"] == outputs["isolated_cache_role_arn"], (env, role["Arn"])
+assert env["ALLOWED_OWNERS"] == "dazn" and env["BROKER_AUDIENCE"] == outputs["broker_audience"] == "dazn-cache", env
+assert url["AuthType"] == "NONE" and url["FunctionUrl"] == outputs["broker_url"], url
+trust = doc(role["AssumeRolePolicyDocument"])["Statement"]
+assert trust and all(s["Principal"] == {"AWS": broker_role["Arn"]} for s in trust), trust
+assert role["MaxSessionDuration"] == 3600, role
+policy = doc(load("isolated-policy.json")["PolicyDocument"])
+resources = [r for s in policy["Statement"] for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+assert any("${aws:PrincipalTag/cache-repo}/${aws:PrincipalTag/cache-write}/*" in r for r in resources), resources
+action_env = json.loads(load("action-env.json")["Parameter"]["Value"])
+assert action_env["DAZN_CACHE_BROKER_URL"] == outputs["broker_url"] and "DAZN_CACHE_ROLE_ARN" not in action_env, action_env
+assert outputs.get("cache_role_arn") is None, "legacy roles created without legacy_oidc_roles"
+print(f"cache broker: {broker['FunctionName']} ({broker['Runtime']}), URL auth NONE, CACHE_ROLE_ARN = the isolated role, which trusts only {broker_role['Arn']}; policy variables intact; action_environment carries the broker URL, no legacy role")
+PY
+  log "stacks/02-cache: the broker, its URL and the isolated role read back from moto match the stack"
 }
 
 check_scaler() { # POOLS as the functions got it, against moto's task definitions and the role's policy
@@ -294,6 +423,7 @@ TF
   off_total=$((off_total + off))
   log "stacks/$s: applied to moto, $created resources"
   case $s in
+    02-cache) check_cache_broker "$dir" ;;
     04-clusters) check_agents_follow_tasks ;;
     06-fargate-runners) check_no_runner_services ;;
     07-scaler) check_scaler "$dir" ;;

@@ -103,6 +103,28 @@ data "aws_iam_policy_document" "access" {
     }
   }
 
+  # The isolated layout (<prefix>/repo-<id>/ref-<hash>/, modules/cache-broker) belongs to the broker's
+  # role: these roles, which any repository of the organisation can assume, must neither plant entries
+  # there nor read them, or the isolation would be undone beside it.
+  statement {
+    sid       = "KeepOutOfTheIsolatedLayout"
+    effect    = "Deny"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:DeleteObject"]
+    resources = ["${var.bucket_arn}/${var.prefix}/repo-*"]
+  }
+
+  statement {
+    sid       = "ListNothingOfTheIsolatedLayout"
+    effect    = "Deny"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.prefix}/repo-*"]
+    }
+  }
+
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
     content {

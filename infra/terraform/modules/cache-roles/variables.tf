@@ -12,6 +12,11 @@ variable "github_organization" {
     condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.github_organization))
     error_message = "github_organization must be a GitHub organisation login (letters, digits, hyphens)."
   }
+  validation {
+    # Its folder <prefix>/<org>/ would fall under the isolated layout's <prefix>/repo-*, denied here.
+    condition     = !startswith(var.github_organization, "repo-")
+    error_message = "github_organization must not start with \"repo-\": the isolated layout (<prefix>/repo-<id>/) owns those folders; use a different prefix for these roles."
+  }
 }
 
 variable "subject_patterns" {

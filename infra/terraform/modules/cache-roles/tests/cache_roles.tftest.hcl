@@ -71,8 +71,8 @@ run "non_default_refs_cannot_write_default_branch_scopes" {
     error_message = "The any-ref role has an explicit deny on writes into default-branch scopes (encoded and raw)."
   }
   assert {
-    condition     = alltrue([for s in data.aws_iam_policy_document.access["default_branch"].statement : s.effect != "Deny"])
-    error_message = "The default-branch role may write default-branch scopes."
+    condition     = alltrue([for s in data.aws_iam_policy_document.access["default_branch"].statement : s.effect != "Deny" || !anytrue([for r in s.resources : strcontains(r, "refs")])])
+    error_message = "The default-branch role may write default-branch scopes (its only denies are on the isolated layout)."
   }
 }
 
@@ -101,4 +101,29 @@ run "kms_key_adds_key_permissions" {
     condition     = anytrue([for s in data.aws_iam_policy_document.access["cache"].statement : s.sid == "UseBucketKey" && s.resources == toset(["arn:aws:kms:eu-central-1:123456789012:key/k"])])
     error_message = "With SSE-KMS the roles may use the key."
   }
+}
+
+run "legacy_roles_keep_out_of_the_isolated_layout" {
+  command = plan
+
+  assert {
+    condition = alltrue([for d in data.aws_iam_policy_document.access : anytrue([for s in d.statement :
+      s.effect == "Deny" && contains(s.actions, "s3:PutObject") && contains(s.actions, "s3:GetObject") && s.resources == toset(["arn:aws:s3:::dazn-cache/cache/repo-*"])
+    ])])
+    error_message = "Both legacy roles are denied every object of the isolated layout <prefix>/repo-*."
+  }
+  assert {
+    condition = alltrue([for d in data.aws_iam_policy_document.access : anytrue([for s in d.statement :
+      s.effect == "Deny" && s.actions == toset(["s3:ListBucket"]) && try(one(s.condition).variable == "s3:prefix" && toset(one(s.condition).values) == toset(["cache/repo-*"]), false)
+    ])])
+    error_message = "Both legacy roles are denied listings of the isolated layout."
+  }
+}
+
+run "rejects_an_organisation_named_like_the_isolated_layout" {
+  command = plan
+  variables {
+    github_organization = "repo-1"
+  }
+  expect_failures = [var.github_organization]
 }
