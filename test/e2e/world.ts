@@ -76,11 +76,20 @@ export function output(step: StepResult, name: string): string {
   return step.outputs[name] ?? '';
 }
 
-/** S3 requests a step made that write (PUT, POST, DELETE), from the recording proxy's log slice. */
+/**
+ * S3 requests a step made that write entries (PUT, POST, DELETE), from the recording proxy's log
+ * slice. The restore's last-access tag (PUT ?tagging, src/manage/access.ts) changes no entry and is
+ * left out; test/integration/manage.test.ts checks it.
+ */
 export function writesIn(env: CacheEnv, from: number, to = env.proxy.requests.length): string[] {
   return env.proxy.requests
     .slice(from, to)
-    .filter((r) => r.stsAction === '' && ['PUT', 'POST', 'DELETE'].includes(r.method))
+    .filter(
+      (r) =>
+        r.stsAction === '' &&
+        ['PUT', 'POST', 'DELETE'].includes(r.method) &&
+        !/[?&]tagging(=|&|$)/.test(r.url),
+    )
     .map((r) => `${r.method} ${r.url}`);
 }
 
