@@ -5,8 +5,9 @@
 #   2. dockerfile-utils lint on every Dockerfile
 #   3. bats: the runner and dind entrypoints (stubs), the agent host's user data, the log sidecar's
 #      configuration, the registry mirror (docker-registry + moto_server)
-#   4. the tests that need a Docker daemon (test/daemon.sh: a real build and run), unless
-#      DAZN_SKIP_DOCKER_TESTS=1; .ci/run sets DAZN_SKIP_DOCKER_TESTS=0
+#   4. the tests that need a Docker daemon (test/daemon.sh: a real build and run;
+#      registry-mirror/test/daemon-pull.sh: a pull through the mirror image by the dind image's
+#      daemon), unless DAZN_SKIP_DOCKER_TESTS=1; .ci/run sets DAZN_SKIP_DOCKER_TESTS=0
 #   5. the arm64 runner and dind images built and smoke-checked under emulation (test/arm64.sh:
 #      qemu-user-static) when DAZN_IMAGES_ARM64=1, with the daemon tests; otherwise one line says it
 #      did not run
@@ -58,11 +59,13 @@ part "bats: registry mirror (docker-registry, moto_server)" bats registry-mirror
 if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
   printf '\n'
   printf '!!! images: SKIPPED the tests that need a Docker daemon (DAZN_SKIP_DOCKER_TESTS=1):\n'
-  printf '!!!   no real build of the runner and dind images, no dind run. Run them with\n'
+  printf '!!!   no real build of the runner, dind and mirror images, no dind run, no pull through the mirror. Run them with\n'
   printf '!!!   DAZN_SKIP_DOCKER_TESTS=0 bash infra/images/test.sh (as .ci/run does).\n'
   printf '!!! images: SKIPPED the arm64 images under emulation with them (they need the daemon too; DAZN_IMAGES_ARM64=1).\n'
 else
   part "docker daemon: real build and run of runner and dind" bash test/daemon.sh
+  # about 3.5 minutes here (2 cores, shared): two image builds, then one pull
+  part "docker daemon: a pull through the registry mirror from dind's configuration" bash registry-mirror/test/daemon-pull.sh
   # Off by default: 6 to 14 minutes here (9m49s cold, 6m09s to 10m34s with the base cached; README.md
   # "arm64 under emulation"), more than CI's 60 minutes can be sure to hold on these shared machines.
   case "${DAZN_IMAGES_ARM64:-0}" in
