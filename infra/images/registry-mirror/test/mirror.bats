@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The registry mirror's config.yml with Debian's docker-registry (distribution 2.8): an "upstream"
 # registry holding a one-file image, the mirror in proxy mode in front of it with its S3 storage on
-# moto_server. Pulls go through the registry HTTP API with curl (a daemon's registry-mirrors setting
-# applies to Docker Hub images only; the daemon-free API keeps this test out of the Docker group).
+# moto_server. Pulls go through the registry HTTP API with curl, so this file needs no Docker daemon;
+# daemon-pull.sh pulls through the mirror image with the dind image's dockerd.
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
 IMAGE=test/tiny
