@@ -64,7 +64,7 @@ if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
   printf '!!! images: SKIPPED the arm64 images under emulation with them (they need the daemon too; DAZN_IMAGES_ARM64=1).\n'
 else
   part "docker daemon: real build and run of runner and dind" bash test/daemon.sh
-  # about 3.5 minutes here (2 cores, shared): two image builds, then one pull
+  # 3 to 8 minutes here (2 shared cores: 173 s and 469 s measured), almost all of it two image builds
   part "docker daemon: a pull through the registry mirror from dind's configuration" bash registry-mirror/test/daemon-pull.sh
   # Off by default: 6 to 14 minutes here (9m49s cold, 6m09s to 10m34s with the base cached; README.md
   # "arm64 under emulation"), more than CI's 60 minutes can be sure to hold on these shared machines.
