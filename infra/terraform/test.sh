@@ -2,10 +2,10 @@
 # Terraform tests, offline (no AWS account):
 #   1. terraform fmt -check -recursive
 #   2. every module: init -backend=false, validate, terraform test (mock_provider "aws")
-#   3. every stack: init -backend=false, validate
 #   2b. the policy matrix: the isolated cache role's policies as modules/cache-broker's run "render"
 #      rendered them (terraform test -json -verbose), evaluated by an IAM simulator against the rule
 #      (infra/terraform/test/policy-matrix.test.ts, jest)
+#   3. every stack: init -backend=false, validate, and terraform test where it has tests/
 #   4. the seven stacks applied in order to moto_server (local AWS emulator), then destroyed in reverse
 #      order; what moto cannot do is switched off by emulator_unsupported_off=true and counted. After
 #      the runner stacks: no ECS service runs runners; after the scaler: its functions' POOLS, read
@@ -205,7 +205,17 @@ for s in "${stacks[@]}"; do
   tf "$tree/stacks/$s" init -backend=false -input=false >/dev/null || die "stacks/$s: init failed"
   tf "$tree/stacks/$s" validate >/dev/null || die "stacks/$s: validate failed"
   validated=$((validated + 1))
-  log "stacks/$s: valid"
+  if [ -d "$tree/stacks/$s/tests" ]; then
+    # plan-only tests with a mocked provider (what the stack passes to its modules)
+    out=$(tf "$tree/stacks/$s" test) || die "stacks/$s: terraform test failed"
+    summary=$(grep -E '^(Success|Failure)!' <<<"$out" | tail -n 1)
+    passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")
+    [ -n "$passed" ] || die "stacks/$s: no terraform test summary"
+    test_runs=$((test_runs + passed))
+    log "stacks/$s: valid; terraform test: $summary"
+  else
+    log "stacks/$s: valid"
+  fi
 done
 
 fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The registry mirror's config.yml with Debian's docker-registry (distribution 2.8): an "upstream"
 # registry holding a one-file image, the mirror in proxy mode in front of it with its S3 storage on
-# moto_server. Pulls go through the registry HTTP API with curl (a daemon's registry-mirrors setting
-# applies to Docker Hub images only; the daemon-free API keeps this test out of the Docker group).
+# moto_server. Pulls go through the registry HTTP API with curl, so this file needs no Docker daemon;
+# daemon-pull.sh pulls through the mirror image with the dind image's dockerd.
 
 here=$(cd "$(dirname "$BATS_TEST_FILENAME")" && pwd)
 IMAGE=test/tiny
@@ -90,9 +90,26 @@ YAML
     REGISTRY_STORAGE_S3_SECURE=false \
     REGISTRY_PROXY_REMOTEURL="http://127.0.0.1:$UPSTREAM_PORT"
   wait_http "http://127.0.0.1:$MIRROR_PORT/v2/" || { cat "$BATS_FILE_TMPDIR/mirror.log" >&2; return 1; }
+
+  # The same configuration with the blob descriptor cache it used to have, on its own root (one
+  # writer per root): what the bucket's expiry did to it.
+  CACHED_PORT=$(free_port)
+  export CACHED_PORT
+  start_registry cached "$here/../config.yml" \
+    REGISTRY_HTTP_ADDR="127.0.0.1:$CACHED_PORT" \
+    REGISTRY_STORAGE_S3_REGION=us-east-1 \
+    REGISTRY_STORAGE_S3_REGIONENDPOINT="http://127.0.0.1:$MOTO_PORT" \
+    REGISTRY_STORAGE_S3_BUCKET=registry-mirror-test \
+    REGISTRY_STORAGE_S3_ROOTDIRECTORY=/with-descriptor-cache \
+    REGISTRY_STORAGE_S3_ACCESSKEY=test REGISTRY_STORAGE_S3_SECRETKEY=test \
+    REGISTRY_STORAGE_S3_SECURE=false \
+    REGISTRY_STORAGE_CACHE_BLOBDESCRIPTOR=inmemory \
+    REGISTRY_PROXY_REMOTEURL="http://127.0.0.1:$UPSTREAM_PORT"
+  wait_http "http://127.0.0.1:$CACHED_PORT/v2/" || { cat "$BATS_FILE_TMPDIR/cached.log" >&2; return 1; }
 }
 
 teardown_file() {
+  stop cached
   stop mirror
   stop upstream
   stop moto
@@ -131,6 +148,51 @@ pull() {
   done
   s3 ls --recursive s3://registry-mirror-test/docker-hub/ | grep -q "blobs/sha256/${layer:7:2}/${layer#sha256:}/data"
   s3 ls --recursive s3://registry-mirror-test/docker-hub/ | grep -q "repositories/$IMAGE/_manifests/tags/latest"
+}
+
+# wait_for_object <root> <path suffix>: the mirror stores what it fetched in the background
+wait_for_object() {
+  for _ in $(seq 50); do
+    s3 ls --recursive "s3://registry-mirror-test/$1/" | grep -q "$2" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# expire_layer <root>: what the bucket's lifecycle expiry does to a cached layer, done now
+expire_layer() {
+  local layer key
+  layer=$(cat "$BATS_FILE_TMPDIR/layer_digest")
+  wait_for_object "$1" "blobs/sha256/${layer:7:2}/${layer#sha256:}/data"
+  key=$(s3 ls --recursive "s3://registry-mirror-test/$1/" | awk '{ print $4 }' | grep "blobs/sha256/${layer:7:2}/${layer#sha256:}/data")
+  s3 rm "s3://registry-mirror-test/$key" >/dev/null
+}
+
+@test "a layer the bucket expired under the mirror is fetched from the upstream again (no descriptor cache)" {
+  run pull "$(mirror)"
+  [ "$status" -eq 0 ]
+  expire_layer docker-hub
+  run pull "$(mirror)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello from the upstream" ]
+  layer=$(cat "$BATS_FILE_TMPDIR/layer_digest")
+  wait_for_object docker-hub "blobs/sha256/${layer:7:2}/${layer#sha256:}/data"
+}
+
+@test "with the in-memory descriptor cache the same expiry breaks pulls (why config.yml has none)" {
+  run pull "http://127.0.0.1:$CACHED_PORT"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello from the upstream" ]
+  expire_layer with-descriptor-cache
+  run pull "http://127.0.0.1:$CACHED_PORT"
+  echo "$output"
+  [ "$status" -ne 0 ]
+}
+
+@test "the configuration has no blob descriptor cache and distribution's 7-day TTL as its default" {
+  run grep -n blobdescriptor "$here/../config.yml"
+  [ "$status" -eq 1 ]
+  grep -A4 -x 'proxy:' "$here/../config.yml" | grep -qx '  ttl: 168h'
 }
 
 @test "a second pull is served by the mirror while the upstream is stopped" {

@@ -2,9 +2,26 @@ data "aws_region" "current" {}
 
 locals {
   name = "${var.name_prefix}-registry-mirror"
+
+  # One writer per storage root: the proxy keeps its expiry schedule in <root>/scheduler-state.json
+  # and each process rewrites the whole file from its own memory, so two registries on one root
+  # undo each other's schedules (distribution issues #3251 and #4594; "never designed as a
+  # distributed cache"). Each subnet (one per availability zone) gets one task with its own root.
+  replicas = { for subnet in var.subnet_ids : subnet => { root = "/docker-hub/${subnet}" } }
+
+  # The proxy's time to live and the bucket's expiry come from one number, so they cannot drift:
+  # the registry forgets (deletes) what it cached cache_ttl_days after fetching it; the bucket
+  # deletes any object one day later, as a backstop for what the registry's scheduler leaks (a
+  # blob another repository still links, a lost schedule). The registry keeps no descriptor cache
+  # (config.yml), so an object the backstop removed is fetched again instead of served as missing.
+  proxy_ttl           = "${var.cache_ttl_days * 24}h"
+  bucket_expiry_days  = var.cache_ttl_days + 1
+  upload_cleanup_days = 1
+
   environment = {
     REGISTRY_HTTP_ADDR                    = "0.0.0.0:${var.port}"
     REGISTRY_PROXY_REMOTEURL              = "https://registry-1.docker.io"
+    REGISTRY_PROXY_TTL                    = local.proxy_ttl
     REGISTRY_STORAGE                      = "s3"
     REGISTRY_STORAGE_S3_BUCKET            = aws_s3_bucket.layers.id
     REGISTRY_STORAGE_S3_REGION            = data.aws_region.current.name
@@ -13,6 +30,8 @@ locals {
     REGISTRY_STORAGE_DELETE_ENABLED       = "true"
     REGISTRY_HEALTH_STORAGEDRIVER_ENABLED = "true"
   }
+  # ECS reads the secret's JSON keys at task start into the registry's environment; the values are
+  # never in Terraform's state, the task definition or a log.
   secrets = var.dockerhub_credentials_secret_arn == null ? [] : [
     { name = "REGISTRY_PROXY_USERNAME", valueFrom = "${var.dockerhub_credentials_secret_arn}:username::" },
     { name = "REGISTRY_PROXY_PASSWORD", valueFrom = "${var.dockerhub_credentials_secret_arn}:password::" },
@@ -54,10 +73,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "layers" {
       prefix = ""
     }
     expiration {
-      days = var.layer_expiration_days
+      days = local.bucket_expiry_days
     }
     abort_incomplete_multipart_upload {
-      days_after_initiation = 1
+      days_after_initiation = local.upload_cleanup_days
     }
   }
 }
@@ -174,7 +193,10 @@ resource "aws_lb" "mirror" {
   internal           = true
   load_balancer_type = "network"
   subnets            = var.subnet_ids
-  tags               = var.tags
+  # While one zone's single task is being replaced, the other zone's serves its clients (cross-zone
+  # traffic costs $0.01/GB each way; without the mirror, dockerd falls back to Docker Hub itself).
+  enable_cross_zone_load_balancing = true
+  tags                             = var.tags
 }
 
 resource "aws_lb_target_group" "mirror" {
@@ -184,9 +206,10 @@ resource "aws_lb_target_group" "mirror" {
   target_type = "ip"
   vpc_id      = var.vpc_id
 
+  # /v2/ answers 200 only while the registry's S3 storage passes its health check (503 otherwise).
   health_check {
     protocol = "HTTP"
-    path     = "/"
+    path     = "/v2/"
     port     = "traffic-port"
   }
 
@@ -215,7 +238,9 @@ resource "aws_cloudwatch_log_group" "mirror" {
 }
 
 resource "aws_ecs_task_definition" "mirror" {
-  family                   = local.name
+  for_each = local.replicas
+
+  family                   = "${local.name}-${each.key}"
   network_mode             = "awsvpc"
   requires_compatibilities = ["FARGATE"]
   cpu                      = tostring(var.cpu)
@@ -233,7 +258,7 @@ resource "aws_ecs_task_definition" "mirror" {
     image        = var.image
     essential    = true
     portMappings = [{ containerPort = var.port, protocol = "tcp" }]
-    environment  = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    environment  = [for k, v in merge(local.environment, { REGISTRY_STORAGE_S3_ROOTDIRECTORY = each.value.root }) : { name = k, value = v }]
     secrets      = local.secrets
     logConfiguration = {
       logDriver = "awslogs"
@@ -249,10 +274,15 @@ resource "aws_ecs_task_definition" "mirror" {
 }
 
 resource "aws_ecs_service" "mirror" {
-  name            = local.name
+  for_each = local.replicas
+
+  name            = "${local.name}-${each.key}"
   cluster         = var.cluster.arn
-  task_definition = aws_ecs_task_definition.mirror.arn
-  desired_count   = var.desired_count
+  task_definition = aws_ecs_task_definition.mirror[each.key].arn
+  # One task, and a deployment stops it before starting its successor: never two writers on a root.
+  desired_count                      = 1
+  deployment_maximum_percent         = 100
+  deployment_minimum_healthy_percent = 0
 
   capacity_provider_strategy {
     capacity_provider = "FARGATE"
@@ -260,7 +290,7 @@ resource "aws_ecs_service" "mirror" {
   }
 
   network_configuration {
-    subnets          = var.subnet_ids
+    subnets          = [each.key]
     security_groups  = [aws_security_group.mirror.id]
     assign_public_ip = false
   }

@@ -1,5 +1,5 @@
 output "url" {
-  description = "Registry mirror URL for dockerd's registry-mirrors (plain HTTP inside the VPC: agents and dind also list its host under insecure-registries)."
+  description = "Registry mirror URL for dockerd's registry-mirrors, plain HTTP inside the VPC (dockerd uses a mirror's http:// scheme as given; no insecure-registries entry is needed)."
   value       = "http://${aws_lb.mirror.dns_name}:${var.port}"
 }
 
@@ -11,4 +11,19 @@ output "bucket_name" {
 output "security_group_id" {
   description = "Security group of the mirror tasks."
   value       = aws_security_group.mirror.id
+}
+
+output "storage_roots" {
+  description = "Storage root in the bucket per mirror task (subnet => root): one writer per root."
+  value       = { for subnet, replica in local.replicas : subnet => replica.root }
+}
+
+output "cache_ttl" {
+  description = "The proxy's TTL (REGISTRY_PROXY_TTL) and the bucket's expiry in days, both from cache_ttl_days."
+  value       = { proxy_ttl = local.proxy_ttl, bucket_expiry_days = local.bucket_expiry_days }
+}
+
+output "dockerhub_credentials_secret_arn" {
+  description = "The Secrets Manager secret the mirror tasks read their Docker Hub credentials from; null = anonymous pulls."
+  value       = var.dockerhub_credentials_secret_arn
 }

@@ -25,10 +25,15 @@ variable "bucket_name" {
   type        = string
 }
 
-variable "layer_expiration_days" {
-  description = "Days after which stored blobs expire (the mirror fetches them again from Docker Hub when needed)."
+variable "cache_ttl_days" {
+  description = "Days the mirror keeps what it fetched from Docker Hub: the registry's proxy.ttl (REGISTRY_PROXY_TTL, in hours); the bucket expires objects one day later, as a backstop. Whole days, 1 to 365."
   type        = number
-  default     = 30
+  default     = 7
+
+  validation {
+    condition     = floor(var.cache_ttl_days) == var.cache_ttl_days && var.cache_ttl_days >= 1 && var.cache_ttl_days <= 365
+    error_message = "cache_ttl_days must be a whole number of days from 1 to 365 (it is both the proxy's TTL and, plus one day, the bucket's expiry)."
+  }
 }
 
 variable "vpc_id" {
@@ -37,8 +42,13 @@ variable "vpc_id" {
 }
 
 variable "subnet_ids" {
-  description = "Private subnets of the mirror tasks and its internal load balancer."
+  description = "Private subnets of the mirror tasks and its internal load balancer, one per availability zone: each gets one mirror task with its own storage root."
   type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 1 && length(distinct(var.subnet_ids)) == length(var.subnet_ids)
+    error_message = "subnet_ids must name at least one subnet, each once (one mirror task per subnet)."
+  }
 }
 
 variable "allowed_cidr_blocks" {
@@ -64,16 +74,15 @@ variable "memory" {
   default     = 2048
 }
 
-variable "desired_count" {
-  description = "Mirror tasks (2 = one per availability zone for availability)."
-  type        = number
-  default     = 2
-}
-
 variable "dockerhub_credentials_secret_arn" {
-  description = "Secrets Manager secret with JSON {username, password} of a Docker Hub account (higher pull limits); null = anonymous."
+  description = "ARN of a Secrets Manager secret holding JSON {\"username\": ..., \"password\": <access token>} of a Docker Hub account (anonymous pulls are limited to 10 an hour per IP address); ECS reads it at task start, its value never enters Terraform's state. null = anonymous."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.dockerhub_credentials_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.dockerhub_credentials_secret_arn))
+    error_message = "dockerhub_credentials_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), or null for anonymous pulls."
+  }
 }
 
 variable "force_destroy" {

@@ -33,6 +33,18 @@ variable "mirror_bucket_name" {
   type        = string
 }
 
+variable "mirror_cache_ttl_days" {
+  description = "Days the registry mirror keeps what it fetched (its proxy TTL); its bucket expires objects one day later. Module registry-mirror, cache_ttl_days."
+  type        = number
+  default     = 7
+}
+
+variable "dockerhub_credentials_secret_arn" {
+  description = "ARN of the Secrets Manager secret with the Docker Hub account the mirror pulls as: JSON {\"username\": ..., \"password\": <access token>}, put there outside Terraform. null = anonymous pulls (10 an hour per IP address, shared by every mirror task behind the NAT)."
+  type        = string
+  default     = null
+}
+
 variable "ami_ids" {
   description = "AMI per architecture (x86_64, arm64) for the agents; a missing one = the current ECS-optimized Amazon Linux 2023 AMI."
   type        = map(string)
