@@ -4,7 +4,7 @@
 #      is checked by agent-host/test/user-data.bats)
 #   2. dockerfile-utils lint on every Dockerfile
 #   3. bats: the runner and dind entrypoints (stubs), the agent host's user data, the log sidecar's
-#      configuration, the registry mirror (docker-registry + moto_server)
+#      configuration, the registry mirror (docker-registry + moto_server), publish.sh (stub docker)
 #   4. the tests that need a Docker daemon (test/daemon.sh: a real build and run), unless
 #      DAZN_SKIP_DOCKER_TESTS=1; .ci/run sets DAZN_SKIP_DOCKER_TESTS=0
 #   5. the arm64 runner and dind images built and smoke-checked under emulation (test/arm64.sh:
@@ -54,6 +54,7 @@ part "bats: dind entrypoint" bats dind/test
 part "bats: agent host user data" bats agent-host/test
 part "bats: log sidecar configuration" bats log-sidecar/test
 part "bats: registry mirror (docker-registry, moto_server)" bats registry-mirror/test
+part "bats: publish.sh (images.json references, skip of pushed tags)" bats test/publish
 
 if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
   printf '\n'

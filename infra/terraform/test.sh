@@ -86,6 +86,8 @@ if [ -f "$here/../images/agent-host/user-data.sh.tftpl" ]; then
   mkdir -p "$work/images/agent-host"
   cp "$here/../images/agent-host/user-data.sh.tftpl" "$work/images/agent-host/"
 fi
+# The image names and tags (modules/image-names reads them from there).
+cp "$here/../images/images.json" "$work/images/images.json"
 
 if [[ $parts == *" static "* ]]; then
 # --- 1. Format ----------------------------------------------------------------------------------------
@@ -123,6 +125,32 @@ for s in "${stacks[@]}"; do
   validated=$((validated + 1))
   log "stacks/$s: valid"
 done
+
+# --- Image names: the build script, the workflows and Terraform agree ------------------------------------
+# What Terraform pulls (modules/image-names, used by stacks 01, 04, 05 and 06) must be exactly what
+# infra/images/publish.sh pushes, for the same registry and tag; both read infra/images/images.json.
+check_image_names() {
+  local registry=123456789012.dkr.ecr.eu-central-1.amazonaws.com tag=0123456789ab dir=$tree/modules/image-names
+  local urls pushed pulled
+  urls=$(jq -c --arg r "$registry" '.repository_prefix as $p | .images | with_entries(.value = "\($r)/\($p)/\(.key)")' "$here/../images/images.json")
+  tf "$dir" apply -auto-approve -input=false -var "tag=$tag" -var "repository_urls=$urls" >/dev/null || die "modules/image-names: apply failed"
+  pulled=$(tf "$dir" output -json refs | jq -S .)
+  pushed=$(bash "$here/../images/publish.sh" --refs "$registry" "$tag" | jq -S .)
+  [ "$pulled" = "$pushed" ] || die "Terraform pulls $pulled but publish.sh pushes $pushed"
+  # The stacks name no image and no tag suffix themselves: only module.images.refs.
+  if grep -nE 'repository_urls\["|:\$\{var\.image_tag|:latest' "$here"/stacks/*.tf "$here"/stacks/*/*.tf | grep -v 'image-names' >&2; then
+    die "the stack lines above spell an image reference themselves: use module.images.refs (modules/image-names)"
+  fi
+  # The workflows build and push only through publish.sh, never with their own names.
+  local workflows=$here/../../.github/workflows
+  if grep -nE 'docker (buildx )?(build|push)( |$)|images/build\.sh' "$workflows"/*.yml >&2; then
+    die "the workflow lines above build or push images themselves: call infra/images/publish.sh"
+  fi
+  grep -q 'infra/images/publish.sh' "$workflows/images.yml" || die ".github/workflows/images.yml does not publish with infra/images/publish.sh"
+  grep -q 'infra/images/publish.sh --no-push' "$workflows/runner-update.yml" || die ".github/workflows/runner-update.yml does not build with infra/images/publish.sh --no-push"
+  log "image names: Terraform pulls exactly what publish.sh pushes ($(jq -r 'keys | join(", ")' <<<"$pulled")); stacks and workflows use the one definition"
+}
+check_image_names
 
 fi
 
@@ -175,9 +203,9 @@ declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
   [02-cache]='{"bucket_name": "dazn-cache-test", "github_organization": "dazn", "force_destroy": true}'
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
-  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
-  [05-ecs-runners]='{"github_organization": "dazn"}'
-  [06-fargate-runners]='{"github_organization": "dazn"}'
+  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true, "image_tag": "0123456789ab"}'
+  [05-ecs-runners]='{"github_organization": "dazn", "image_tag": "0123456789ab"}'
+  [06-fargate-runners]='{"github_organization": "dazn", "image_tag": "0123456789ab"}'
   [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0}"
 )
 

@@ -22,6 +22,14 @@ locals {
   fileexists(local.images_template) ? local.images_template : "${path.module}/../../modules/ecs-ec2-capacity/templates/user-data.sh.tftpl")
 }
 
+# The references of infra/images/images.json, the definition publish.sh pushes from.
+module "images" {
+  source = "../../modules/image-names"
+
+  repository_urls = module.ecr.values.repository_urls
+  tag             = var.image_tag
+}
+
 data "aws_vpc" "runners" {
   id = local.vpc_id
 }
@@ -47,7 +55,7 @@ module "registry_mirror" {
 
   name_prefix         = var.name_prefix
   cluster             = { name = module.fargate.cluster_name, arn = module.fargate.cluster_arn }
-  image               = "${module.ecr.values.repository_urls["registry-mirror"]}:${var.image_tag}"
+  image               = module.images.refs["registry-mirror"]
   ecr_repository_arns = [module.ecr.values.repository_arns["registry-mirror"]]
   bucket_name         = var.mirror_bucket_name
   force_destroy       = var.force_destroy

@@ -23,9 +23,8 @@ variable "office_hours_end" {
 }
 
 variable "image_tag" {
-  description = "Tag of the registry-mirror image in ECR."
+  description = "Tag of the registry-mirror image publish.sh pushed: the commit, 12 hex digits (infra/images/images.json). No default: the repositories are IMMUTABLE, there is no moving tag."
   type        = string
-  default     = "latest"
 }
 
 variable "mirror_bucket_name" {
