@@ -152,6 +152,20 @@ check_image_names() {
 }
 check_image_names
 
+# Every log group has a retention (CloudWatch keeps logs forever, and bills them, without one).
+missing=$(awk 'FNR == 1 { inside = 0 }
+  /^resource "aws_cloudwatch_log_group"/ { inside = 1; has = 0; name = FILENAME ":" FNR; next }
+  inside && /retention_in_days[[:space:]]*=/ { has = 1 }
+  inside && /^}/ { if (!has) print name; inside = 0 }' "$here"/modules/*/*.tf)
+[ -z "$missing" ] || die "log groups without retention_in_days: $missing"
+log "every log group has a retention ($(grep -c '^resource "aws_cloudwatch_log_group"' "$here"/modules/*/*.tf | awk -F: '{ n += $2 } END { print n }') log group resources)"
+
+# The alarms count the scaler's log lines by their message: those messages must still exist.
+while read -r message; do
+  grep -rqF "'$message'" "$here/../../scaler/src" || die "modules/platform-alarms counts the scaler log line \"$message\", which scaler/src no longer writes"
+done < <(sed -nE 's/.*\$\.message = \\"([^\\]+)\\".*/\1/p' "$here/modules/platform-alarms/main.tf" | sort -u)
+log "the scaler log lines the alarms count exist in scaler/src"
+
 fi
 
 if [[ $parts != *" moto "* ]]; then
@@ -183,7 +197,7 @@ subnet_a=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.1.0/24 -
 subnet_b=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.2.0/24 --availability-zone eu-central-1b --query Subnet.SubnetId)
 log "network: $vpc_id $subnet_a $subnet_b"
 
-services=(autoscaling cloudwatchlogs dynamodb ec2 ecr ecs efs elbv2 events iam lambda s3 secretsmanager ssm sts)
+services=(autoscaling cloudwatch cloudwatchlogs dynamodb ec2 ecr ecs efs elbv2 events iam lambda s3 secretsmanager sns ssm sts)
 endpoints=$(for s in "${services[@]}"; do printf '    %s = "%s"\n' "$s" "$endpoint"; done)
 
 # The scaler's bundles (scaler/package.sh); placeholders when they are not built: the handler only
@@ -206,7 +220,7 @@ declare -A stack_vars=(
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true, "image_tag": "0123456789ab"}'
   [05-ecs-runners]='{"github_organization": "dazn", "image_tag": "0123456789ab"}'
   [06-fargate-runners]='{"github_organization": "dazn", "image_tag": "0123456789ab"}'
-  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0}"
+  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0, \"emulator_unsupported_off\": true}"
 )
 
 # Checks against what moto holds after a stack's apply (real API answers, not Terraform's view).
@@ -224,6 +238,26 @@ check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity provid
   [ -z "$bad" ] || die "capacity providers without managed scaling or termination protection: $bad"
   [ "$(awsm ecs describe-capacity-providers --capacity-providers "${names[@]}" --query 'length(capacityProviders)')" -eq 4 ] || die "moto does not hold the 4 agent capacity providers"
   log "agent groups: min 0, not pinned, scale-in protected; their capacity providers: managed scaling (100 %) and termination protection"
+  # Spot groups offer several instance types, all spot; on-demand groups theirs, all on-demand.
+  bad=$(awsm autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`) && contains(AutoScalingGroupName, `-spot`) && (length(MixedInstancesPolicy.LaunchTemplate.Overrides) < `4` || MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity != `0`)].AutoScalingGroupName')
+  [ -z "$bad" ] || die "spot agent groups without several instance types or not all spot: $bad"
+  # The S3 gateway and the nine interface endpoints, in the runners' VPC.
+  local endpoints
+  endpoints=$(awsm ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc_id" --query 'length(VpcEndpoints)')
+  [ "$endpoints" -eq 10 ] || die "expected 10 VPC endpoints (S3 gateway + 9 interface) in $vpc_id, moto holds $endpoints"
+  log "spot agent groups: mixed instances (several types, all spot); VPC endpoints: $endpoints"
+}
+
+# shellcheck disable=SC2016 # backticks are JMESPath literals
+check_alarms() { # the platform alarms, each notifying the stack's topic
+  local topic count bad
+  topic=$(tf "$1" output -raw alarm_topic_arn) || die "stacks/07-scaler: no alarm_topic_arn output"
+  count=$(awsm cloudwatch describe-alarms --alarm-name-prefix dazn-runners- --query 'length(MetricAlarms)')
+  [ "$count" -eq 7 ] || die "expected 7 platform alarms in moto, found $count"
+  bad=$(awsm cloudwatch describe-alarms --alarm-name-prefix dazn-runners- --query "MetricAlarms[?!contains(AlarmActions, '$topic')].AlarmName")
+  [ -z "$bad" ] || die "alarms that do not notify $topic: $bad"
+  [ "$(awsm events list-rules --name-prefix dazn-runners- --query 'length(Rules[?contains(Name, `task-failed-to-start`) || contains(Name, `spot-interruption`)])')" -eq 2 ] || die "the ECS task failure and spot interruption rules are missing"
+  log "stacks/07-scaler: $count alarms to $topic; the task failure and spot interruption rules"
 }
 
 check_no_runner_services() { # the runner pools have task definitions and no ECS service
@@ -324,7 +358,7 @@ TF
   case $s in
     04-clusters) check_agents_follow_tasks ;;
     06-fargate-runners) check_no_runner_services ;;
-    07-scaler) check_scaler "$dir" ;;
+    07-scaler) check_scaler "$dir" && check_alarms "$dir" ;;
   esac
 done
 

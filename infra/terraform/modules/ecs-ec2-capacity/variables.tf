@@ -75,6 +75,7 @@ variable "container_stop_timeout" {
 variable "spot_instance_types" {
   description = "Instance types a spot pool may use besides its own instance_type, per architecture (x86_64, arm64): same vCPU and memory as the pool's type, since tasks_per_instance assumes it. Several types = several spot capacity pools, so fewer interruptions and fewer times without capacity."
   type        = map(list(string))
+  nullable    = false # null = this default (stack 04 passes null when not set)
   default = {
     x86_64 = ["m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"]
     arm64  = ["m6g.2xlarge", "m7g.2xlarge", "m8g.2xlarge"]

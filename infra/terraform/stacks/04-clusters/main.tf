@@ -65,19 +65,40 @@ module "registry_mirror" {
   tags                = var.tags
 }
 
+# S3 (gateway) and the AWS APIs the runners reach (interface endpoints) without the NAT gateway:
+# modules/vpc-endpoints/README.md has the cost reasoning.
+data "aws_route_tables" "runners" {
+  vpc_id = local.vpc_id
+}
+
+module "vpc_endpoints" {
+  source = "../../modules/vpc-endpoints"
+
+  enabled             = var.vpc_endpoints_enabled
+  name_prefix         = var.name_prefix
+  vpc_id              = local.vpc_id
+  subnet_ids          = local.subnet_ids
+  route_table_ids     = data.aws_route_tables.runners.ids
+  allowed_cidr_blocks = [data.aws_vpc.runners.cidr_block]
+  interface_services  = var.vpc_endpoint_interface_services
+  tags                = var.tags
+}
+
 module "ecs" {
   source = "../../modules/ecs-ec2-capacity"
 
-  name_prefix             = var.name_prefix
-  force_delete_agents     = var.force_destroy
-  cluster_name            = "${var.name_prefix}-ecs"
-  pools                   = module.pools.ecs_pools
-  vpc_id                  = local.vpc_id
-  subnet_ids              = local.subnet_ids
-  ami_ids                 = var.ami_ids
-  user_data_template_path = local.user_data_template
-  registry_mirror_url     = module.registry_mirror.url
-  tags                    = var.tags
+  name_prefix                  = var.name_prefix
+  force_delete_agents          = var.force_destroy
+  cluster_name                 = "${var.name_prefix}-ecs"
+  pools                        = module.pools.ecs_pools
+  vpc_id                       = local.vpc_id
+  subnet_ids                   = local.subnet_ids
+  ami_ids                      = var.ami_ids
+  user_data_template_path      = local.user_data_template
+  registry_mirror_url          = module.registry_mirror.url
+  spot_instance_types          = var.spot_instance_types
+  spot_on_demand_base_capacity = var.spot_on_demand_base_capacity
+  tags                         = var.tags
 }
 
 module "outputs" {
