@@ -177,7 +177,9 @@ fi
 command -v moto_server >/dev/null || die "moto_server is not installed (pip install 'moto[server]')"
 command -v aws >/dev/null || die "the aws CLI is not installed"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+# AWS's managed policies loaded (moto's copy of them): the agents' role attaches
+# AmazonEC2ContainerServiceforEC2Role, and check_agent_policy reads it back.
+MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 endpoint=http://127.0.0.1:$port
 for _ in $(seq 1 100); do
@@ -246,6 +248,32 @@ check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity provid
   endpoints=$(awsm ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc_id" --query 'length(VpcEndpoints)')
   [ "$endpoints" -eq 10 ] || die "expected 10 VPC endpoints (S3 gateway + 9 interface) in $vpc_id, moto holds $endpoints"
   log "spot agent groups: mixed instances (several types, all spot); VPC endpoints: $endpoints"
+  check_agent_policy
+}
+
+check_agent_policy() { # spot draining: the agent may set its own container instance to DRAINING
+  local arn version
+  arn=$(awsm iam list-attached-role-policies --role-name dazn-runners-ecs-agent --query "AttachedPolicies[?PolicyName=='AmazonEC2ContainerServiceforEC2Role'].PolicyArn")
+  [ -n "$arn" ] && [ "$arn" != None ] || die "the agents' role has no AmazonEC2ContainerServiceforEC2Role"
+  version=$(awsm iam get-policy --policy-arn "$arn" --query Policy.DefaultVersionId)
+  awsm iam get-policy-version --policy-arn "$arn" --version-id "$version" --output json --query PolicyVersion.Document >"$work/agent-policy.json"
+  python3 - "$work/agent-policy.json" <<'PY' || die "the agents' managed policy does not allow spot draining (above)"
+import fnmatch, json, sys, urllib.parse
+doc = json.load(open(sys.argv[1]))
+if isinstance(doc, str):
+    doc = json.loads(urllib.parse.unquote(doc))
+# What the agent calls when ECS_ENABLE_SPOT_INSTANCE_DRAINING sees the interruption notice.
+action = "ecs:UpdateContainerInstancesState"
+resource = "arn:aws:ecs:eu-central-1:123456789012:container-instance/dazn-runners-ecs/0123456789abcdef0123456789abcdef"
+def listed(v): return v if isinstance(v, list) else [v]
+allowed = [s for s in doc["Statement"] if s["Effect"] == "Allow" and "Condition" not in s
+           and any(fnmatch.fnmatchcase(action, a) for a in listed(s["Action"]))
+           and any(fnmatch.fnmatchcase(resource, r) for r in listed(s.get("Resource", [])))]
+denied = [s for s in doc["Statement"] if s["Effect"] == "Deny" and any(fnmatch.fnmatchcase(action, a) for a in listed(s["Action"]))]
+assert allowed and not denied, f"{action} on {resource}: allowed by {allowed}, denied by {denied}"
+print(f"agent policy: {action} allowed on the container-instance ARN")
+PY
+  log "the agents' role: AmazonEC2ContainerServiceforEC2Role, spot draining allowed on the container-instance ARN"
 }
 
 # shellcheck disable=SC2016 # backticks are JMESPath literals
