@@ -254,7 +254,7 @@ check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity provid
 check_agent_policy() { # spot draining: the agent may set its own container instance to DRAINING
   local arn version
   arn=$(awsm iam list-attached-role-policies --role-name dazn-runners-ecs-agent --query "AttachedPolicies[?PolicyName=='AmazonEC2ContainerServiceforEC2Role'].PolicyArn")
-  [ -n "$arn" ] && [ "$arn" != None ] || die "the agents' role has no AmazonEC2ContainerServiceforEC2Role"
+  if [ -z "$arn" ] || [ "$arn" = None ]; then die "the agents' role has no AmazonEC2ContainerServiceforEC2Role"; fi
   version=$(awsm iam get-policy --policy-arn "$arn" --query Policy.DefaultVersionId)
   awsm iam get-policy-version --policy-arn "$arn" --version-id "$version" --output json --query PolicyVersion.Document >"$work/agent-policy.json"
   python3 - "$work/agent-policy.json" <<'PY' || die "the agents' managed policy does not allow spot draining (above)"
