@@ -4,7 +4,7 @@
 #      is checked by agent-host/test/user-data.bats)
 #   2. dockerfile-utils lint on every Dockerfile
 #   3. bats: the runner and dind entrypoints (stubs), the agent host's user data, the log sidecar's
-#      configuration, the registry mirror (docker-registry + moto_server); jest: the dind
+#      configuration, the registry mirror (docker-registry + moto_server), publish.sh (stub docker); jest: the dind
 #      authorization plugin's rules
 #   4. the tests that need a Docker daemon (test/daemon.sh: a real build and run; test/isolation.sh:
 #      the user-namespace mapping and the agents' seccomp profile; test/authz.sh: the authorization
@@ -60,6 +60,7 @@ part "jest: dind authorization plugin rules" run_authz_jest
 part "bats: agent host user data" bats agent-host/test
 part "bats: log sidecar configuration" bats log-sidecar/test
 part "bats: registry mirror (docker-registry, moto_server)" bats registry-mirror/test
+part "bats: publish.sh (images.json references, skip of pushed tags)" bats test/publish
 
 if [ "${DAZN_SKIP_DOCKER_TESTS:-0}" = 1 ]; then
   printf '\n'

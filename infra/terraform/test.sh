@@ -90,6 +90,8 @@ if [ -f "$here/../images/agent-host/user-data.sh.tftpl" ]; then
   mkdir -p "$work/images/agent-host"
   cp "$here/../images/agent-host/user-data.sh.tftpl" "$work/images/agent-host/"
 fi
+# The image names and tags (modules/image-names reads them from there).
+cp "$here/../images/images.json" "$work/images/images.json"
 
 # modules/cache-broker's terraform test, JSON with the runs' state; writes $work/rendered-policies.json
 # from the run "render" (the documents the isolated cache role gets) and sets cache_broker_passed.
@@ -218,6 +220,46 @@ for s in "${stacks[@]}"; do
   fi
 done
 
+# --- Image names: the build script, the workflows and Terraform agree ------------------------------------
+# What Terraform pulls (modules/image-names, used by stacks 01, 04, 05 and 06) must be exactly what
+# infra/images/publish.sh pushes, for the same registry and tag; both read infra/images/images.json.
+check_image_names() {
+  local registry=123456789012.dkr.ecr.eu-central-1.amazonaws.com tag=0123456789ab dir=$tree/modules/image-names
+  local urls pushed pulled
+  urls=$(jq -c --arg r "$registry" '.repository_prefix as $p | .images | with_entries(.value = "\($r)/\($p)/\(.key)")' "$here/../images/images.json")
+  tf "$dir" apply -auto-approve -input=false -var "tag=$tag" -var "repository_urls=$urls" >/dev/null || die "modules/image-names: apply failed"
+  pulled=$(tf "$dir" output -json refs | jq -S .)
+  pushed=$(bash "$here/../images/publish.sh" --refs "$registry" "$tag" | jq -S .)
+  [ "$pulled" = "$pushed" ] || die "Terraform pulls $pulled but publish.sh pushes $pushed"
+  # The stacks name no image and no tag suffix themselves: only module.images.refs.
+  if grep -nE 'repository_urls\["|:\$\{var\.image_tag|:latest' "$here"/stacks/*.tf "$here"/stacks/*/*.tf | grep -v 'image-names' >&2; then
+    die "the stack lines above spell an image reference themselves: use module.images.refs (modules/image-names)"
+  fi
+  # The workflows build and push only through publish.sh, never with their own names.
+  local workflows=$here/../../.github/workflows
+  if grep -nE 'docker (buildx )?(build|push)( |$)|images/build\.sh' "$workflows"/*.yml >&2; then
+    die "the workflow lines above build or push images themselves: call infra/images/publish.sh"
+  fi
+  grep -q 'infra/images/publish.sh' "$workflows/images.yml" || die ".github/workflows/images.yml does not publish with infra/images/publish.sh"
+  grep -q 'infra/images/publish.sh --no-push' "$workflows/runner-update.yml" || die ".github/workflows/runner-update.yml does not build with infra/images/publish.sh --no-push"
+  log "image names: Terraform pulls exactly what publish.sh pushes ($(jq -r 'keys | join(", ")' <<<"$pulled")); stacks and workflows use the one definition"
+}
+check_image_names
+
+# Every log group has a retention (CloudWatch keeps logs forever, and bills them, without one).
+missing=$(awk 'FNR == 1 { inside = 0 }
+  /^resource "aws_cloudwatch_log_group"/ { inside = 1; has = 0; name = FILENAME ":" FNR; next }
+  inside && /retention_in_days[[:space:]]*=/ { has = 1 }
+  inside && /^}/ { if (!has) print name; inside = 0 }' "$here"/modules/*/*.tf)
+[ -z "$missing" ] || die "log groups without retention_in_days: $missing"
+log "every log group has a retention ($(grep -c '^resource "aws_cloudwatch_log_group"' "$here"/modules/*/*.tf | awk -F: '{ n += $2 } END { print n }') log group resources)"
+
+# The alarms count the scaler's log lines by their message: those messages must still exist.
+while read -r message; do
+  grep -rqF "'$message'" "$here/../../scaler/src" || die "modules/platform-alarms counts the scaler log line \"$message\", which scaler/src no longer writes"
+done < <(sed -nE 's/.*\$\.message = \\"([^\\]+)\\".*/\1/p' "$here/modules/platform-alarms/main.tf" | sort -u)
+log "the scaler log lines the alarms count exist in scaler/src"
+
 fi
 
 if [[ $parts != *" moto "* ]]; then
@@ -229,7 +271,9 @@ fi
 command -v moto_server >/dev/null || die "moto_server is not installed (pip install 'moto[server]')"
 command -v aws >/dev/null || die "the aws CLI is not installed"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+# AWS's managed policies loaded (moto's copy of them): the agents' role attaches
+# AmazonEC2ContainerServiceforEC2Role, and check_agent_policy reads it back.
+MOTO_IAM_LOAD_MANAGED_POLICIES=true moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 endpoint=http://127.0.0.1:$port
 for _ in $(seq 1 100); do
@@ -249,7 +293,7 @@ subnet_a=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.1.0/24 -
 subnet_b=$(awsm ec2 create-subnet --vpc-id "$vpc_id" --cidr-block 10.42.2.0/24 --availability-zone eu-central-1b --query Subnet.SubnetId)
 log "network: $vpc_id $subnet_a $subnet_b"
 
-services=(autoscaling cloudwatchlogs dynamodb ec2 ecr ecs efs elbv2 events iam lambda s3 secretsmanager ssm sts)
+services=(autoscaling cloudwatch cloudwatchlogs dynamodb ec2 ecr ecs efs elbv2 events iam lambda s3 secretsmanager sns ssm sts)
 endpoints=$(for s in "${services[@]}"; do printf '    %s = "%s"\n' "$s" "$endpoint"; done)
 
 # The scaler's bundles (scaler/package.sh); placeholders when they are not built: the handler only
@@ -278,10 +322,10 @@ declare -A stack_vars=(
   [01-ecr]='{"force_delete": true}'
   [02-cache]="{\"bucket_name\": \"dazn-cache-test\", \"github_organization\": \"dazn\", \"force_destroy\": true, \"broker_zip\": \"$work/dist/broker.zip\"}"
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
-  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true}'
-  [05-ecs-runners]='{"github_organization": "dazn"}'
-  [06-fargate-runners]='{"github_organization": "dazn"}'
-  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0}"
+  [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true, "image_tag": "0123456789ab"}'
+  [05-ecs-runners]='{"github_organization": "dazn", "image_tag": "0123456789ab"}'
+  [06-fargate-runners]='{"github_organization": "dazn", "image_tag": "0123456789ab"}'
+  [07-scaler]="{\"github_organization\": \"dazn\", \"github_app_id\": \"123456\", \"github_installation_id\": \"7654321\", \"webhook_zip\": \"$work/dist/webhook.zip\", \"reconciler_zip\": \"$work/dist/reconciler.zip\", \"secret_recovery_window_days\": 0, \"emulator_unsupported_off\": true}"
 )
 
 # Checks against what moto holds after a stack's apply (real API answers, not Terraform's view).
@@ -299,6 +343,52 @@ check_agents_follow_tasks() { # agent groups from 0, not pinned; capacity provid
   [ -z "$bad" ] || die "capacity providers without managed scaling or termination protection: $bad"
   [ "$(awsm ecs describe-capacity-providers --capacity-providers "${names[@]}" --query 'length(capacityProviders)')" -eq 4 ] || die "moto does not hold the 4 agent capacity providers"
   log "agent groups: min 0, not pinned, scale-in protected; their capacity providers: managed scaling (100 %) and termination protection"
+  # Spot groups offer several instance types, all spot; on-demand groups theirs, all on-demand.
+  bad=$(awsm autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[?starts_with(AutoScalingGroupName, `dazn-runners-ecs-`) && contains(AutoScalingGroupName, `-spot`) && (length(MixedInstancesPolicy.LaunchTemplate.Overrides) < `4` || MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity != `0`)].AutoScalingGroupName')
+  [ -z "$bad" ] || die "spot agent groups without several instance types or not all spot: $bad"
+  # The S3 gateway and the nine interface endpoints, in the runners' VPC.
+  local endpoints
+  endpoints=$(awsm ec2 describe-vpc-endpoints --filters "Name=vpc-id,Values=$vpc_id" --query 'length(VpcEndpoints)')
+  [ "$endpoints" -eq 10 ] || die "expected 10 VPC endpoints (S3 gateway + 9 interface) in $vpc_id, moto holds $endpoints"
+  log "spot agent groups: mixed instances (several types, all spot); VPC endpoints: $endpoints"
+  check_agent_policy
+}
+
+check_agent_policy() { # spot draining: the agent may set its own container instance to DRAINING
+  local arn version
+  arn=$(awsm iam list-attached-role-policies --role-name dazn-runners-ecs-agent --query "AttachedPolicies[?PolicyName=='AmazonEC2ContainerServiceforEC2Role'].PolicyArn")
+  if [ -z "$arn" ] || [ "$arn" = None ]; then die "the agents' role has no AmazonEC2ContainerServiceforEC2Role"; fi
+  version=$(awsm iam get-policy --policy-arn "$arn" --query Policy.DefaultVersionId)
+  awsm iam get-policy-version --policy-arn "$arn" --version-id "$version" --output json --query PolicyVersion.Document >"$work/agent-policy.json"
+  python3 - "$work/agent-policy.json" <<'PY' || die "the agents' managed policy does not allow spot draining (above)"
+import fnmatch, json, sys, urllib.parse
+doc = json.load(open(sys.argv[1]))
+if isinstance(doc, str):
+    doc = json.loads(urllib.parse.unquote(doc))
+# What the agent calls when ECS_ENABLE_SPOT_INSTANCE_DRAINING sees the interruption notice.
+action = "ecs:UpdateContainerInstancesState"
+resource = "arn:aws:ecs:eu-central-1:123456789012:container-instance/dazn-runners-ecs/0123456789abcdef0123456789abcdef"
+def listed(v): return v if isinstance(v, list) else [v]
+allowed = [s for s in doc["Statement"] if s["Effect"] == "Allow" and "Condition" not in s
+           and any(fnmatch.fnmatchcase(action, a) for a in listed(s["Action"]))
+           and any(fnmatch.fnmatchcase(resource, r) for r in listed(s.get("Resource", [])))]
+denied = [s for s in doc["Statement"] if s["Effect"] == "Deny" and any(fnmatch.fnmatchcase(action, a) for a in listed(s["Action"]))]
+assert allowed and not denied, f"{action} on {resource}: allowed by {allowed}, denied by {denied}"
+print(f"agent policy: {action} allowed on the container-instance ARN")
+PY
+  log "the agents' role: AmazonEC2ContainerServiceforEC2Role, spot draining allowed on the container-instance ARN"
+}
+
+# shellcheck disable=SC2016 # backticks are JMESPath literals
+check_alarms() { # the platform alarms, each notifying the stack's topic
+  local topic count bad
+  topic=$(tf "$1" output -raw alarm_topic_arn) || die "stacks/07-scaler: no alarm_topic_arn output"
+  count=$(awsm cloudwatch describe-alarms --alarm-name-prefix dazn-runners- --query 'length(MetricAlarms)')
+  [ "$count" -eq 7 ] || die "expected 7 platform alarms in moto, found $count"
+  bad=$(awsm cloudwatch describe-alarms --alarm-name-prefix dazn-runners- --query "MetricAlarms[?!contains(AlarmActions, '$topic')].AlarmName")
+  [ -z "$bad" ] || die "alarms that do not notify $topic: $bad"
+  [ "$(awsm events list-rules --name-prefix dazn-runners- --query 'length(Rules[?contains(Name, `task-failed-to-start`) || contains(Name, `spot-interruption`)])')" -eq 2 ] || die "the ECS task failure and spot interruption rules are missing"
+  log "stacks/07-scaler: $count alarms to $topic; the task failure and spot interruption rules"
 }
 
 check_no_runner_services() { # the runner pools have task definitions and no ECS service
@@ -436,7 +526,7 @@ TF
     02-cache) check_cache_broker "$dir" ;;
     04-clusters) check_agents_follow_tasks ;;
     06-fargate-runners) check_no_runner_services ;;
-    07-scaler) check_scaler "$dir" ;;
+    07-scaler) check_scaler "$dir" && check_alarms "$dir" ;;
   esac
 done
 

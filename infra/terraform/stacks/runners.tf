@@ -10,9 +10,8 @@ variable "github_organization" {
 }
 
 variable "image_tag" {
-  description = "Tag of the runner, dind and log-router images in ECR (the runner repository holds <tag>-ecs and <tag>-fargate)."
+  description = "Tag of the images publish.sh pushed: the commit, 12 hex digits (git rev-parse --short=12 HEAD); the runner is pulled as <tag>-ecs or <tag>-fargate (infra/images/images.json). No default: the repositories are IMMUTABLE, there is no moving tag."
   type        = string
-  default     = "latest"
 }
 
 variable "runner_environment" {
@@ -74,8 +73,12 @@ module "clusters" {
   names      = ["${local.kind}_pools", "clusters", "capacity_providers", "registry_mirror_url", "data_mount_path"]
 }
 
-locals {
-  repo = module.ecr.values.repository_urls
+# The references of infra/images/images.json, the definition publish.sh pushes from.
+module "images" {
+  source = "../../modules/image-names"
+
+  repository_urls = module.ecr.values.repository_urls
+  tag             = var.image_tag
 }
 
 module "runners" {
@@ -87,10 +90,10 @@ module "runners" {
   clusters           = { (local.kind) = module.clusters.values.clusters[local.kind] }
   capacity_providers = local.kind == "ecs" ? module.clusters.values.capacity_providers : {}
   images = {
-    runner_ecs     = "${local.repo["runner"]}:${var.image_tag}-ecs"
-    runner_fargate = "${local.repo["runner"]}:${var.image_tag}-fargate"
-    dind           = "${local.repo["dind"]}:${var.image_tag}"
-    log_router     = "${local.repo["log-router"]}:${var.image_tag}"
+    runner_ecs     = module.images.refs["runner-ecs"]
+    runner_fargate = module.images.refs["runner-fargate"]
+    dind           = module.images.refs["dind"]
+    log_router     = module.images.refs["log-router"]
   }
   ecr_repository_arns  = [for name in ["runner", "dind", "log-router"] : module.ecr.values.repository_arns[name]]
   vpc_id               = module.efs.values.vpc_id

@@ -5,18 +5,11 @@ variable "name_prefix" {
 }
 
 variable "repositories" {
-  description = "Repositories to create, keyed by image name. keep_tagged: how many tagged images to keep (newest first); untagged_days: days after which untagged images expire."
+  description = "Repositories to create, keyed by image name (stack 01 passes the image-names module's, from infra/images/images.json). keep_tagged: how many tagged images to keep (newest first); untagged_days: days after which untagged images expire."
   type = map(object({
     keep_tagged   = optional(number, 30)
     untagged_days = optional(number, 7)
   }))
-  default = {
-    runner          = {}
-    dind            = {}
-    log-router      = {}
-    registry-mirror = {}
-  }
-
   validation {
     condition     = alltrue([for k, r in var.repositories : can(regex("^[a-z0-9][a-z0-9._-]*$", k)) && r.keep_tagged >= 1 && r.untagged_days >= 1])
     error_message = "repositories: names must be lower case ([a-z0-9._-]); keep_tagged and untagged_days must be >= 1."

@@ -8,6 +8,10 @@ locals {
 
   user_data_template = coalesce(var.user_data_template_path, "${path.module}/templates/user-data.sh.tftpl")
   data_device_name   = "/dev/xvdb"
+
+  # The pool's own type first (on-demand's first choice), then the same-size alternatives of its
+  # architecture for spot pools.
+  instance_types = { for name, p in var.pools : name => p.spot ? distinct(concat([p.instance_type], var.spot_instance_types[p.arch])) : [p.instance_type] }
 }
 
 data "aws_ssm_parameter" "ami" {
@@ -45,31 +49,20 @@ resource "aws_iam_role" "agent" {
   tags               = var.tags
 }
 
-# What the ECS container agent needs (the AmazonEC2ContainerServiceforEC2Role policy, narrowed to this
-# cluster where the API allows it). Images are pulled by the tasks' execution roles.
-data "aws_iam_policy_document" "agent" {
-  statement {
-    sid       = "RegisterWithTheCluster"
-    actions   = ["ecs:RegisterContainerInstance", "ecs:DeregisterContainerInstance", "ecs:SubmitContainerStateChange", "ecs:SubmitTaskStateChange", "ecs:UpdateContainerInstancesState"]
-    resources = [aws_ecs_cluster.this.arn]
-  }
-  statement {
-    sid       = "ReceiveWork"
-    actions   = ["ecs:DiscoverPollEndpoint", "ecs:Poll", "ecs:StartTelemetrySession", "ecs:PutSystemLogEvents", "ecs:SubmitAttachmentStateChanges", "ecs:TagResource"]
-    resources = ["*"] # these actions take no cluster resource
-  }
-  statement {
-    sid       = "PullAgentImages"
-    actions   = ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = ["*"]
-  }
+# AWS's managed policy for container instances, not a hand-written one: it follows the agent's needs
+# as ECS adds them, and its ecs:UpdateContainerInstancesState is on "*", which spot draining needs
+# (ECS_ENABLE_SPOT_INSTANCE_DRAINING: the agent sets its own container instance to DRAINING, and that
+# action's resource is the container-instance ARN, arn:aws:ecs:<region>:<account>:container-instance/
+# <cluster>/<id>; the earlier hand-written policy allowed it on the cluster ARN only, so draining was
+# denied). What it allows besides (ecs:CreateCluster, logs to any group, ECR pulls from any repository
+# in the account) reaches the agent only: tasks use their own roles and cannot reach the instance's
+# credentials (IMDS hop limit 1, ECS_AWSVPC_BLOCK_IMDS).
+resource "aws_iam_role_policy_attachment" "agent_ecs" {
+  role       = aws_iam_role.agent.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 }
 
-resource "aws_iam_role_policy" "agent" {
-  name   = "ecs-agent"
-  role   = aws_iam_role.agent.id
-  policy = data.aws_iam_policy_document.agent.json
-}
+data "aws_partition" "current" {}
 
 resource "aws_iam_role_policy_attachment" "agent" {
   for_each = toset(var.agent_managed_policy_arns)
@@ -104,10 +97,10 @@ resource "aws_vpc_security_group_egress_rule" "agent_all" {
 resource "aws_launch_template" "agent" {
   for_each = var.pools
 
-  name                   = "${var.name_prefix}-${each.key}"
-  description            = "ECS agent of pool ${each.key} (${each.value.arch}, ${each.value.capacity})"
-  image_id               = local.ami_ids[each.value.arch]
-  instance_type          = each.value.instance_type
+  name        = "${var.name_prefix}-${each.key}"
+  description = "ECS agent of pool ${each.key} (${each.value.arch}, ${each.value.capacity})"
+  image_id    = local.ami_ids[each.value.arch]
+  # The instance types (and spot or on-demand) come from the group's mixed instances policy.
   update_default_version = true
   vpc_security_group_ids = [aws_security_group.agent.id]
   ebs_optimized          = true
@@ -140,16 +133,6 @@ resource "aws_launch_template" "agent" {
       volume_type           = "gp3"
       encrypted             = true
       delete_on_termination = true
-    }
-  }
-
-  dynamic "instance_market_options" {
-    for_each = each.value.spot ? [1] : []
-    content {
-      market_type = "spot"
-      spot_options {
-        instance_interruption_behavior = "terminate"
-      }
     }
   }
 
@@ -199,9 +182,29 @@ resource "aws_autoscaling_group" "agent" {
   # Agents are protected from scale-in, so a destroy waits for them forever unless told otherwise.
   force_delete = var.force_delete_agents
 
-  launch_template {
-    id      = aws_launch_template.agent[each.key].id
-    version = "$Latest"
+  # Several instance types of the same size (8 vCPU, 32 GiB: tasks_per_instance holds for each), so a
+  # spot pool finds capacity when one type's spot pool is empty; on-demand pools use their own type.
+  mixed_instances_policy {
+    instances_distribution {
+      on_demand_base_capacity                  = each.value.spot ? var.spot_on_demand_base_capacity : 0
+      on_demand_percentage_above_base_capacity = each.value.spot ? 0 : 100
+      spot_allocation_strategy                 = "price-capacity-optimized"
+      on_demand_allocation_strategy            = "prioritized"
+    }
+
+    launch_template {
+      launch_template_specification {
+        launch_template_id = aws_launch_template.agent[each.key].id
+        version            = "$Latest"
+      }
+
+      dynamic "override" {
+        for_each = local.instance_types[each.key]
+        content {
+          instance_type = override.value
+        }
+      }
+    }
   }
 
   instance_refresh {

@@ -72,8 +72,29 @@ variable "container_stop_timeout" {
   default     = 120
 }
 
+variable "spot_instance_types" {
+  description = "Instance types a spot pool may use besides its own instance_type, per architecture (x86_64, arm64): same vCPU and memory as the pool's type, since tasks_per_instance assumes it. Several types = several spot capacity pools, so fewer interruptions and fewer times without capacity."
+  type        = map(list(string))
+  nullable    = false # null = this default (stack 04 passes null when not set)
+  default = {
+    x86_64 = ["m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"]
+    arm64  = ["m6g.2xlarge", "m7g.2xlarge", "m8g.2xlarge"]
+  }
+}
+
+variable "spot_on_demand_base_capacity" {
+  description = "On-demand agents each spot pool starts before any spot agent (0 = spot only; the scaler's fallback pool covers spot shortages)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.spot_on_demand_base_capacity >= 0 && floor(var.spot_on_demand_base_capacity) == var.spot_on_demand_base_capacity
+    error_message = "spot_on_demand_base_capacity must be a whole number >= 0."
+  }
+}
+
 variable "agent_managed_policy_arns" {
-  description = "Managed policies attached to the agents besides their ECS agent policy, e.g. arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore for Session Manager access."
+  description = "Managed policies attached to the agents besides AmazonEC2ContainerServiceforEC2Role, e.g. arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore for Session Manager access."
   type        = list(string)
   default     = []
 }

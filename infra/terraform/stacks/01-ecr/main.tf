@@ -1,7 +1,13 @@
+# The repository names come from infra/images/images.json, which publish.sh pushes to.
+module "images" {
+  source = "../../modules/image-names"
+}
+
 module "ecr" {
   source = "../../modules/ecr"
 
-  name_prefix  = var.name_prefix
+  name_prefix  = module.images.repository_prefix
+  repositories = { for name in module.images.repositories : name => {} }
   force_delete = var.force_delete
   tags         = var.tags
 }

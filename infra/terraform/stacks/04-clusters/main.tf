@@ -22,6 +22,14 @@ locals {
   fileexists(local.images_template) ? local.images_template : "${path.module}/../../modules/ecs-ec2-capacity/templates/user-data.sh.tftpl")
 }
 
+# The references of infra/images/images.json, the definition publish.sh pushes from.
+module "images" {
+  source = "../../modules/image-names"
+
+  repository_urls = module.ecr.values.repository_urls
+  tag             = var.image_tag
+}
+
 data "aws_vpc" "runners" {
   id = local.vpc_id
 }
@@ -47,7 +55,7 @@ module "registry_mirror" {
 
   name_prefix         = var.name_prefix
   cluster             = { name = module.fargate.cluster_name, arn = module.fargate.cluster_arn }
-  image               = "${module.ecr.values.repository_urls["registry-mirror"]}:${var.image_tag}"
+  image               = module.images.refs["registry-mirror"]
   ecr_repository_arns = [module.ecr.values.repository_arns["registry-mirror"]]
   bucket_name         = var.mirror_bucket_name
   cache_ttl_days      = var.mirror_cache_ttl_days
@@ -62,19 +70,40 @@ module "registry_mirror" {
   dockerhub_credentials_secret_arn = var.dockerhub_credentials_secret_arn
 }
 
+# S3 (gateway) and the AWS APIs the runners reach (interface endpoints) without the NAT gateway:
+# modules/vpc-endpoints/README.md has the cost reasoning.
+data "aws_route_tables" "runners" {
+  vpc_id = local.vpc_id
+}
+
+module "vpc_endpoints" {
+  source = "../../modules/vpc-endpoints"
+
+  enabled             = var.vpc_endpoints_enabled
+  name_prefix         = var.name_prefix
+  vpc_id              = local.vpc_id
+  subnet_ids          = local.subnet_ids
+  route_table_ids     = data.aws_route_tables.runners.ids
+  allowed_cidr_blocks = [data.aws_vpc.runners.cidr_block]
+  interface_services  = var.vpc_endpoint_interface_services
+  tags                = var.tags
+}
+
 module "ecs" {
   source = "../../modules/ecs-ec2-capacity"
 
-  name_prefix             = var.name_prefix
-  force_delete_agents     = var.force_destroy
-  cluster_name            = "${var.name_prefix}-ecs"
-  pools                   = module.pools.ecs_pools
-  vpc_id                  = local.vpc_id
-  subnet_ids              = local.subnet_ids
-  ami_ids                 = var.ami_ids
-  user_data_template_path = local.user_data_template
-  registry_mirror_url     = module.registry_mirror.url
-  tags                    = var.tags
+  name_prefix                  = var.name_prefix
+  force_delete_agents          = var.force_destroy
+  cluster_name                 = "${var.name_prefix}-ecs"
+  pools                        = module.pools.ecs_pools
+  vpc_id                       = local.vpc_id
+  subnet_ids                   = local.subnet_ids
+  ami_ids                      = var.ami_ids
+  user_data_template_path      = local.user_data_template
+  registry_mirror_url          = module.registry_mirror.url
+  spot_instance_types          = var.spot_instance_types
+  spot_on_demand_base_capacity = var.spot_on_demand_base_capacity
+  tags                         = var.tags
 }
 
 module "outputs" {

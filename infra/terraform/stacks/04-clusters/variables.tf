@@ -23,9 +23,8 @@ variable "office_hours_end" {
 }
 
 variable "image_tag" {
-  description = "Tag of the registry-mirror image in ECR."
+  description = "Tag of the registry-mirror image publish.sh pushed: the commit, 12 hex digits (infra/images/images.json). No default: the repositories are IMMUTABLE, there is no moving tag."
   type        = string
-  default     = "latest"
 }
 
 variable "mirror_bucket_name" {
@@ -61,4 +60,28 @@ variable "force_destroy" {
   description = "Allow destroying the mirror's bucket with layers in it, and the agents' auto scaling groups without draining (throw-away environments only)."
   type        = bool
   default     = false
+}
+
+variable "vpc_endpoints_enabled" {
+  description = "Create the S3 gateway endpoint and the interface endpoints of vpc_endpoint_interface_services (modules/vpc-endpoints: cost reasoning in its README); false where the VPC has them already."
+  type        = bool
+  default     = true
+}
+
+variable "vpc_endpoint_interface_services" {
+  description = "AWS services reached through interface endpoints; [] keeps only the (free) S3 gateway endpoint."
+  type        = list(string)
+  default     = ["ecr.api", "ecr.dkr", "logs", "sts", "ssm", "secretsmanager", "ecs", "ecs-agent", "ecs-telemetry"]
+}
+
+variable "spot_instance_types" {
+  description = "Instance types a spot pool may use besides its own, per architecture (x86_64, arm64), each with the pool type's vCPU and memory; null = modules/ecs-ec2-capacity's default."
+  type        = map(list(string))
+  default     = null
+}
+
+variable "spot_on_demand_base_capacity" {
+  description = "On-demand agents each spot pool starts before any spot agent (0 = spot only)."
+  type        = number
+  default     = 0
 }

@@ -6,7 +6,15 @@ module "clusters" {
 
   ssm_prefix = var.ssm_prefix
   stack      = "04-clusters"
-  names      = ["ecs_pools", "fargate_pools", "office_hours", "time_zone"]
+  names      = ["ecs_pools", "fargate_pools", "office_hours", "time_zone", "clusters"]
+}
+
+module "cache" {
+  source = "../../modules/stack-inputs"
+
+  ssm_prefix = var.ssm_prefix
+  stack      = "02-cache"
+  names      = ["action_environment"]
 }
 
 module "ecs_runners" {
@@ -53,5 +61,28 @@ module "scaler" {
   lambda_runtime               = var.lambda_runtime
   log_retention_days           = var.log_retention_days
   secret_recovery_window_days  = var.secret_recovery_window_days
+  tags                         = merge(var.tags, { Stack = "07-scaler" })
+}
+
+# The platform team's alarms (jobs waiting, scaler errors, runner tasks failing to start, spot
+# interruptions, the registry mirror, the cache bucket's 4xx/5xx), all to one SNS topic.
+module "alarms" {
+  source = "../../modules/platform-alarms"
+
+  name_prefix     = var.name_prefix
+  alarm_topic_arn = var.alarm_topic_arn
+  scaler_log_groups = {
+    webhook    = "/aws/lambda/${module.scaler.function_names.webhook}"
+    reconciler = "/aws/lambda/${module.scaler.function_names.reconciler}"
+  }
+  cluster_arns = { for kind, c in module.clusters.values.clusters : kind => c.arn }
+  registry_mirror = var.registry_mirror_service == "" ? null : {
+    cluster_name = module.clusters.values.clusters.fargate.name
+    service_name = coalesce(var.registry_mirror_service, "${var.name_prefix}-registry-mirror")
+  }
+  cache_bucket_name            = module.cache.values.action_environment.DAZN_CACHE_BUCKET
+  cache_bucket_request_metrics = !var.emulator_unsupported_off
+  thresholds                   = var.alarm_thresholds
+  log_retention_days           = var.log_retention_days
   tags                         = merge(var.tags, { Stack = "07-scaler" })
 }

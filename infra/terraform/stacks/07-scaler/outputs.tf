@@ -27,3 +27,8 @@ output "pools_json" {
   description = "The POOLS document the functions get, in routing order."
   value       = module.scaler.pools_json
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the platform alarms: subscribe the team's e-mail, chat or paging to it."
+  value       = module.alarms.alarm_topic_arn
+}

@@ -90,3 +90,27 @@ variable "pools_encoding" {
   type        = string
   default     = "auto"
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the platform alarms notify (modules/platform-alarms); null = create <name_prefix>-alarms (output alarm_topic_arn: subscribe to it)."
+  type        = string
+  default     = null
+}
+
+variable "alarm_thresholds" {
+  description = "When the platform alarms fire (modules/platform-alarms variable thresholds); {} = its defaults."
+  type        = any
+  default     = {}
+}
+
+variable "registry_mirror_service" {
+  description = "ECS service name of the registry mirror in the Fargate cluster, for its alarm; null = <name_prefix>-registry-mirror (modules/registry-mirror), \"\" = no mirror alarm."
+  type        = string
+  default     = null
+}
+
+variable "emulator_unsupported_off" {
+  description = "Leave out what the local AWS emulator (moto) cannot create: the cache bucket's S3 request metrics configuration. Tests only."
+  type        = bool
+  default     = false
+}

@@ -1,5 +1,9 @@
 mock_provider "aws" {}
 
+variables {
+  repositories = { runner = {}, dind = {}, log-router = {}, registry-mirror = {} }
+}
+
 run "creates_scanned_immutable_repositories_with_lifecycle_rules" {
   command = apply
 

@@ -1,4 +1,7 @@
 mock_provider "aws" {
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{}" }
   }
@@ -42,12 +45,27 @@ run "four_pools_give_four_agent_groups_and_capacity_providers" {
     error_message = "One launch template, auto scaling group and capacity provider per ECS pool."
   }
   assert {
-    condition     = aws_launch_template.agent["ecs-x64-spot"].instance_type == "t3.2xlarge" && aws_launch_template.agent["ecs-arm64-ondemand"].instance_type == "t4g.2xlarge"
-    error_message = "Instance types follow the pools' architecture."
+    condition     = [for o in one(one(aws_autoscaling_group.agent["ecs-x64-spot"].mixed_instances_policy).launch_template).override : o.instance_type] == ["t3.2xlarge", "m5.2xlarge", "m5a.2xlarge", "m6i.2xlarge", "m6a.2xlarge", "m7i.2xlarge"]
+    error_message = "A spot pool offers its own type first, then the same-size alternatives of its architecture."
   }
   assert {
-    condition     = length(aws_launch_template.agent["ecs-arm64-spot"].instance_market_options) == 1 && length(aws_launch_template.agent["ecs-arm64-ondemand"].instance_market_options) == 0
-    error_message = "Spot pools request spot instances; on-demand pools do not."
+    condition     = [for o in one(one(aws_autoscaling_group.agent["ecs-arm64-ondemand"].mixed_instances_policy).launch_template).override : o.instance_type] == ["t4g.2xlarge"]
+    error_message = "An on-demand pool uses its own type (Graviton for arm64)."
+  }
+  assert {
+    condition = (one(one(aws_autoscaling_group.agent["ecs-arm64-spot"].mixed_instances_policy).instances_distribution).on_demand_percentage_above_base_capacity == 0
+      && one(one(aws_autoscaling_group.agent["ecs-arm64-spot"].mixed_instances_policy).instances_distribution).on_demand_base_capacity == 0
+      && one(one(aws_autoscaling_group.agent["ecs-arm64-spot"].mixed_instances_policy).instances_distribution).spot_allocation_strategy == "price-capacity-optimized"
+    && one(one(aws_autoscaling_group.agent["ecs-arm64-ondemand"].mixed_instances_policy).instances_distribution).on_demand_percentage_above_base_capacity == 100)
+    error_message = "Spot pools are all spot (price-capacity-optimized); on-demand pools all on-demand."
+  }
+  assert {
+    condition     = alltrue([for lt in aws_launch_template.agent : length(lt.instance_market_options) == 0 && lt.instance_type == null])
+    error_message = "Launch templates set no market options or type: a mixed instances policy refuses them."
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.agent_ecs.policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+    error_message = "Agents use AWS's managed container instance policy (its UpdateContainerInstancesState on * lets spot draining act on the container-instance ARN)."
   }
   assert {
     condition     = alltrue([for lt in aws_launch_template.agent : anytrue([for b in lt.block_device_mappings : b.device_name == "/dev/xvdb" && one(b.ebs).volume_size == 120])])
@@ -115,4 +133,17 @@ run "rejects_a_reserved_name_prefix" {
     pools       = run.pools.ecs_pools
   }
   expect_failures = [var.name_prefix]
+}
+
+run "spot_pools_may_start_an_on_demand_base" {
+  command = plan
+  variables {
+    pools                        = run.pools.ecs_pools
+    spot_on_demand_base_capacity = 1
+  }
+
+  assert {
+    condition     = one(one(aws_autoscaling_group.agent["ecs-x64-spot"].mixed_instances_policy).instances_distribution).on_demand_base_capacity == 1 && one(one(aws_autoscaling_group.agent["ecs-x64-ondemand"].mixed_instances_policy).instances_distribution).on_demand_base_capacity == 0
+    error_message = "The on-demand base applies to spot pools."
+  }
 }
