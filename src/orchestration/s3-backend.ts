@@ -1,6 +1,5 @@
 /** Entries in S3: match, download and extract; archive and upload. */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
 import type { Writable } from 'node:stream';
@@ -32,7 +31,7 @@ import { findMatch, Match } from '../matching/match';
 import { restoreScopes, saveScope } from '../matching/scopes';
 import { cacheVersion } from '../matching/version';
 import { createS3Client, isNotFound, request, RequestScope } from '../storage/client';
-import { DownloadOptions, downloadToBuffer, downloadToStream } from '../storage/download';
+import { DownloadOptions, downloadToBuffer, downloadToStream, writeInOrder } from '../storage/download';
 import { s3Lister } from '../storage/list';
 import { Budget, Sleep, withinBudget } from '../storage/retry';
 import { describeBudget, StepTimeoutError } from '../errors/errors';
@@ -217,11 +216,11 @@ export class S3Backend implements CacheBackend {
           const { chunks } = index.segments[segment];
           if (chunks.every(([start]) => start >= tailStart)) {
             // Already read with the index (a small entry): from memory.
-            for (const [start, length] of chunks) {
-              const slice = tail.subarray(start - tailStart, start - tailStart + length);
-              progress.add(slice.length);
-              if (!sink.write(slice)) await once(sink, 'drain');
-            }
+            const slices = chunks.map(([start, length]) =>
+              tail.subarray(start - tailStart, start - tailStart + length),
+            );
+            await writeInOrder(sink, slices, scope.budget.signal);
+            progress.add(slices.reduce((sum, slice) => sum + slice.length, 0));
             return;
           }
           await downloadToStream(sink, { ...source, ranges: chunks }, options(perSegment, true));

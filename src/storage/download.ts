@@ -88,11 +88,19 @@ function isPermanent(error: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-/** Writes the chunks of one range (not joined: that would copy every byte once more). */
-async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSignal): Promise<void> {
+/**
+ * Writes the chunks of one range (not joined: that would copy every byte once more) and waits while
+ * the sink is full. A sink that is closed already (its program exited: another segment failed) fails
+ * the write at once: it would never emit 'drain' or 'close' again, and with the deadline timer unref'd
+ * nothing would keep the process alive, so it would exit mid-restore without cleaning up.
+ */
+export async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSignal): Promise<void> {
+  const stopped = (): Error => new Error('the archive reader stopped');
+  if (sink.destroyed || sink.writableEnded) throw stopped();
   let accepted = true;
   for (const chunk of data) accepted = sink.write(chunk);
   if (accepted) return;
+  if (sink.destroyed || sink.writableEnded) throw stopped();
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   deadline.addEventListener('abort', onAbort);
@@ -101,7 +109,7 @@ async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSigna
     await Promise.race([
       once(sink, 'drain', { signal }),
       once(sink, 'error', { signal }).then(([error]) => Promise.reject(error as Error)),
-      once(sink, 'close', { signal }).then(() => Promise.reject(new Error('the archive reader stopped'))),
+      once(sink, 'close', { signal }).then(() => Promise.reject(stopped())),
     ]);
   } finally {
     deadline.removeEventListener('abort', onAbort);
