@@ -246,6 +246,7 @@ function actionEnv(
     'DAZN_CACHE_UPLOAD_CONCURRENCY',
     'DAZN_CACHE_DOWNLOAD_CONCURRENCY',
     'DAZN_CACHE_DOWNLOAD_PART_SIZE',
+    'DAZN_CACHE_SEGMENTS',
     'SEGMENT_DOWNLOAD_TIMEOUT_MINS',
   ]) {
     if (process.env[k]) env[k] = process.env[k];

@@ -112,8 +112,9 @@ export function createArchive(
   manifestPath: string,
   level: number,
   threads: number,
+  recursive = true,
 ): CreatePipeline {
-  const tar = spawn(tools.tar.path, tools.tar.createArgs(workspace, manifestPath), {
+  const tar = spawn(tools.tar.path, tools.tar.createArgs(workspace, manifestPath, recursive), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const zstd = spawn(tools.zstd.path, tools.zstd.compressArgs(level, threads), {

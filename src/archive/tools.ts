@@ -11,8 +11,11 @@ import { ToolError } from '../errors/errors';
 
 export interface Tar {
   readonly path: string;
-  /** Arguments that write a POSIX tar of the manifest's paths (NUL-separated, relative to workspace) to stdout. */
-  createArgs(workspace: string, manifestPath: string): string[];
+  /**
+   * Arguments that write a POSIX tar of the manifest's paths (NUL-separated, relative to workspace)
+   * to stdout; with `recursive` false, only the members named (a segment's list, archive/segments.ts).
+   */
+  createArgs(workspace: string, manifestPath: string, recursive?: boolean): string[];
   /**
    * Arguments that extract a tar read from stdin into the workspace. `absoluteNames` (-P, as
    * upstream) lets members named `../…` or `/…` (from `~` and absolute path lines) be written where
@@ -64,7 +67,7 @@ export function findTar(platform: NodeJS.Platform = process.platform, path?: str
   }
   return {
     path: program,
-    createArgs: (workspace, manifestPath) => [
+    createArgs: (workspace, manifestPath, recursive = true) => [
       '--posix',
       '-cf',
       '-',
@@ -73,6 +76,7 @@ export function findTar(platform: NodeJS.Platform = process.platform, path?: str
       workspace,
       '--null',
       '--verbatim-files-from',
+      ...(recursive ? [] : ['--no-recursion']),
       '-T',
       manifestPath,
     ],

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as C from './constants';
 import { CacheUnavailableError, ValidationError } from '../errors/errors';
 import { validateKeys, validatePrimaryKey } from './keys';
+import { MAX_SEGMENTS } from '../archive/segments';
 
 export type StepKind = 'restore' | 'save';
 
@@ -41,6 +42,8 @@ export interface TuningSettings {
   requestTimeoutMs: number;
   /** DAZN_CACHE_STEP_TIMEOUT_MINS in milliseconds: the budget of the whole restore or save. */
   stepTimeoutMs: number;
+  /** DAZN_CACHE_SEGMENTS: tar | zstd pipelines of a save (1: one stream); unset: by size and cores. */
+  segments?: number;
 }
 
 export interface GitHubContext {
@@ -163,6 +166,7 @@ function resolveTuning(kind: StepKind, readInput: InputReader, env: NodeJS.Proce
   const timeout = envValue('SEGMENT_DOWNLOAD_TIMEOUT_MINS');
   const requestTimeout = envValue('DAZN_CACHE_REQUEST_TIMEOUT_SECS');
   const stepTimeout = envValue('DAZN_CACHE_STEP_TIMEOUT_MINS');
+  const segments = envValue('DAZN_CACHE_SEGMENTS');
   const chunkSizeInput = firstSet(readInput('upload-chunk-size'));
   const chunkSize = chunkSizeInput
     ? parseSize(chunkSizeInput, 'upload-chunk-size', 1, C.MAX_UPLOAD_PART_SIZE)
@@ -195,6 +199,7 @@ function resolveTuning(kind: StepKind, readInput: InputReader, env: NodeJS.Proce
     stepTimeoutMs: stepTimeout
       ? parseMinutes(stepTimeout, 'DAZN_CACHE_STEP_TIMEOUT_MINS') * 60_000
       : defaultStepMs,
+    segments: segments ? parseCount(segments, 'DAZN_CACHE_SEGMENTS', 1, MAX_SEGMENTS) : undefined,
   };
 }
 

@@ -1,8 +1,18 @@
 /** Entries in S3: match, download and extract; archive and upload. */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { homedir } from 'node:os';
-import { createArchive, extractArchive, Pipeline } from '../archive/pipeline';
-import { resolvePaths, writeManifest } from '../archive/paths';
+import { rm } from 'node:fs/promises';
+import { availableParallelism, homedir } from 'node:os';
+import type { Writable } from 'node:stream';
+import { createEntryArchive } from '../archive/entry';
+import { extractArchive, ExtractPipeline, Pipeline } from '../archive/pipeline';
+import { resolvePaths } from '../archive/paths';
+import {
+  extractSegments,
+  readTrailer,
+  SEGMENTED_FORMAT,
+  SegmentedExtraction,
+  TAIL_PROBE_BYTES,
+} from '../archive/segments';
 import { ArchiveTools, explainToolFailure, findArchiveTools } from '../archive/tools';
 import { readJournal, removeJournalled } from '../archive/journal';
 import {
@@ -22,7 +32,7 @@ import { findMatch, Match } from '../matching/match';
 import { restoreScopes, saveScope } from '../matching/scopes';
 import { cacheVersion } from '../matching/version';
 import { createS3Client, isNotFound, request, RequestScope } from '../storage/client';
-import { downloadToStream } from '../storage/download';
+import { DownloadOptions, downloadToBuffer, downloadToStream, writeInOrder } from '../storage/download';
 import { s3Lister } from '../storage/list';
 import { Budget, Sleep, withinBudget } from '../storage/retry';
 import { describeBudget, StepTimeoutError } from '../errors/errors';
@@ -37,11 +47,21 @@ import { recordAccess } from '../manage/access';
 const ACCESS_RECORD_TIMEOUT_MS = 3000;
 
 /** Reports the program's failure rather than the broken pipe it caused. */
-function pipelineError(pipeline: Pipeline, error: unknown): unknown {
+function pipelineError(pipeline: Pick<Pipeline, 'failure'>, error: unknown): unknown {
   return pipeline.failure() ?? error;
 }
 
-async function settle(pipeline: Pipeline): Promise<void> {
+/** The pipelines of a restore, as one: a plain entry's single one, or a segmented entry's. */
+type Extraction = Pick<SegmentedExtraction, 'journals' | 'done' | 'failure' | 'stop'>;
+
+/** The segments' journals once the restore has ended (the ticket removes its own). */
+async function removeJournals(journals: readonly string[], own: string): Promise<void> {
+  await Promise.all(
+    journals.filter((journal) => journal !== own).map((journal) => rm(journal, { force: true })),
+  );
+}
+
+async function settle(pipeline: Pick<Pipeline, 'kill' | 'done'>): Promise<void> {
   pipeline.kill();
   await pipeline.done.catch(() => undefined);
 }
@@ -156,7 +176,12 @@ export class S3Backend implements CacheBackend {
     }
   }
 
-  /** Streams the entry into zstd -d | tar -x. Size and ETag come from the listing (no HeadObject round trip). */
+  /**
+   * Streams the entry into zstd -d | tar -x (one pipeline, or one per segment of a segmented
+   * entry). Size and ETag come from the listing (no HeadObject round trip); the format comes with
+   * the first response's metadata. An entry of at most one range is one GET into memory; a larger
+   * one starts with a GET of its last TAIL_PROBE_BYTES, which hold a segmented entry's index.
+   */
   private async download(
     settings: CacheSettings,
     client: S3Client,
@@ -165,47 +190,95 @@ export class S3Backend implements CacheBackend {
     scope: RequestScope,
   ): Promise<number> {
     const { objectKey: key, size, etag } = match;
+    const where = `s3://${this.s3.bucket}/${key}`;
+    const { tuning } = settings;
+    let format: string | undefined;
     const checkMetadata = (metadata: Record<string, string> | undefined): void => {
-      const format = metadata?.[FORMAT_METADATA_KEY];
-      if (format !== ARCHIVE_FORMAT) {
-        throw new Error(messages.otherFormat(key, format, ARCHIVE_FORMAT));
+      const found = metadata?.[FORMAT_METADATA_KEY];
+      if (found !== ARCHIVE_FORMAT && found !== SEGMENTED_FORMAT) {
+        throw new Error(messages.otherFormat(key, found, `${ARCHIVE_FORMAT} or ${SEGMENTED_FORMAT}`));
       }
+      format ??= found;
     };
     const { workspace } = settings.github;
     const ticket = await beginRestore(settings.github, match.cacheKey);
     const progress = new TransferProgress('Downloaded', this.logger, size).start();
-    const extract = extractArchive(tools, workspace, settings.paths, ticket.journal);
+    const started = Date.now();
+    const options = (concurrency: number, counted: boolean): DownloadOptions => ({
+      partSize: tuning.downloadPartSize,
+      concurrency,
+      // One deadline for the whole download, however many GETs of segments follow each other.
+      deadlineMs: Math.max(1, tuning.downloadTimeoutMs - (Date.now() - started)),
+      budget: scope.budget,
+      stallTimeoutMs: tuning.requestTimeoutMs,
+      sleep: this.sleep,
+      onProgress: counted ? (bytes) => progress.add(bytes) : undefined,
+      onRetry: (message) => this.logger.info(message),
+    });
+    const source = { client, bucket: this.s3.bucket, key, size, etag, checkMetadata };
+    const startPipeline = (journal: string): ExtractPipeline =>
+      extractArchive(tools, workspace, settings.paths, journal);
+    let extraction: Extraction | undefined;
     try {
-      await downloadToStream(
-        extract.input,
-        { client, bucket: this.s3.bucket, key, size, etag, checkMetadata },
-        {
-          partSize: settings.tuning.downloadPartSize,
-          concurrency: settings.tuning.downloadConcurrency,
-          deadlineMs: settings.tuning.downloadTimeoutMs,
-          budget: scope.budget,
-          stallTimeoutMs: settings.tuning.requestTimeoutMs,
-          sleep: this.sleep,
-          onProgress: (bytes) => progress.add(bytes),
-          onRetry: (message) => this.logger.info(message),
-        },
+      const small = size <= tuning.downloadPartSize;
+      const tailBytes = small ? size : Math.min(size, TAIL_PROBE_BYTES);
+      let tail = await downloadToBuffer(
+        { ...source, ranges: small ? undefined : [[size - tailBytes, tailBytes]] },
+        options(1, small),
       );
-      progress.stop(); // the rest is tar finishing the last files, not a transfer
-      extract.input.end();
+      if (format === ARCHIVE_FORMAT) {
+        const single = startPipeline(ticket.journal);
+        extraction = { journals: [ticket.journal], ...single };
+        if (small) single.input.end(tail);
+        else {
+          await downloadToStream(single.input, source, options(tuning.downloadConcurrency, true));
+          single.input.end();
+        }
+      } else {
+        let trailer = readTrailer(tail, size, where);
+        if (trailer.status === 'more') {
+          const more = trailer.tailBytes;
+          tail = await downloadToBuffer({ ...source, ranges: [[size - more, more]] }, options(1, false));
+          trailer = readTrailer(tail, size, where);
+        }
+        if (trailer.status !== 'index')
+          throw new Error(`${where}: the index of the entry could not be read.`);
+        const { index } = trailer;
+        const tailStart = size - tail.length;
+        const fileSegments = index.segments.filter((segment) => segment.kind === 'files').length;
+        const perSegment = Math.max(2, Math.ceil(tuning.downloadConcurrency / fileSegments));
+        const feed = async (segment: number, sink: Writable): Promise<void> => {
+          const { chunks } = index.segments[segment];
+          if (chunks.every(([start]) => start >= tailStart)) {
+            // Already read with the index (a small entry): from memory.
+            const slices = chunks.map(([start, length]) =>
+              tail.subarray(start - tailStart, start - tailStart + length),
+            );
+            await writeInOrder(sink, slices, scope.budget.signal);
+            progress.add(slices.reduce((sum, slice) => sum + slice.length, 0));
+            return;
+          }
+          await downloadToStream(sink, { ...source, ranges: chunks }, options(perSegment, true));
+        };
+        extraction = extractSegments(index, ticket.journal, startPipeline, feed);
+      }
+      const extracted = extraction.done;
       // tar finishing the last files is bounded by the step's budget too (a hung file system).
       await withinBudget(
-        extract.done,
+        extracted,
         scope.budget,
         () =>
           new StepTimeoutError(
             `tar -x did not finish writing the entry within ${describeBudget(scope.budget.milliseconds, 'DAZN_CACHE_STEP_TIMEOUT_MINS')}.`,
           ),
       );
+      progress.stop(); // the rest is bookkeeping, not a transfer
+      await removeJournals(extraction.journals, ticket.journal);
       await ticket.settle();
     } catch (error) {
-      const cause = pipelineError(extract, error);
-      const exitedOnItsOwn = await extract.stop(EXTRACT_STOP_GRACE_MS);
-      await this.takeBack(workspace, ticket, exitedOnItsOwn);
+      const cause = extraction?.failure() ?? error;
+      const exitedOnItsOwn = extraction ? await extraction.stop(EXTRACT_STOP_GRACE_MS) : true;
+      await this.takeBack(workspace, ticket, extraction?.journals ?? [ticket.journal], exitedOnItsOwn);
       throw await explainToolFailure(tools, cause);
     } finally {
       progress.stop();
@@ -214,18 +287,24 @@ export class S3Backend implements CacheBackend {
   }
 
   /**
-   * A restore that did not finish removes every path tar wrote (its journal), so no partial tree
+   * A restore that did not finish removes every path tar wrote (its journals), so no partial tree
    * stays to be taken for the entry, and says so in one line. What cannot be removed keeps the
    * job's marker, and the job's saves refuse (orchestration/unfinished.ts).
    */
-  private async takeBack(workspace: string, ticket: RestoreTicket, journalComplete: boolean): Promise<void> {
+  private async takeBack(
+    workspace: string,
+    ticket: RestoreTicket,
+    journals: readonly string[],
+    journalComplete: boolean,
+  ): Promise<void> {
     try {
-      const written = await readJournal(ticket.journal);
+      const written = (await Promise.all(journals.map((journal) => readJournal(journal)))).flat();
       const removal = await removeJournalled(written, workspace, homedir());
       const remaining = journalComplete
         ? removal.failed
         : [...removal.failed, 'tar had to be killed, so its list of written paths may be incomplete'];
       if (remaining.length === 0) {
+        await removeJournals(journals, ticket.journal);
         await ticket.settle();
         if (removal.files + removal.folders > 0)
           this.logger.info(messages.restoreTakenBack(removal.files, removal.folders));
@@ -275,25 +354,29 @@ export class S3Backend implements CacheBackend {
     }
     const scope = grant?.write ? grant.write.ref : saveScope(settings.github);
     const { objectKey: key, keyTail } = entryName(this.location(settings, scope, grant), primaryKey);
-    const metadata: Record<string, string> = { [FORMAT_METADATA_KEY]: ARCHIVE_FORMAT };
+    let archiveTools: ArchiveTools;
+    let archive: Awaited<ReturnType<typeof createEntryArchive>>;
+    const started = Date.now();
+    try {
+      archiveTools = findArchiveTools();
+      archive = await createEntryArchive(archiveTools, workspace, paths, {
+        level: ZSTD_LEVEL,
+        threads: ZSTD_THREADS,
+        cores: availableParallelism(),
+        segments: settings.tuning.segments,
+      });
+    } catch (error) {
+      client?.destroy();
+      requests.budget.dispose();
+      throw error;
+    }
+    const metadata: Record<string, string> = { [FORMAT_METADATA_KEY]: archive.format };
     if (keyTail !== undefined)
       metadata[KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
     // tar | zstd starts before the credentials; the existence check runs while the archive is made
     // and uploaded, and is awaited just before the write that would make the entry visible (which
     // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
     // there (a multipart upload is aborted).
-    let archiveTools: ArchiveTools;
-    let manifest: Awaited<ReturnType<typeof writeManifest>>;
-    try {
-      archiveTools = findArchiveTools();
-      manifest = await writeManifest(paths);
-    } catch (error) {
-      client?.destroy();
-      requests.budget.dispose();
-      throw error;
-    }
-    const started = Date.now();
-    const archive = createArchive(archiveTools, workspace, manifest.path, ZSTD_LEVEL, ZSTD_THREADS);
     const progress = new TransferProgress('Uploaded', this.logger);
     try {
       client ??= (await this.client(settings, requests)).client;
@@ -324,7 +407,7 @@ export class S3Backend implements CacheBackend {
       progress.stop();
       client?.destroy();
       requests.budget.dispose();
-      await manifest.remove();
+      await archive.remove();
     }
   }
 

@@ -8,7 +8,7 @@
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { DEFAULT_REQUEST_TIMEOUT_MS, RANGE_MAX_ATTEMPTS } from '../config/constants';
 import { describeBudget, DownloadTimeoutError, ServiceError } from '../errors/errors';
 import { describeFacts, errorFacts } from '../errors/facts';
@@ -22,6 +22,36 @@ export interface DownloadSource {
   etag?: string;
   /** Checks the object's metadata on every response (e.g. the archive format); throw to refuse it. */
   checkMetadata?: (metadata: Record<string, string> | undefined) => void;
+  /**
+   * The bytes to write, in this order, as [start, length] pairs (one segment of a segmented entry,
+   * or the index at its end); each is fetched in GETs of at most the part size. Absent: the whole
+   * object.
+   */
+  ranges?: readonly (readonly [number, number])[];
+}
+
+/** One ranged GET: bytes start..end inclusive, as the Range header counts them. */
+interface Piece {
+  start: number;
+  end: number;
+}
+
+/** The GETs that fetch `ranges` (or the whole object), none longer than `partSize`. */
+export function piecesOf(
+  size: number,
+  partSize: number,
+  ranges?: readonly (readonly [number, number])[],
+): Piece[] {
+  // The whole of an empty object is still one GET (whose body is empty).
+  if (ranges === undefined && size === 0) return [{ start: 0, end: -1 }];
+  const pieces: Piece[] = [];
+  for (const [start, length] of ranges ?? [[0, size]]) {
+    if (start < 0 || length < 0 || start + length > size)
+      throw new Error(`range ${start}+${length} lies outside the object's ${size} bytes`);
+    for (let offset = start; offset < start + length; offset += partSize)
+      pieces.push({ start: offset, end: Math.min(start + length, offset + partSize) - 1 });
+  }
+  return pieces;
 }
 
 /** The entry itself is unusable: retrying cannot help. */
@@ -58,11 +88,19 @@ function isPermanent(error: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-/** Writes the chunks of one range (not joined: that would copy every byte once more). */
-async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSignal): Promise<void> {
+/**
+ * Writes the chunks of one range (not joined: that would copy every byte once more) and waits while
+ * the sink is full. A sink that is closed already (its program exited: another segment failed) fails
+ * the write at once: it would never emit 'drain' or 'close' again, and with the deadline timer unref'd
+ * nothing would keep the process alive, so it would exit mid-restore without cleaning up.
+ */
+export async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSignal): Promise<void> {
+  const stopped = (): Error => new Error('the archive reader stopped');
+  if (sink.destroyed || sink.writableEnded) throw stopped();
   let accepted = true;
   for (const chunk of data) accepted = sink.write(chunk);
   if (accepted) return;
+  if (sink.destroyed || sink.writableEnded) throw stopped();
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   deadline.addEventListener('abort', onAbort);
@@ -71,7 +109,7 @@ async function writeInOrder(sink: Writable, data: Buffer[], deadline: AbortSigna
     await Promise.race([
       once(sink, 'drain', { signal }),
       once(sink, 'error', { signal }).then(([error]) => Promise.reject(error as Error)),
-      once(sink, 'close', { signal }).then(() => Promise.reject(new Error('the archive reader stopped'))),
+      once(sink, 'close', { signal }).then(() => Promise.reject(stopped())),
     ]);
   } finally {
     deadline.removeEventListener('abort', onAbort);
@@ -87,7 +125,10 @@ export async function downloadToStream(
   const stallMs = options.stallTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const maxAttempts = options.maxAttempts ?? RANGE_MAX_ATTEMPTS;
   const sleep = options.sleep ?? realSleep;
-  const partCount = Math.max(1, Math.ceil(source.size / options.partSize));
+  const pieces = piecesOf(source.size, options.partSize, source.ranges);
+  const partCount = pieces.length;
+  // One GET of the whole object needs no Range header (and works for an empty object).
+  const whole = partCount === 1 && pieces[0].start === 0 && pieces[0].end === source.size - 1;
   const budgetFirst = options.budget !== undefined && options.budget.remaining() < options.deadlineMs;
   const deadlineMs = budgetFirst ? (options.budget as Budget).remaining() : options.deadlineMs;
   const deadline = new AbortController();
@@ -106,15 +147,13 @@ export async function downloadToStream(
         '; treating it as a cache miss.',
     );
   const rangeName = (index: number): string => {
-    if (partCount === 1) return `s3://${source.bucket}/${source.key}`;
-    const start = index * options.partSize;
-    const end = Math.min(source.size, start + options.partSize) - 1;
+    if (whole) return `s3://${source.bucket}/${source.key}`;
+    const { start, end } = pieces[index];
     return `s3://${source.bucket}/${source.key} bytes ${start}-${end} (part ${index + 1} of ${partCount})`;
   };
 
   const fetchOnce = async (index: number): Promise<Buffer[]> => {
-    const start = index * options.partSize;
-    const end = Math.min(source.size, start + options.partSize) - 1;
+    const { start, end } = pieces[index];
     const attempt = new AbortController();
     const onDeadline = (): void => attempt.abort();
     deadline.signal.addEventListener('abort', onDeadline);
@@ -129,7 +168,7 @@ export async function downloadToStream(
         new GetObjectCommand({
           Bucket: source.bucket,
           Key: source.key,
-          Range: partCount > 1 ? `bytes=${start}-${end}` : undefined,
+          Range: whole ? undefined : `bytes=${start}-${end}`,
           IfMatch: source.etag,
         }),
         { abortSignal: attempt.signal },
@@ -223,4 +262,17 @@ export async function downloadToStream(
   } finally {
     clearTimeout(deadlineTimer);
   }
+}
+
+/** The given ranges (or the whole object) as one buffer: for small reads (an entry's index, a small entry). */
+export async function downloadToBuffer(source: DownloadSource, options: DownloadOptions): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  await downloadToStream(sink, source, options);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }

@@ -3,7 +3,7 @@
  * paths), the restore/ and save/ sub-actions, secrets, and the job summary.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectExit, Job, runJob, StepResult } from '../support/runner';
 import { describeTree, noise, text, TreeSpec, writeTree } from '../support/tree';
@@ -137,6 +137,70 @@ describe('a multi-part entry', () => {
       expect(readFileSync(join(reader.workspace, 'deps', 'small.txt'), 'utf8')).toBe('small');
       expect(describeTree(join(reader.workspace, 'deps'))).toHaveLength(2);
       expect(hit.summary).toMatch(/MB\/s/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('a segmented entry', () => {
+  it(
+    'is saved by several tar | zstd pipelines into one multipart object and restored by several at once, tree intact',
+    async () => {
+      const prefix = world.env.newPrefix();
+      const tuning = { DAZN_CACHE_SEGMENTS: '3', DAZN_CACHE_DOWNLOAD_PART_SIZE: String(1 * MiB) };
+      const requests = world.env.proxy.requests;
+      const path = ['deps', '~/.cache/tool'].join('\n');
+      const writer = world.job(prefix, { env: tuning });
+      const big: TreeSpec = {};
+      for (let i = 0; i < 12; i++) big[`pkg-${i % 4}/chunk-${i}.bin`] = noise(1 * MiB);
+      writeTree(join(writer.workspace, 'deps'), { ...TREE, ...big });
+      linkSync(
+        join(writer.workspace, 'deps', 'plain.txt'),
+        join(writer.workspace, 'deps', 'pkg-3', 'hard-link.txt'),
+      );
+      writeTree(join(writer.home, '.cache', 'tool'), { 'state.db': noise(20_000) });
+      const old = new Date('2001-02-03T04:05:06Z');
+      for (const dir of ['deps', 'deps/pkg-0', 'deps/empty', 'deps/données'])
+        utimesSync(join(writer.workspace, dir), old, old);
+      const from = requests.length;
+      const saved = expectExit(
+        await writer.step({
+          action: 'save',
+          with: { path, key: 'seg-1', 'upload-chunk-size': String(5 * MiB) },
+        }),
+        0,
+      );
+      expect(saved.warnings).toEqual([]);
+      const objectPath = `/${world.env.bucket}/${prefix}/`;
+      const parts = requests
+        .slice(from)
+        .filter((r) => r.method === 'PUT' && r.url.startsWith(objectPath) && r.url.includes('partNumber'));
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      const [entry] = await world.env.list(prefix);
+      const stored = await world.env.getBytes(entry.key);
+      expect(stored.metadata.format).toBe('tar+zstd-segments/1');
+      expect(stored.body.subarray(stored.body.length - 8).toString('latin1')).toBe('DZCSEGS1');
+
+      const reader = world.job(prefix, { env: tuning });
+      const restoreFrom = requests.length;
+      const hit = expectExit(await reader.step({ action: 'restore', with: { path, key: 'seg-1' } }), 0);
+      expect(output(hit, 'cache-hit')).toBe('true');
+      expect(hit.warnings).toEqual([]);
+      expect(readdirSync(reader.runnerTemp).sort()).toEqual(HARNESS_TEMP);
+      const ranged = requests
+        .slice(restoreFrom)
+        .filter((r) => r.method === 'GET' && r.url.startsWith(objectPath) && r.range !== undefined);
+      expect(ranged.length).toBeGreaterThanOrEqual(12);
+      expect(describeTree(join(reader.workspace, 'deps'))).toEqual(
+        describeTree(join(writer.workspace, 'deps')),
+      );
+      expect(describeTree(join(reader.home, '.cache', 'tool'))).toEqual(
+        describeTree(join(writer.home, '.cache', 'tool')),
+      );
+      const inode = (p: string) => lstatSync(join(reader.workspace, 'deps', p)).ino;
+      expect(inode('pkg-3/hard-link.txt')).toBe(inode('plain.txt'));
+      for (const dir of ['deps', 'deps/pkg-0', 'deps/empty', 'deps/données'])
+        expect(statSync(join(reader.workspace, dir)).mtime.toISOString()).toBe(old.toISOString());
     },
     TEST_TIMEOUT_MS,
   );
