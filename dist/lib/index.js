@@ -34527,6 +34527,52 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
+/***/ 12522:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.createEntryArchive = createEntryArchive;
+const constants_1 = __nccwpck_require__(64687);
+const paths_1 = __nccwpck_require__(17366);
+const pipeline_1 = __nccwpck_require__(93146);
+const segments_1 = __nccwpck_require__(97830);
+async function createEntryArchive(tools, workspace, paths, options) {
+    const plan = (0, segments_1.planSegments)(paths, workspace, options.cores, options.segments);
+    if (!plan) {
+        const manifest = await (0, paths_1.writeManifest)(paths);
+        const single = (0, pipeline_1.createArchive)(tools, workspace, manifest.path, options.level, options.threads);
+        return { ...single, format: constants_1.ARCHIVE_FORMAT, pipelines: 1, remove: manifest.remove };
+    }
+    const manifests = await Promise.all(plan.segments.map((segment) => (0, paths_1.writeManifest)(segment.names)));
+    const fileSegments = plan.segments.filter((segment) => segment.kind === 'files').length;
+    // The cores are shared between the file segments' zstd (the folder segment's is tiny).
+    const threads = Math.max(1, Math.floor(options.cores / fileSegments));
+    const pipelines = manifests.map((manifest) => (0, pipeline_1.createArchive)(tools, workspace, manifest.path, options.level, threads, false));
+    const done = (async () => {
+        const results = await Promise.allSettled(pipelines.map((pipeline) => pipeline.done));
+        for (const result of results)
+            if (result.status === 'rejected')
+                throw result.reason;
+    })();
+    done.catch(() => undefined);
+    return {
+        output: (0, segments_1.interleave)(pipelines.map((pipeline) => pipeline.output), plan.segments.map((segment) => segment.kind)),
+        format: segments_1.SEGMENTED_FORMAT,
+        pipelines: pipelines.length,
+        done,
+        failure: () => pipelines.map((pipeline) => pipeline.failure()).find((failure) => failure !== undefined),
+        kill: () => pipelines.forEach((pipeline) => pipeline.kill()),
+        remove: async () => {
+            await Promise.all(manifests.map((manifest) => manifest.remove()));
+        },
+    };
+}
+
+
+/***/ }),
+
 /***/ 52281:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -35018,8 +35064,8 @@ function twoProcesses(first, firstName, second, secondName, explainSecond) {
         },
     };
 }
-function createArchive(tools, workspace, manifestPath, level, threads) {
-    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.createArgs(workspace, manifestPath), {
+function createArchive(tools, workspace, manifestPath, level, threads, recursive = true) {
+    const tar = (0, node_child_process_1.spawn)(tools.tar.path, tools.tar.createArgs(workspace, manifestPath, recursive), {
         stdio: ['ignore', 'pipe', 'pipe'],
     });
     const zstd = (0, node_child_process_1.spawn)(tools.zstd.path, tools.zstd.compressArgs(level, threads), {
@@ -35068,6 +35114,375 @@ function extractArchive(tools, workspace, pathLines, journal) {
     };
     return { ...pipeline, input, stop };
 }
+
+
+/***/ }),
+
+/***/ 97830:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TAIL_PROBE_BYTES = exports.MAX_INDEX_BYTES = exports.FOOTER_MAGIC = exports.SEGMENT_CHUNK_BYTES = exports.FILE_WEIGHT = exports.MIN_SEGMENT_WEIGHT = exports.MAX_SEGMENTS = exports.SEGMENTED_FORMAT = void 0;
+exports.segmentCount = segmentCount;
+exports.partition = partition;
+exports.planSegments = planSegments;
+exports.encodeTrailer = encodeTrailer;
+exports.readTrailer = readTrailer;
+exports.interleave = interleave;
+exports.extractSegments = extractSegments;
+/**
+ * The segmented entry format (`tar+zstd-segments/1`): one S3 object that holds N independently
+ * decodable `tar | zstd` streams, so a restore runs N `zstd -d | tar -x` pipelines at once, each fed
+ * by its own ranged GETs (one `tar -x` creating 50,000 small files on one core was the restore's
+ * critical path).
+ *
+ * Layout of the object:
+ *
+ *   [chunks of the segments, interleaved in the order the save produced them][index][footer]
+ *
+ * - The save splits the file list into N groups of about equal weight (bytes plus a cost per file),
+ *   contiguous in walk order (a folder's files stay together, which keeps zstd's ratio), a hard-link
+ *   group always in one group (tar stores a second link as a reference to the first, which must be
+ *   in the same archive). Every folder goes into one last segment of folders only, extracted after
+ *   all the others: the file segments create the folders they need, the folder segment then sets
+ *   the folders' modes and modification times (which creating files inside them would have moved),
+ *   and holds the empty ones.
+ * - The N pipelines run at once; a segment's output is cut into chunks of about SEGMENT_CHUNK_BYTES
+ *   appended to the object as they fill, so the upload streams and memory stays bounded.
+ * - The index (JSON) lists for every segment its kind and its chunks as [offset, length] pairs; the
+ *   footer is the index's length (4 bytes, big-endian) and FOOTER_MAGIC. The restore reads the tail
+ *   of the object first, checks that the chunks and the index cover the object exactly, then
+ *   streams each segment's chunks into its own pipeline.
+ *
+ * Integrity holds per segment: each is a zstd stream with its frame checksum, so a corrupted chunk
+ * fails that segment's `zstd -d`; a missing or short one fails its ranged GET; either fails the
+ * restore, which then removes what every pipeline wrote (each has its own journal).
+ */
+const node_fs_1 = __nccwpck_require__(73024);
+const path = __importStar(__nccwpck_require__(76760));
+const node_stream_1 = __nccwpck_require__(57075);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** The format recorded in the object's metadata for segmented entries. */
+exports.SEGMENTED_FORMAT = 'tar+zstd-segments/1';
+/** Most pipelines an entry is split into: beyond 8, the restore's disk, not its cores, is the limit. */
+exports.MAX_SEGMENTS = 8;
+/**
+ * Least weight per file segment (bytes plus FILE_WEIGHT per member): below it the extra tar and
+ * zstd processes (~5 ms each) and ranged GETs cost more than a second core wins. An entry lighter
+ * than two of these (a 1 MiB cache, or 100 MiB of build output) stays one plain tar+zstd stream.
+ */
+exports.MIN_SEGMENT_WEIGHT = 64 * MiB;
+/**
+ * What one member costs `tar -x`, in bytes of data: creating a small file took ~40 µs of CPU on
+ * the benchmark machine (2.1 s for 50,000 files), writing data through zstd -d and tar ~1 µs per
+ * KiB; so a file counts as 32 KiB more than its size when the groups are balanced.
+ */
+exports.FILE_WEIGHT = 32 * KiB;
+/** A segment's output is appended to the object in chunks of at least this many bytes (the last smaller). */
+exports.SEGMENT_CHUNK_BYTES = 8 * MiB;
+/** Marks the end of a segmented entry; the 4 bytes before it are the index's length. */
+exports.FOOTER_MAGIC = Buffer.from('DZCSEGS1', 'latin1');
+const FOOTER_BYTES = exports.FOOTER_MAGIC.length + 4;
+/** The longest index the restore accepts, bytes (a chunk is ~25 bytes of JSON; 1 MiB ~ 300 GiB). */
+exports.MAX_INDEX_BYTES = 1 * MiB;
+/**
+ * Walks the resolved paths as `tar` would (a folder with all it contains, symbolic links not
+ * followed), once each; members that vanish during the walk are left out, as tar would warn.
+ */
+function walk(names, workspace) {
+    const files = [];
+    const folders = [];
+    const seen = new Set();
+    let bytes = 0;
+    const stack = [...names].reverse();
+    while (stack.length > 0) {
+        const name = stack.pop();
+        if (seen.has(name))
+            continue;
+        seen.add(name);
+        const absolute = path.resolve(workspace, name);
+        let stats;
+        try {
+            stats = (0, node_fs_1.lstatSync)(absolute);
+        }
+        catch {
+            continue;
+        }
+        if (stats.isDirectory()) {
+            folders.push(name);
+            let children;
+            try {
+                children = (0, node_fs_1.readdirSync)(absolute);
+            }
+            catch {
+                continue; // unreadable: tar -c reports it and fails the save, as without segments
+            }
+            const prefix = name.endsWith('/') ? name : `${name}/`;
+            for (let i = children.length - 1; i >= 0; i--)
+                stack.push(prefix + children[i]);
+            continue;
+        }
+        const size = stats.isFile() ? stats.size : 0;
+        bytes += size;
+        files.push({
+            name,
+            weight: size + exports.FILE_WEIGHT,
+            inode: stats.isFile() && stats.nlink > 1 ? `${stats.dev}:${stats.ino}` : undefined,
+        });
+    }
+    return { files, folders, bytes };
+}
+/** How many file segments: the cores, at most MAX_SEGMENTS, at least MIN_SEGMENT_WEIGHT each. */
+function segmentCount(weight, cores, requested) {
+    if (requested !== undefined)
+        return Math.max(1, Math.min(exports.MAX_SEGMENTS, Math.floor(requested)));
+    return Math.max(1, Math.min(exports.MAX_SEGMENTS, cores, Math.floor(weight / exports.MIN_SEGMENT_WEIGHT)));
+}
+/** Splits the tree into contiguous groups of about equal weight; a hard-link group stays together. */
+function partition(files, count) {
+    const groups = Array.from({ length: count }, () => []);
+    const total = files.reduce((sum, file) => sum + file.weight, 0);
+    const target = total / count;
+    const groupOfInode = new Map();
+    let group = 0;
+    let filled = 0;
+    for (const file of files) {
+        const linked = file.inode === undefined ? undefined : groupOfInode.get(file.inode);
+        if (linked !== undefined) {
+            groups[linked].push(file.name);
+            continue;
+        }
+        // The group where the member's middle falls: a big file is not tacked onto a full group.
+        while (group < count - 1 && filled + file.weight / 2 >= target * (group + 1))
+            group += 1;
+        groups[group].push(file.name);
+        filled += file.weight;
+        if (file.inode !== undefined)
+            groupOfInode.set(file.inode, group);
+    }
+    return groups;
+}
+/**
+ * The segments for the paths, or undefined when one plain stream is the better entry (fewer than
+ * two file segments' worth of data, or one core).
+ */
+function planSegments(names, workspace, cores, requested) {
+    if (requested === 1 || (requested === undefined && cores < 2))
+        return undefined;
+    const { files, folders, bytes } = walk(names, workspace);
+    const weight = files.reduce((sum, file) => sum + file.weight, 0);
+    const count = Math.min(segmentCount(weight, cores, requested), Math.max(1, files.length));
+    if (count < 2)
+        return undefined;
+    const segments = partition(files, count)
+        .filter((group) => group.length > 0)
+        .map((group) => ({ kind: 'files', names: group }));
+    if (folders.length > 0)
+        segments.push({ kind: 'folders', names: folders });
+    return { segments, bytes, members: files.length + folders.length };
+}
+/** The index and footer that end a segmented entry. */
+function encodeTrailer(index) {
+    const json = Buffer.from(JSON.stringify(index), 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(json.length);
+    return Buffer.concat([json, length, exports.FOOTER_MAGIC]);
+}
+/**
+ * The index from the last bytes of an object of `size` bytes (`tail`), checked: every segment's
+ * chunks lie before the index, and all chunks with the index cover the object exactly once.
+ * Throws, naming the entry, when the object is not a complete segmented entry.
+ */
+function readTrailer(tail, size, what) {
+    const broken = (why) => new Error(`${what} is not a complete segmented entry (${why}); not restoring it.`);
+    if (tail.length < FOOTER_BYTES || size < FOOTER_BYTES)
+        throw broken('too short for its footer');
+    if (!tail.subarray(tail.length - exports.FOOTER_MAGIC.length).equals(exports.FOOTER_MAGIC))
+        throw broken('no footer');
+    const length = tail.readUInt32BE(tail.length - FOOTER_BYTES);
+    if (length > exports.MAX_INDEX_BYTES || length + FOOTER_BYTES > size)
+        throw broken(`an index of ${length} bytes`);
+    if (length + FOOTER_BYTES > tail.length)
+        return { status: 'more', tailBytes: length + FOOTER_BYTES };
+    let index;
+    try {
+        index = JSON.parse(tail.subarray(tail.length - FOOTER_BYTES - length, tail.length - FOOTER_BYTES).toString('utf8'));
+    }
+    catch (error) {
+        throw broken(`its index is not JSON: ${error.message}`);
+    }
+    const indexStart = size - FOOTER_BYTES - length;
+    if (!Array.isArray(index?.segments) || index.segments.length === 0)
+        throw broken('an index without segments');
+    const chunks = [];
+    for (const segment of index.segments) {
+        if ((segment.kind !== 'files' && segment.kind !== 'folders') || !Array.isArray(segment.chunks))
+            throw broken('a segment of unknown kind');
+        for (const chunk of segment.chunks) {
+            if (!Array.isArray(chunk) || !chunk.every((n) => Number.isSafeInteger(n) && n >= 0))
+                throw broken('a chunk that is not two offsets');
+            chunks.push(chunk);
+        }
+    }
+    chunks.sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    for (const [start, length] of chunks) {
+        if (start !== covered)
+            throw broken(`bytes ${Math.min(start, covered)}–${Math.max(start, covered)} in no segment or in two`);
+        covered = start + length;
+    }
+    if (covered !== indexStart)
+        throw broken('chunks that do not end where the index starts');
+    return { status: 'index', index };
+}
+/**
+ * One stream of the segments' outputs read at once: whichever segment has SEGMENT_CHUNK_BYTES ready
+ * appends them as a chunk; when all have ended, their rests and the trailer follow. The buffers
+ * pass through uncopied (the uploader copies each byte once, into its part). Backpressure: every
+ * segment pauses while the output is full.
+ */
+function interleave(sources, kinds, chunkBytes = exports.SEGMENT_CHUNK_BYTES) {
+    const output = new node_stream_1.PassThrough({ highWaterMark: 1 * MiB });
+    const index = { segments: kinds.map((kind) => ({ kind, chunks: [] })) };
+    const pendingData = sources.map(() => []);
+    const pendingBytes = sources.map(() => 0);
+    let offset = 0;
+    let ended = 0;
+    let failed = false;
+    const flush = (segment) => {
+        let accepted = true;
+        for (const buffer of pendingData[segment])
+            accepted = output.write(buffer) && accepted;
+        if (pendingBytes[segment] > 0)
+            index.segments[segment].chunks.push([offset, pendingBytes[segment]]);
+        offset += pendingBytes[segment];
+        pendingData[segment] = [];
+        pendingBytes[segment] = 0;
+        return accepted;
+    };
+    let paused = false;
+    const pauseAll = () => {
+        if (paused)
+            return;
+        paused = true;
+        for (const source of sources)
+            source.pause();
+        output.once('drain', () => {
+            paused = false;
+            if (!failed)
+                for (const source of sources)
+                    source.resume();
+        });
+    };
+    sources.forEach((source, segment) => {
+        source.on('data', (data) => {
+            pendingData[segment].push(data);
+            pendingBytes[segment] += data.length;
+            if (pendingBytes[segment] >= chunkBytes && !flush(segment))
+                pauseAll();
+        });
+        source.once('error', (error) => {
+            failed = true;
+            output.destroy(error);
+        });
+        source.once('end', () => {
+            ended += 1;
+            if (ended < sources.length || failed)
+                return;
+            for (let s = 0; s < sources.length; s++)
+                flush(s);
+            output.end(encodeTrailer(index));
+        });
+    });
+    return output;
+}
+/** Runs the index's segments through pipelines made by `start`, fed by `feed`. */
+function extractSegments(index, journalBase, start, feed) {
+    const journals = index.segments.map((_, segment) => `${journalBase}.${segment}`);
+    const started = [];
+    const tasks = [];
+    let stopped = false;
+    const run = (segment) => {
+        const pipeline = start(journals[segment]);
+        started.push(pipeline);
+        const task = (async () => {
+            try {
+                await feed(segment, pipeline.input);
+                pipeline.input.end();
+            }
+            catch (error) {
+                throw pipeline.failure() ?? error;
+            }
+            await pipeline.done;
+        })();
+        task.catch(() => undefined); // reported through `done`
+        tasks.push(task);
+        return task;
+    };
+    const ofKind = (kind) => index.segments.flatMap((segment, number) => (segment.kind === kind ? [number] : []));
+    const done = (async () => {
+        await Promise.all(ofKind('files').map(run));
+        // Folders last: their modes and times are final only once nothing is created inside them.
+        for (const segment of ofKind('folders')) {
+            if (stopped)
+                throw new Error('the restore was stopped');
+            await run(segment);
+        }
+    })();
+    done.catch(() => undefined);
+    return {
+        journals,
+        done,
+        failure: () => started.map((pipeline) => pipeline.failure()).find((failure) => failure !== undefined),
+        stop: async (graceMs) => {
+            stopped = true;
+            const exited = await Promise.all(started.map((pipeline) => pipeline.stop(graceMs)));
+            await Promise.allSettled(tasks);
+            return exited.every(Boolean);
+        },
+    };
+}
+/**
+ * Bytes read first from the end of an entry larger than one range: a segmented entry's index and
+ * footer (a 1 GiB entry's index is ~4 KiB), and the object's metadata, which says the format.
+ */
+exports.TAIL_PROBE_BYTES = 64 * KiB;
 
 
 /***/ }),
@@ -35122,7 +35537,7 @@ function findTar(platform = process.platform, path) {
     }
     return {
         path: program,
-        createArgs: (workspace, manifestPath) => [
+        createArgs: (workspace, manifestPath, recursive = true) => [
             '--posix',
             '-cf',
             '-',
@@ -35131,6 +35546,7 @@ function findTar(platform = process.platform, path) {
             workspace,
             '--null',
             '--verbatim-files-from',
+            ...(recursive ? [] : ['--no-recursion']),
             '-T',
             manifestPath,
         ],
@@ -35380,6 +35796,7 @@ const node_fs_1 = __nccwpck_require__(73024);
 const C = __importStar(__nccwpck_require__(64687));
 const errors_1 = __nccwpck_require__(12600);
 const keys_1 = __nccwpck_require__(31440);
+const segments_1 = __nccwpck_require__(97830);
 function lines(value) {
     return value
         .split('\n')
@@ -35449,6 +35866,7 @@ function resolveTuning(kind, readInput, env) {
     const timeout = envValue('SEGMENT_DOWNLOAD_TIMEOUT_MINS');
     const requestTimeout = envValue('DAZN_CACHE_REQUEST_TIMEOUT_SECS');
     const stepTimeout = envValue('DAZN_CACHE_STEP_TIMEOUT_MINS');
+    const segments = envValue('DAZN_CACHE_SEGMENTS');
     const chunkSizeInput = firstSet(readInput('upload-chunk-size'));
     const chunkSize = chunkSizeInput
         ? parseSize(chunkSizeInput, 'upload-chunk-size', 1, C.MAX_UPLOAD_PART_SIZE)
@@ -35479,6 +35897,7 @@ function resolveTuning(kind, readInput, env) {
         stepTimeoutMs: stepTimeout
             ? parseMinutes(stepTimeout, 'DAZN_CACHE_STEP_TIMEOUT_MINS') * 60_000
             : defaultStepMs,
+        segments: segments ? parseCount(segments, 'DAZN_CACHE_SEGMENTS', 1, segments_1.MAX_SEGMENTS) : undefined,
     };
 }
 function readDefaultBranch(eventPath, readFile) {
@@ -37227,9 +37646,12 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.S3Backend = void 0;
 /** Entries in S3: match, download and extract; archive and upload. */
 const client_s3_1 = __nccwpck_require__(53711);
+const promises_1 = __nccwpck_require__(51455);
 const node_os_1 = __nccwpck_require__(48161);
+const entry_1 = __nccwpck_require__(12522);
 const pipeline_1 = __nccwpck_require__(93146);
 const paths_1 = __nccwpck_require__(17366);
+const segments_1 = __nccwpck_require__(97830);
 const tools_1 = __nccwpck_require__(71389);
 const journal_1 = __nccwpck_require__(52281);
 const constants_1 = __nccwpck_require__(64687);
@@ -37253,6 +37675,10 @@ const ACCESS_RECORD_TIMEOUT_MS = 3000;
 /** Reports the program's failure rather than the broken pipe it caused. */
 function pipelineError(pipeline, error) {
     return pipeline.failure() ?? error;
+}
+/** The segments' journals once the restore has ended (the ticket removes its own). */
+async function removeJournals(journals, own) {
+    await Promise.all(journals.filter((journal) => journal !== own).map((journal) => (0, promises_1.rm)(journal, { force: true })));
 }
 async function settle(pipeline) {
     pipeline.kill();
@@ -37357,40 +37783,93 @@ class S3Backend {
             this.logger.debug(`Could not record the use of s3://${this.s3.bucket}/${key} for prune: ${String(error)}`);
         }
     }
-    /** Streams the entry into zstd -d | tar -x. Size and ETag come from the listing (no HeadObject round trip). */
+    /**
+     * Streams the entry into zstd -d | tar -x (one pipeline, or one per segment of a segmented
+     * entry). Size and ETag come from the listing (no HeadObject round trip); the format comes with
+     * the first response's metadata. An entry of at most one range is one GET into memory; a larger
+     * one starts with a GET of its last TAIL_PROBE_BYTES, which hold a segmented entry's index.
+     */
     async download(settings, client, match, tools, scope) {
         const { objectKey: key, size, etag } = match;
+        const where = `s3://${this.s3.bucket}/${key}`;
+        const { tuning } = settings;
+        let format;
         const checkMetadata = (metadata) => {
-            const format = metadata?.[constants_1.FORMAT_METADATA_KEY];
-            if (format !== constants_1.ARCHIVE_FORMAT) {
-                throw new Error(messages_1.messages.otherFormat(key, format, constants_1.ARCHIVE_FORMAT));
+            const found = metadata?.[constants_1.FORMAT_METADATA_KEY];
+            if (found !== constants_1.ARCHIVE_FORMAT && found !== segments_1.SEGMENTED_FORMAT) {
+                throw new Error(messages_1.messages.otherFormat(key, found, `${constants_1.ARCHIVE_FORMAT} or ${segments_1.SEGMENTED_FORMAT}`));
             }
+            format ??= found;
         };
         const { workspace } = settings.github;
         const ticket = await (0, unfinished_1.beginRestore)(settings.github, match.cacheKey);
         const progress = new progress_1.TransferProgress('Downloaded', this.logger, size).start();
-        const extract = (0, pipeline_1.extractArchive)(tools, workspace, settings.paths, ticket.journal);
+        const started = Date.now();
+        const options = (concurrency, counted) => ({
+            partSize: tuning.downloadPartSize,
+            concurrency,
+            // One deadline for the whole download, however many GETs of segments follow each other.
+            deadlineMs: Math.max(1, tuning.downloadTimeoutMs - (Date.now() - started)),
+            budget: scope.budget,
+            stallTimeoutMs: tuning.requestTimeoutMs,
+            sleep: this.sleep,
+            onProgress: counted ? (bytes) => progress.add(bytes) : undefined,
+            onRetry: (message) => this.logger.info(message),
+        });
+        const source = { client, bucket: this.s3.bucket, key, size, etag, checkMetadata };
+        const startPipeline = (journal) => (0, pipeline_1.extractArchive)(tools, workspace, settings.paths, journal);
+        let extraction;
         try {
-            await (0, download_1.downloadToStream)(extract.input, { client, bucket: this.s3.bucket, key, size, etag, checkMetadata }, {
-                partSize: settings.tuning.downloadPartSize,
-                concurrency: settings.tuning.downloadConcurrency,
-                deadlineMs: settings.tuning.downloadTimeoutMs,
-                budget: scope.budget,
-                stallTimeoutMs: settings.tuning.requestTimeoutMs,
-                sleep: this.sleep,
-                onProgress: (bytes) => progress.add(bytes),
-                onRetry: (message) => this.logger.info(message),
-            });
-            progress.stop(); // the rest is tar finishing the last files, not a transfer
-            extract.input.end();
+            const small = size <= tuning.downloadPartSize;
+            const tailBytes = small ? size : Math.min(size, segments_1.TAIL_PROBE_BYTES);
+            let tail = await (0, download_1.downloadToBuffer)({ ...source, ranges: small ? undefined : [[size - tailBytes, tailBytes]] }, options(1, small));
+            if (format === constants_1.ARCHIVE_FORMAT) {
+                const single = startPipeline(ticket.journal);
+                extraction = { journals: [ticket.journal], ...single };
+                if (small)
+                    single.input.end(tail);
+                else {
+                    await (0, download_1.downloadToStream)(single.input, source, options(tuning.downloadConcurrency, true));
+                    single.input.end();
+                }
+            }
+            else {
+                let trailer = (0, segments_1.readTrailer)(tail, size, where);
+                if (trailer.status === 'more') {
+                    const more = trailer.tailBytes;
+                    tail = await (0, download_1.downloadToBuffer)({ ...source, ranges: [[size - more, more]] }, options(1, false));
+                    trailer = (0, segments_1.readTrailer)(tail, size, where);
+                }
+                if (trailer.status !== 'index')
+                    throw new Error(`${where}: the index of the entry could not be read.`);
+                const { index } = trailer;
+                const tailStart = size - tail.length;
+                const fileSegments = index.segments.filter((segment) => segment.kind === 'files').length;
+                const perSegment = Math.max(2, Math.ceil(tuning.downloadConcurrency / fileSegments));
+                const feed = async (segment, sink) => {
+                    const { chunks } = index.segments[segment];
+                    if (chunks.every(([start]) => start >= tailStart)) {
+                        // Already read with the index (a small entry): from memory.
+                        const slices = chunks.map(([start, length]) => tail.subarray(start - tailStart, start - tailStart + length));
+                        await (0, download_1.writeInOrder)(sink, slices, scope.budget.signal);
+                        progress.add(slices.reduce((sum, slice) => sum + slice.length, 0));
+                        return;
+                    }
+                    await (0, download_1.downloadToStream)(sink, { ...source, ranges: chunks }, options(perSegment, true));
+                };
+                extraction = (0, segments_1.extractSegments)(index, ticket.journal, startPipeline, feed);
+            }
+            const extracted = extraction.done;
             // tar finishing the last files is bounded by the step's budget too (a hung file system).
-            await (0, retry_1.withinBudget)(extract.done, scope.budget, () => new errors_1.StepTimeoutError(`tar -x did not finish writing the entry within ${(0, errors_1.describeBudget)(scope.budget.milliseconds, 'DAZN_CACHE_STEP_TIMEOUT_MINS')}.`));
+            await (0, retry_1.withinBudget)(extracted, scope.budget, () => new errors_1.StepTimeoutError(`tar -x did not finish writing the entry within ${(0, errors_1.describeBudget)(scope.budget.milliseconds, 'DAZN_CACHE_STEP_TIMEOUT_MINS')}.`));
+            progress.stop(); // the rest is bookkeeping, not a transfer
+            await removeJournals(extraction.journals, ticket.journal);
             await ticket.settle();
         }
         catch (error) {
-            const cause = pipelineError(extract, error);
-            const exitedOnItsOwn = await extract.stop(constants_1.EXTRACT_STOP_GRACE_MS);
-            await this.takeBack(workspace, ticket, exitedOnItsOwn);
+            const cause = extraction?.failure() ?? error;
+            const exitedOnItsOwn = extraction ? await extraction.stop(constants_1.EXTRACT_STOP_GRACE_MS) : true;
+            await this.takeBack(workspace, ticket, extraction?.journals ?? [ticket.journal], exitedOnItsOwn);
             throw await (0, tools_1.explainToolFailure)(tools, cause);
         }
         finally {
@@ -37399,18 +37878,19 @@ class S3Backend {
         return size;
     }
     /**
-     * A restore that did not finish removes every path tar wrote (its journal), so no partial tree
+     * A restore that did not finish removes every path tar wrote (its journals), so no partial tree
      * stays to be taken for the entry, and says so in one line. What cannot be removed keeps the
      * job's marker, and the job's saves refuse (orchestration/unfinished.ts).
      */
-    async takeBack(workspace, ticket, journalComplete) {
+    async takeBack(workspace, ticket, journals, journalComplete) {
         try {
-            const written = await (0, journal_1.readJournal)(ticket.journal);
+            const written = (await Promise.all(journals.map((journal) => (0, journal_1.readJournal)(journal)))).flat();
             const removal = await (0, journal_1.removeJournalled)(written, workspace, (0, node_os_1.homedir)());
             const remaining = journalComplete
                 ? removal.failed
                 : [...removal.failed, 'tar had to be killed, so its list of written paths may be incomplete'];
             if (remaining.length === 0) {
+                await removeJournals(journals, ticket.journal);
                 await ticket.settle();
                 if (removal.files + removal.folders > 0)
                     this.logger.info(messages_1.messages.restoreTakenBack(removal.files, removal.folders));
@@ -37462,26 +37942,30 @@ class S3Backend {
         }
         const scope = grant?.write ? grant.write.ref : (0, scopes_1.saveScope)(settings.github);
         const { objectKey: key, keyTail } = (0, encoding_1.entryName)(this.location(settings, scope, grant), primaryKey);
-        const metadata = { [constants_1.FORMAT_METADATA_KEY]: constants_1.ARCHIVE_FORMAT };
-        if (keyTail !== undefined)
-            metadata[encoding_1.KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
-        // tar | zstd starts before the credentials; the existence check runs while the archive is made
-        // and uploaded, and is awaited just before the write that would make the entry visible (which
-        // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
-        // there (a multipart upload is aborted).
         let archiveTools;
-        let manifest;
+        let archive;
+        const started = Date.now();
         try {
             archiveTools = (0, tools_1.findArchiveTools)();
-            manifest = await (0, paths_1.writeManifest)(paths);
+            archive = await (0, entry_1.createEntryArchive)(archiveTools, workspace, paths, {
+                level: constants_1.ZSTD_LEVEL,
+                threads: constants_1.ZSTD_THREADS,
+                cores: (0, node_os_1.availableParallelism)(),
+                segments: settings.tuning.segments,
+            });
         }
         catch (error) {
             client?.destroy();
             requests.budget.dispose();
             throw error;
         }
-        const started = Date.now();
-        const archive = (0, pipeline_1.createArchive)(archiveTools, workspace, manifest.path, constants_1.ZSTD_LEVEL, constants_1.ZSTD_THREADS);
+        const metadata = { [constants_1.FORMAT_METADATA_KEY]: archive.format };
+        if (keyTail !== undefined)
+            metadata[encoding_1.KEY_TAIL_METADATA_KEY] = Buffer.from(keyTail, 'utf8').toString('base64');
+        // tar | zstd starts before the credentials; the existence check runs while the archive is made
+        // and uploaded, and is awaited just before the write that would make the entry visible (which
+        // is conditional anyway): no round trip of its own on the way. An existing entry stops the save
+        // there (a multipart upload is aborted).
         const progress = new progress_1.TransferProgress('Uploaded', this.logger);
         try {
             client ??= (await this.client(settings, requests)).client;
@@ -37511,7 +37995,7 @@ class S3Backend {
             progress.stop();
             client?.destroy();
             requests.budget.dispose();
-            await manifest.remove();
+            await archive.remove();
         }
     }
     async exists(client, key, scope) {
@@ -38398,7 +38882,10 @@ function isNotFound(error) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.EntryRefusedError = void 0;
+exports.piecesOf = piecesOf;
+exports.writeInOrder = writeInOrder;
 exports.downloadToStream = downloadToStream;
+exports.downloadToBuffer = downloadToBuffer;
 /**
  * Download of one entry into a writable stream (zstd's stdin). An entry of at most one part is a
  * single GET; larger ones are parallel ranged GETs, at most `concurrency` ahead of the writer and
@@ -38409,10 +38896,25 @@ exports.downloadToStream = downloadToStream;
  */
 const client_s3_1 = __nccwpck_require__(53711);
 const node_events_1 = __nccwpck_require__(78474);
+const node_stream_1 = __nccwpck_require__(57075);
 const constants_1 = __nccwpck_require__(64687);
 const errors_1 = __nccwpck_require__(12600);
 const facts_1 = __nccwpck_require__(19228);
 const retry_1 = __nccwpck_require__(43091);
+/** The GETs that fetch `ranges` (or the whole object), none longer than `partSize`. */
+function piecesOf(size, partSize, ranges) {
+    // The whole of an empty object is still one GET (whose body is empty).
+    if (ranges === undefined && size === 0)
+        return [{ start: 0, end: -1 }];
+    const pieces = [];
+    for (const [start, length] of ranges ?? [[0, size]]) {
+        if (start < 0 || length < 0 || start + length > size)
+            throw new Error(`range ${start}+${length} lies outside the object's ${size} bytes`);
+        for (let offset = start; offset < start + length; offset += partSize)
+            pieces.push({ start: offset, end: Math.min(start + length, offset + partSize) - 1 });
+    }
+    return pieces;
+}
 /** The entry itself is unusable: retrying cannot help. */
 class EntryRefusedError extends Error {
     constructor(message) {
@@ -38426,13 +38928,23 @@ function isPermanent(error) {
     const status = error?.$metadata?.httpStatusCode;
     return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
-/** Writes the chunks of one range (not joined: that would copy every byte once more). */
+/**
+ * Writes the chunks of one range (not joined: that would copy every byte once more) and waits while
+ * the sink is full. A sink that is closed already (its program exited: another segment failed) fails
+ * the write at once: it would never emit 'drain' or 'close' again, and with the deadline timer unref'd
+ * nothing would keep the process alive, so it would exit mid-restore without cleaning up.
+ */
 async function writeInOrder(sink, data, deadline) {
+    const stopped = () => new Error('the archive reader stopped');
+    if (sink.destroyed || sink.writableEnded)
+        throw stopped();
     let accepted = true;
     for (const chunk of data)
         accepted = sink.write(chunk);
     if (accepted)
         return;
+    if (sink.destroyed || sink.writableEnded)
+        throw stopped();
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     deadline.addEventListener('abort', onAbort);
@@ -38441,7 +38953,7 @@ async function writeInOrder(sink, data, deadline) {
         await Promise.race([
             (0, node_events_1.once)(sink, 'drain', { signal }),
             (0, node_events_1.once)(sink, 'error', { signal }).then(([error]) => Promise.reject(error)),
-            (0, node_events_1.once)(sink, 'close', { signal }).then(() => Promise.reject(new Error('the archive reader stopped'))),
+            (0, node_events_1.once)(sink, 'close', { signal }).then(() => Promise.reject(stopped())),
         ]);
     }
     finally {
@@ -38453,7 +38965,10 @@ async function downloadToStream(sink, source, options) {
     const stallMs = options.stallTimeoutMs ?? constants_1.DEFAULT_REQUEST_TIMEOUT_MS;
     const maxAttempts = options.maxAttempts ?? constants_1.RANGE_MAX_ATTEMPTS;
     const sleep = options.sleep ?? retry_1.realSleep;
-    const partCount = Math.max(1, Math.ceil(source.size / options.partSize));
+    const pieces = piecesOf(source.size, options.partSize, source.ranges);
+    const partCount = pieces.length;
+    // One GET of the whole object needs no Range header (and works for an empty object).
+    const whole = partCount === 1 && pieces[0].start === 0 && pieces[0].end === source.size - 1;
     const budgetFirst = options.budget !== undefined && options.budget.remaining() < options.deadlineMs;
     const deadlineMs = budgetFirst ? options.budget.remaining() : options.deadlineMs;
     const deadline = new AbortController();
@@ -38469,15 +38984,13 @@ async function downloadToStream(sink, source, options) {
             : (0, errors_1.describeBudget)(options.deadlineMs, 'SEGMENT_DOWNLOAD_TIMEOUT_MINS')) +
         '; treating it as a cache miss.');
     const rangeName = (index) => {
-        if (partCount === 1)
+        if (whole)
             return `s3://${source.bucket}/${source.key}`;
-        const start = index * options.partSize;
-        const end = Math.min(source.size, start + options.partSize) - 1;
+        const { start, end } = pieces[index];
         return `s3://${source.bucket}/${source.key} bytes ${start}-${end} (part ${index + 1} of ${partCount})`;
     };
     const fetchOnce = async (index) => {
-        const start = index * options.partSize;
-        const end = Math.min(source.size, start + options.partSize) - 1;
+        const { start, end } = pieces[index];
         const attempt = new AbortController();
         const onDeadline = () => attempt.abort();
         deadline.signal.addEventListener('abort', onDeadline);
@@ -38491,7 +39004,7 @@ async function downloadToStream(sink, source, options) {
             const response = await source.client.send(new client_s3_1.GetObjectCommand({
                 Bucket: source.bucket,
                 Key: source.key,
-                Range: partCount > 1 ? `bytes=${start}-${end}` : undefined,
+                Range: whole ? undefined : `bytes=${start}-${end}`,
                 IfMatch: source.etag,
             }), { abortSignal: attempt.signal });
             body = response.Body;
@@ -38586,6 +39099,18 @@ async function downloadToStream(sink, source, options) {
     finally {
         clearTimeout(deadlineTimer);
     }
+}
+/** The given ranges (or the whole object) as one buffer: for small reads (an entry's index, a small entry). */
+async function downloadToBuffer(source, options) {
+    const chunks = [];
+    const sink = new node_stream_1.Writable({
+        write(chunk, _encoding, callback) {
+            chunks.push(chunk);
+            callback();
+        },
+    });
+    await downloadToStream(sink, source, options);
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 
