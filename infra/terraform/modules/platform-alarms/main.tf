@@ -240,21 +240,36 @@ resource "aws_cloudwatch_metric_alarm" "spot_interruptions" {
 resource "aws_cloudwatch_metric_alarm" "registry_mirror" {
   count = var.registry_mirror == null ? 0 : 1
 
-  alarm_name          = "${var.name_prefix}-registry-mirror-unhealthy"
-  alarm_description   = "Fewer than ${var.registry_mirror.min_running} registry mirror task(s) running for 3 minutes (its health check fails or it cannot start): agents and dind fall back to Docker Hub, anonymous and rate-limited."
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  dimensions          = { ClusterName = var.registry_mirror.cluster_name, ServiceName = var.registry_mirror.service_name }
-  statistic           = "Minimum"
-  period              = 60
+  alarm_name        = "${var.name_prefix}-registry-mirror-unhealthy"
+  alarm_description = "A registry mirror service ran fewer than ${var.registry_mirror.min_running} task(s) for 3 minutes (its health check fails or it cannot start): that zone's agents and dind fall back to Docker Hub, anonymous and rate-limited."
+  # One service per zone: the sum of their running tasks, each missing series counted as 0 (the
+  # service or Container Insights is gone: as bad as no task), must reach services × min_running.
+  dynamic "metric_query" {
+    for_each = var.registry_mirror.service_names
+    content {
+      id = "m${metric_query.key}"
+      metric {
+        namespace   = "ECS/ContainerInsights"
+        metric_name = "RunningTaskCount"
+        dimensions  = { ClusterName = var.registry_mirror.cluster_name, ServiceName = metric_query.value }
+        stat        = "Minimum"
+        period      = 60
+      }
+    }
+  }
+  metric_query {
+    id          = "running"
+    expression  = "SUM([${join(", ", [for i, _ in var.registry_mirror.service_names : "FILL(m${i}, 0)"])}])"
+    label       = "registry mirror tasks running"
+    return_data = true
+  }
   evaluation_periods  = 3
-  threshold           = var.registry_mirror.min_running
+  threshold           = length(var.registry_mirror.service_names) * var.registry_mirror.min_running
   comparison_operator = "LessThanThreshold"
-  # No data = the service or Container Insights is gone: as bad as no task.
-  treat_missing_data = "breaching"
-  alarm_actions      = [local.topic_arn]
-  ok_actions         = [local.topic_arn]
-  tags               = var.tags
+  treat_missing_data  = "breaching"
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
+  tags                = var.tags
 }
 
 # --- The cache bucket -------------------------------------------------------------------------------------

@@ -24,11 +24,11 @@ variable "cluster_arns" {
 }
 
 variable "registry_mirror" {
-  description = "The registry mirror's ECS service (Container Insights on its cluster): alarm when fewer than min_running tasks run. null = no mirror alarm."
+  description = "The registry mirror's ECS services (one per availability zone, modules/registry-mirror; Container Insights on their cluster): alarm when any runs fewer than min_running tasks. null = no mirror alarm."
   type = object({
-    cluster_name = string
-    service_name = string
-    min_running  = optional(number, 1)
+    cluster_name  = string
+    service_names = list(string)
+    min_running   = optional(number, 1)
   })
   default = null
 }

@@ -27,3 +27,8 @@ output "dockerhub_credentials_secret_arn" {
   description = "The Secrets Manager secret the mirror tasks read their Docker Hub credentials from; null = anonymous pulls."
   value       = var.dockerhub_credentials_secret_arn
 }
+
+output "service_names" {
+  description = "The mirror's ECS services, one per subnet (for the platform alarms)."
+  value       = [for subnet in sort(keys(aws_ecs_service.mirror)) : aws_ecs_service.mirror[subnet].name]
+}

@@ -122,7 +122,9 @@ module "outputs" {
     }
     capacity_providers  = module.ecs.capacity_providers
     registry_mirror_url = module.registry_mirror.url
-    data_mount_path     = module.ecs.data_mount_path
+    # the mirror's services, one per zone, for stack 07's alarm
+    registry_mirror_services = module.registry_mirror.service_names
+    data_mount_path          = module.ecs.data_mount_path
   }
   tags = var.tags
 }

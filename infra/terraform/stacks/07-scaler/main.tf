@@ -66,6 +66,11 @@ module "scaler" {
 
 # The platform team's alarms (jobs waiting, scaler errors, runner tasks failing to start, spot
 # interruptions, the registry mirror, the cache bucket's 4xx/5xx), all to one SNS topic.
+locals {
+  # stack 04 publishes the mirror's services (one per zone); a name given here replaces them
+  mirror_services = var.registry_mirror_service == null ? try(tolist(module.clusters.values.registry_mirror_services), []) : [var.registry_mirror_service]
+}
+
 module "alarms" {
   source = "../../modules/platform-alarms"
 
@@ -76,9 +81,9 @@ module "alarms" {
     reconciler = "/aws/lambda/${module.scaler.function_names.reconciler}"
   }
   cluster_arns = { for kind, c in module.clusters.values.clusters : kind => c.arn }
-  registry_mirror = var.registry_mirror_service == "" ? null : {
-    cluster_name = module.clusters.values.clusters.fargate.name
-    service_name = coalesce(var.registry_mirror_service, "${var.name_prefix}-registry-mirror")
+  registry_mirror = var.registry_mirror_service == "" || length(local.mirror_services) == 0 ? null : {
+    cluster_name  = module.clusters.values.clusters.fargate.name
+    service_names = local.mirror_services
   }
   cache_bucket_name            = module.cache.values.action_environment.DAZN_CACHE_BUCKET
   cache_bucket_request_metrics = !var.emulator_unsupported_off

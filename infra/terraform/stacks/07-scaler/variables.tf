@@ -104,7 +104,7 @@ variable "alarm_thresholds" {
 }
 
 variable "registry_mirror_service" {
-  description = "ECS service name of the registry mirror in the Fargate cluster, for its alarm; null = <name_prefix>-registry-mirror (modules/registry-mirror), \"\" = no mirror alarm."
+  description = "ECS service name of the registry mirror in the Fargate cluster, for its alarm; null = the services stack 04 publishes (one per zone), \"\" = no mirror alarm."
   type        = string
   default     = null
 }

@@ -13,7 +13,7 @@ mock_provider "aws" {
 variables {
   scaler_log_groups = { webhook = "/aws/lambda/dazn-runners-scaler-webhook", reconciler = "/aws/lambda/dazn-runners-scaler-reconciler" }
   cluster_arns      = { ecs = "arn:aws:ecs:eu-central-1:123456789012:cluster/dazn-runners-ecs", fargate = "arn:aws:ecs:eu-central-1:123456789012:cluster/dazn-runners-fargate" }
-  registry_mirror   = { cluster_name = "dazn-runners-fargate", service_name = "dazn-runners-registry-mirror" }
+  registry_mirror   = { cluster_name = "dazn-runners-fargate", service_names = ["dazn-runners-registry-mirror-subnet-a", "dazn-runners-registry-mirror-subnet-b"] }
   cache_bucket_name = "dazn-cache"
 }
 
@@ -69,7 +69,7 @@ run "the_cache_bucket_gets_request_metrics_and_the_mirror_its_alarm" {
     error_message = "S3 publishes 4xx/5xx only with a request metrics configuration."
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.cache_5xx[0].dimensions.FilterId == "EntireBucket" && aws_cloudwatch_metric_alarm.registry_mirror[0].dimensions.ServiceName == "dazn-runners-registry-mirror" && aws_cloudwatch_metric_alarm.registry_mirror[0].treat_missing_data == "breaching"
+    condition     = aws_cloudwatch_metric_alarm.cache_5xx[0].dimensions.FilterId == "EntireBucket" && length([for q in aws_cloudwatch_metric_alarm.registry_mirror[0].metric_query : q if q.id != "running"]) == 2 && aws_cloudwatch_metric_alarm.registry_mirror[0].threshold == 2 && one([for q in aws_cloudwatch_metric_alarm.registry_mirror[0].metric_query : q.expression if q.id == "running"]) == "SUM([FILL(m0, 0), FILL(m1, 0)])" && aws_cloudwatch_metric_alarm.registry_mirror[0].treat_missing_data == "breaching"
     error_message = "The 5xx alarm reads the configuration's metrics; no mirror data is an alarm."
   }
 }

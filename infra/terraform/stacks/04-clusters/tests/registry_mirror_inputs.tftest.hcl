@@ -17,8 +17,8 @@ override_module {
   target = module.ecr
   outputs = {
     values = {
-      repository_urls = { registry-mirror = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/dazn-runners/registry-mirror" }
-      repository_arns = { registry-mirror = "arn:aws:ecr:eu-central-1:123456789012:repository/dazn-runners/registry-mirror" }
+      repository_urls = { runner = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/dazn-runners/runner", dind = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/dazn-runners/dind", log-router = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/dazn-runners/log-router", registry-mirror = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/dazn-runners/registry-mirror" }
+      repository_arns = { runner = "arn:aws:ecr:eu-central-1:123456789012:repository/dazn-runners/runner", dind = "arn:aws:ecr:eu-central-1:123456789012:repository/dazn-runners/dind", log-router = "arn:aws:ecr:eu-central-1:123456789012:repository/dazn-runners/log-router", registry-mirror = "arn:aws:ecr:eu-central-1:123456789012:repository/dazn-runners/registry-mirror" }
     }
   }
 }
@@ -44,6 +44,7 @@ override_module {
 
 variables {
   mirror_bucket_name = "dazn-registry-mirror-test"
+  image_tag          = "0123456789ab"
 }
 
 run "passes_the_docker_hub_credentials_secret_to_the_mirror" {
