@@ -65426,6 +65426,7 @@ function checkRepository(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JSON_FIELDS = void 0;
 exports.runCli = runCli;
+const node_events_1 = __nccwpck_require__(8474);
 const node_util_1 = __nccwpck_require__(7975);
 const client_1 = __nccwpck_require__(8030);
 const retry_1 = __nccwpck_require__(3091);
@@ -65544,6 +65545,8 @@ async function runCli(argv, io) {
     let client;
     const timeoutMins = Number(values['timeout-mins'] ?? env.DAZN_CACHE_STEP_TIMEOUT_MINS ?? 30);
     const budget = new retry_1.Budget(timeoutMins * 60_000, '--timeout-mins');
+    // every request of the command listens to the budget's signal: up to 16 at once, plus retries
+    (0, node_events_1.setMaxListeners)(64, budget.signal);
     try {
         if (!['list', 'delete', 'usage', 'prune'].includes(command)) {
             throw new UsageError(`Unknown command ${JSON.stringify(command)}.\n${HELP}`);

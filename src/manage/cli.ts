@@ -13,6 +13,7 @@
  * GITHUB_REPOSITORY_ID) when set, as gh cache does in a checkout; else every repository.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { createS3Client } from '../storage/client';
 import { Budget } from '../storage/retry';
@@ -166,6 +167,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let client: S3Client | undefined;
   const timeoutMins = Number(values['timeout-mins'] ?? env.DAZN_CACHE_STEP_TIMEOUT_MINS ?? 30);
   const budget = new Budget(timeoutMins * 60_000, '--timeout-mins');
+  // every request of the command listens to the budget's signal: up to 16 at once, plus retries
+  setMaxListeners(64, budget.signal);
   try {
     if (!['list', 'delete', 'usage', 'prune'].includes(command)) {
       throw new UsageError(`Unknown command ${JSON.stringify(command)}.\n${HELP}`);
