@@ -6,7 +6,7 @@ module "clusters" {
 
   ssm_prefix = var.ssm_prefix
   stack      = "04-clusters"
-  names      = ["ecs_pools", "fargate_pools", "office_hours", "time_zone", "clusters"]
+  names      = ["ecs_pools", "fargate_pools", "office_hours", "time_zone", "clusters", "registry_mirror_services"]
 }
 
 module "cache" {
@@ -68,7 +68,7 @@ module "scaler" {
 # interruptions, the registry mirror, the cache bucket's 4xx/5xx), all to one SNS topic.
 locals {
   # stack 04 publishes the mirror's services (one per zone); a name given here replaces them
-  mirror_services = var.registry_mirror_service == null ? try(tolist(module.clusters.values.registry_mirror_services), []) : [var.registry_mirror_service]
+  mirror_services = var.registry_mirror_service == null ? tolist(module.clusters.values.registry_mirror_services) : [var.registry_mirror_service]
 }
 
 module "alarms" {
