@@ -33757,6 +33757,7 @@ async function runCli(argv, io) {
         for (const { entry, reason } of evictions) {
             if (!dryRun)
                 await store.remove(entry.objectKey);
+            io.onEvicted?.(entry);
             io.out(`${dryRun ? 'would delete' : 'deleted'}\t${entry.repository}\t${entry.id}\t${entry.key}\t${entry.sizeInBytes}\t${reason}\tlast used ${entry.lastAccessedAt.toISOString().slice(0, 10)}`);
         }
         const freed = evictions.reduce((sum, e) => sum + e.entry.sizeInBytes, 0);

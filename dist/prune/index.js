@@ -65662,6 +65662,7 @@ async function runCli(argv, io) {
         for (const { entry, reason } of evictions) {
             if (!dryRun)
                 await store.remove(entry.objectKey);
+            io.onEvicted?.(entry);
             io.out(`${dryRun ? 'would delete' : 'deleted'}\t${entry.repository}\t${entry.id}\t${entry.key}\t${entry.sizeInBytes}\t${reason}\tlast used ${entry.lastAccessedAt.toISOString().slice(0, 10)}`);
         }
         const freed = evictions.reduce((sum, e) => sum + e.entry.sizeInBytes, 0);
@@ -65943,17 +65944,19 @@ function argsFromInputs() {
     return args;
 }
 async function main() {
-    const lines = [];
+    let count = 0;
+    let bytes = 0;
     const code = await (0, cli_1.runCli)(argsFromInputs(), {
-        out: (line) => {
-            lines.push(line);
-            core.info(line);
-        },
+        out: (line) => core.info(line),
         err: (line) => core.info(line),
         env: process.env,
+        onEvicted: (entry) => {
+            count += 1;
+            bytes += entry.sizeInBytes;
+        },
     });
-    core.setOutput('deleted-count', String(lines.filter((line) => /^(would delete|deleted)\t/.test(line)).length));
-    core.setOutput('deleted-bytes', String(lines.reduce((sum, line) => sum + (Number(line.split('\t')[4]) || 0), 0)));
+    core.setOutput('deleted-count', String(count));
+    core.setOutput('deleted-bytes', String(bytes));
     if (code !== 0)
         core.setFailed(`prune failed (exit ${code}); see the lines above`);
 }

@@ -54,6 +54,8 @@ export interface CliIo {
   /** For tests: a store instead of S3. */
   store?: EntryStore;
   now?: Date;
+  /** Each entry prune deletes (or, in a dry run, would delete). */
+  onEvicted?: (entry: CatalogEntry) => void;
 }
 
 class UsageError extends Error {}
@@ -319,6 +321,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const dryRun = values['dry-run'] ?? false;
     for (const { entry, reason } of evictions) {
       if (!dryRun) await store.remove(entry.objectKey);
+      io.onEvicted?.(entry);
       io.out(
         `${dryRun ? 'would delete' : 'deleted'}\t${entry.repository}\t${entry.id}\t${entry.key}\t${entry.sizeInBytes}\t${reason}\tlast used ${entry.lastAccessedAt.toISOString().slice(0, 10)}`,
       );

@@ -27,23 +27,19 @@ function argsFromInputs(): string[] {
 }
 
 async function main(): Promise<void> {
-  const lines: string[] = [];
+  let count = 0;
+  let bytes = 0;
   const code = await runCli(argsFromInputs(), {
-    out: (line) => {
-      lines.push(line);
-      core.info(line);
-    },
+    out: (line) => core.info(line),
     err: (line) => core.info(line),
     env: process.env,
+    onEvicted: (entry) => {
+      count += 1;
+      bytes += entry.sizeInBytes;
+    },
   });
-  core.setOutput(
-    'deleted-count',
-    String(lines.filter((line) => /^(would delete|deleted)\t/.test(line)).length),
-  );
-  core.setOutput(
-    'deleted-bytes',
-    String(lines.reduce((sum, line) => sum + (Number(line.split('\t')[4]) || 0), 0)),
-  );
+  core.setOutput('deleted-count', String(count));
+  core.setOutput('deleted-bytes', String(bytes));
   if (code !== 0) core.setFailed(`prune failed (exit ${code}); see the lines above`);
 }
 
