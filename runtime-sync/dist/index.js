@@ -103,12 +103,18 @@ exports.Budget = Budget;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
+exports.refuseForeignArch = refuseForeignArch;
 const errors_1 = __nccwpck_require__(919);
 function refuseForeignRoot(scan, ctx) {
-    if (scan.archMismatch) {
-        throw new errors_1.ArchMismatchError(`${ctx.settings.root} holds the tool cache of '${scan.arch ?? '?'}' machines but this machine is ` +
-            `'${ctx.arch}': mount this architecture's EFS volume at RUNTIME_SYNC_ROOT (a wrong mount would mix binaries)`);
-    }
+    if (scan.archMismatch)
+        refuseForeignArch(scan.arch ?? '?', ctx);
+}
+/** The architecture rule: a root written by machines of another architecture is a wrong mount. */
+function refuseForeignArch(rootArch, ctx) {
+    if (rootArch === ctx.arch)
+        return;
+    throw new errors_1.ArchMismatchError(`${ctx.settings.root} holds the tool cache of '${rootArch}' machines but this machine is ` +
+        `'${ctx.arch}': mount this architecture's EFS volume at RUNTIME_SYNC_ROOT (a wrong mount would mix binaries)`);
 }
 
 
@@ -406,6 +412,7 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
+const arch_claim_1 = __nccwpck_require__(247);
 const lock_1 = __nccwpck_require__(161);
 const staging_1 = __nccwpck_require__(445);
 const errors_1 = __nccwpck_require__(919);
@@ -441,21 +448,15 @@ async function requireWritableRoot(ctx) {
             'set RUNTIME_SYNC_PUSH=false for this pool');
     }
 }
-/** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
-async function claimArch(ctx, current) {
+/** Writes the root's architecture file when it has none; a root of the other architecture is refused. */
+async function claimRootArch(ctx, current) {
     if (current !== null)
         return;
-    const file = node_path_1.default.join(ctx.settings.root, names_1.ARCH_FILE);
-    try {
-        await node_fs_1.promises.writeFile(file, `${ctx.arch}\n`, { flag: 'wx' });
+    const claim = await (0, arch_claim_1.claimArch)(ctx.settings.root, ctx.arch, ctx.owner.id);
+    if (claim.claimed)
         ctx.log.info(`${ctx.settings.root} now belongs to ${ctx.arch} machines (${names_1.ARCH_FILE})`);
-    }
-    catch (error) {
-        if ((0, errors_1.errnoCode)(error) !== 'EEXIST')
-            throw error;
-        const arch = (await node_fs_1.promises.readFile(file, 'utf8')).trim();
-        (0, context_1.refuseForeignRoot)({ exists: true, arch, archMismatch: arch !== ctx.arch, versions: [], incomplete: [] }, ctx);
-    }
+    else
+        (0, context_1.refuseForeignArch)(claim.arch, ctx);
 }
 /**
  * Places one staged version: the folder by rename (fails when the version exists: left alone), then the
@@ -495,7 +496,7 @@ async function push(ctx) {
     const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch }, budget);
     (0, context_1.refuseForeignRoot)(remote, ctx);
     await requireWritableRoot(ctx);
-    await claimArch(ctx, remote.arch);
+    await claimRootArch(ctx, remote.arch);
     const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
     const onRoot = new Set(remote.versions.map(names_1.versionKey));
     const candidates = local.versions.filter((v) => !onRoot.has((0, names_1.versionKey)(v)));
@@ -903,6 +904,48 @@ function parseArgs(argv, env) {
         throw new errors_1.UsageError(`RUNTIME_SYNC_ROOT (${settings.root}) and RUNNER_TOOL_CACHE (${settings.toolCache}) must not contain each other`);
     }
     return { kind: 'run', settings };
+}
+
+
+/***/ }),
+
+/***/ 247:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.claimArch = claimArch;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+/**
+ * Writes the root's architecture file once, whole. The content is written to a private file under the
+ * staging folder first and then hard-linked into place: link fails with EEXIST when the file exists, and
+ * the name appears with its content, so a concurrent reader never sees an empty file. (Creating it with
+ * O_EXCL and writing afterwards left a moment in which another pusher read '' and took the root for a
+ * foreign architecture's.) EFS supports hard links within a file system.
+ */
+async function claimArch(root, arch, ownerId) {
+    const file = node_path_1.default.join(root, names_1.ARCH_FILE);
+    const draft = node_path_1.default.join(root, names_1.STAGING_DIR, `${ownerId}.arch`);
+    await node_fs_1.promises.mkdir(node_path_1.default.dirname(draft), { recursive: true });
+    await node_fs_1.promises.writeFile(draft, `${arch}\n`);
+    try {
+        await node_fs_1.promises.link(draft, file);
+        return { claimed: true };
+    }
+    catch (error) {
+        if ((0, errors_1.errnoCode)(error) !== 'EEXIST')
+            throw error;
+        return { claimed: false, arch: (await node_fs_1.promises.readFile(file, 'utf8')).trim() };
+    }
+    finally {
+        await node_fs_1.promises.unlink(draft).catch(() => undefined);
+    }
 }
 
 

@@ -116,6 +116,27 @@ describe('concurrent and interrupted pushes', () => {
     }
   });
 
+  it('twelve first pushes at once on an empty root: every one reads the architecture it shares, none takes the root for a foreign one', async () => {
+    // Creating the architecture file with O_EXCL and writing it afterwards let a concurrent pusher read ''
+    // (a CI run failed with exit 3, ArchMismatch); ten rounds of twelve processes reproduced it in about one
+    // round in seven.
+    const local = path.join(dir, 'runner');
+    fs.mkdirSync(local);
+    for (let round = 0; round < 10; round++) {
+      const efs = path.join(dir, `efs-${round}`);
+      fs.mkdirSync(efs);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          runCli(['push'], { RUNTIME_SYNC_ROOT: efs, RUNNER_TOOL_CACHE: local }),
+        ),
+      );
+      expect(results.map((r) => r.code)).toEqual(Array.from({ length: 12 }, () => 0));
+      expect(results.filter((r) => r.stderr.includes('now belongs to'))).toHaveLength(1);
+      expect(fs.readFileSync(path.join(efs, '.runtime-sync-arch'), 'utf8')).toMatch(/^(x64|arm64)\n$/);
+      expect(listDir(path.join(efs, '.staging'))).toEqual([]);
+    }
+  });
+
   it('a push killed with SIGKILL mid-copy leaves nothing visible; its lock expires and a later push completes the version and cleans the staging', async () => {
     const efs = path.join(dir, 'efs');
     const local = path.join(dir, 'runner');

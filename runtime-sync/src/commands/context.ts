@@ -19,10 +19,14 @@ export interface RunContext {
 }
 
 export function refuseForeignRoot(scan: ScanResult, ctx: RunContext): void {
-  if (scan.archMismatch) {
-    throw new ArchMismatchError(
-      `${ctx.settings.root} holds the tool cache of '${scan.arch ?? '?'}' machines but this machine is ` +
-        `'${ctx.arch}': mount this architecture's EFS volume at RUNTIME_SYNC_ROOT (a wrong mount would mix binaries)`,
-    );
-  }
+  if (scan.archMismatch) refuseForeignArch(scan.arch ?? '?', ctx);
+}
+
+/** The architecture rule: a root written by machines of another architecture is a wrong mount. */
+export function refuseForeignArch(rootArch: string, ctx: Pick<RunContext, 'arch' | 'settings'>): void {
+  if (rootArch === ctx.arch) return;
+  throw new ArchMismatchError(
+    `${ctx.settings.root} holds the tool cache of '${rootArch}' machines but this machine is ` +
+      `'${ctx.arch}': mount this architecture's EFS volume at RUNTIME_SYNC_ROOT (a wrong mount would mix binaries)`,
+  );
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { claimArch } from '../coordination/arch-claim';
 import { LockSet } from '../coordination/lock';
 import { cleanupExpired, Staging } from '../coordination/staging';
 import { BudgetExceededError, errnoCode, errorMessage, ReadOnlyRootError } from '../errors';
@@ -15,7 +16,7 @@ import {
 } from '../layout/names';
 import { probeRoot } from '../layout/probe';
 import { SCAN_NAMES, scanRoot, ScannedVersion } from '../layout/scan';
-import { RunContext, refuseForeignRoot } from './context';
+import { RunContext, refuseForeignArch, refuseForeignRoot } from './context';
 import { recordUse } from './pull';
 import { publishers } from '../verify/publishers';
 import { verifyAgainstPublished } from '../verify/verify';
@@ -48,21 +49,12 @@ async function requireWritableRoot(ctx: RunContext): Promise<void> {
   }
 }
 
-/** Writes the architecture file once (O_EXCL); a concurrent writer of the other architecture is refused. */
-async function claimArch(ctx: RunContext, current: string | null): Promise<void> {
+/** Writes the root's architecture file when it has none; a root of the other architecture is refused. */
+async function claimRootArch(ctx: RunContext, current: string | null): Promise<void> {
   if (current !== null) return;
-  const file = path.join(ctx.settings.root, ARCH_FILE);
-  try {
-    await fsp.writeFile(file, `${ctx.arch}\n`, { flag: 'wx' });
-    ctx.log.info(`${ctx.settings.root} now belongs to ${ctx.arch} machines (${ARCH_FILE})`);
-  } catch (error) {
-    if (errnoCode(error) !== 'EEXIST') throw error;
-    const arch = (await fsp.readFile(file, 'utf8')).trim();
-    refuseForeignRoot(
-      { exists: true, arch, archMismatch: arch !== ctx.arch, versions: [], incomplete: [] },
-      ctx,
-    );
-  }
+  const claim = await claimArch(ctx.settings.root, ctx.arch, ctx.owner.id);
+  if (claim.claimed) ctx.log.info(`${ctx.settings.root} now belongs to ${ctx.arch} machines (${ARCH_FILE})`);
+  else refuseForeignArch(claim.arch, ctx);
 }
 
 /**
@@ -101,7 +93,7 @@ export async function push(ctx: RunContext): Promise<void> {
   const remote = await probeRoot({ root: settings.root, expectArch: ctx.arch }, budget);
   refuseForeignRoot(remote, ctx);
   await requireWritableRoot(ctx);
-  await claimArch(ctx, remote.arch);
+  await claimRootArch(ctx, remote.arch);
   const local = scanRoot(fs, { root: settings.toolCache }, SCAN_NAMES);
   const onRoot = new Set(remote.versions.map(versionKey));
   const candidates = local.versions.filter((v) => !onRoot.has(versionKey(v)));
