@@ -2,20 +2,22 @@
 # Terraform tests, offline (no AWS account):
 #   1. terraform fmt -check -recursive
 #   2. every module: init -backend=false, validate, terraform test (mock_provider "aws")
-#   2b. the policy matrix: the isolated cache role's policies as modules/cache-broker's run "render"
-#      rendered them (terraform test -json -verbose), evaluated by an IAM simulator against the rule
-#      (infra/terraform/test/policy-matrix.test.ts, jest)
 #   3. every stack: init -backend=false, validate, and terraform test where it has tests/
+#   3b. the policy matrices: the isolated cache role's policies as modules/cache-broker's run "render"
+#      rendered them, and the images push role's as stack 01-ecr's run "render" did (terraform test
+#      -json -verbose), evaluated by an IAM simulator against the rule (infra/terraform/test/
+#      policy-matrix.test.ts and push-role-matrix.test.ts, jest)
 #   4. the seven stacks applied in order to moto_server (local AWS emulator), then destroyed in reverse
 #      order; what moto cannot do is switched off by emulator_unsupported_off=true and counted. After
-#      the runner stacks: no ECS service runs runners; after the scaler: its functions' POOLS, read
+#      01: the push role's policy names exactly the repositories moto created, its trust the provider
+#      moto holds. After the runner stacks: no ECS service runs runners; after the scaler: its functions' POOLS, read
 #      back from moto, names the task definitions moto holds, and its IAM policy only those.
 # Runs against a copy of this folder in a temp dir (the repository gets no .terraform or state),
 # sequentially (one terraform process at a time: the aws provider is big).
 # Env: TF_PROVIDER_MIRROR (folder holding registry.terraform.io/hashicorp/aws/...; default: found),
-#      TF_TEST_PARTS: which steps run, default "static moto" (static = 1 to 3 with 2b, moto = 4); a local
-#      loop may run one of them, or "policy" (only modules/cache-broker's terraform test and 2b); CI runs
-#      static and moto.
+#      TF_TEST_PARTS: which steps run, default "static moto" (static = 1 to 3 with 3b, moto = 4); a local
+#      loop may run one of them, or "policy" (only modules/cache-broker's and stacks/01-ecr's terraform
+#      test and 3b); CI runs static and moto.
 set -Eeuo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,11 +95,14 @@ fi
 # The image names and tags (modules/image-names reads them from there).
 cp "$here/../images/images.json" "$work/images/images.json"
 
-# modules/cache-broker's terraform test, JSON with the runs' state; writes $work/rendered-policies.json
-# from the run "render" (the documents the isolated cache role gets) and sets cache_broker_passed.
-test_cache_broker() {
-  local dir=$1 json=$work/cache-broker-test.json
-  if ! timeout --kill-after=10 "${TF_STEP_TIMEOUT:-900}" terraform -chdir="$dir" test -json -verbose -no-color >"$json" 2>"$work/cache-broker-test.err"; then
+# A terraform test whose run "render" holds the policies a matrix evaluates: runs it with each run's
+# state in its JSON output (about 13 MB a run: the provider schema comes along), writes <out> from that
+# state (the attributes the aws provider would send to IAM, not outputs) and prints the runs passed.
+#   modules/cache-broker -> $work/rendered-policies.json: the isolated cache role and the broker's
+#   stacks/01-ecr        -> $work/rendered-push-role.json: the images push role as the stack makes it
+test_render() { # <dir> <name> <out>
+  local dir=$1 name=$2 out=$3 json=$work/render-test.json
+  if ! timeout --kill-after=10 "${TF_STEP_TIMEOUT:-900}" terraform -chdir="$dir" test -json -verbose -no-color >"$json" 2>"$json.err"; then
     python3 - "$json" >&2 <<'PY' || true
 import json, sys
 for line in open(sys.argv[1]):
@@ -105,61 +110,80 @@ for line in open(sys.argv[1]):
     if m.get("@level") == "error" or m.get("type") == "diagnostic":
         print(m.get("@message"), json.dumps(m.get("diagnostic", {}).get("detail", "")))
 PY
-    cat "$work/cache-broker-test.err" >&2
-    die "modules/cache-broker: terraform test failed"
+    cat "$json.err" >&2
+    die "$name: terraform test failed"
   fi
-  cache_broker_passed=$(python3 - "$json" "$work/rendered-policies.json" <<'PY'
+  python3 - "$json" "$name" "$out" <<'PY' || die "$name: could not read the rendered policies of its run \"render\" (above)"
 import json, sys
+def resources(module):
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from resources(child)
+def cache_broker(state, res):
+    layout = state["outputs"]["layout"]["value"]
+    return {
+        "bucketArn": layout["bucket_arn"],
+        "prefix": layout["prefix"],
+        "brokerRoleArn": res["aws_iam_role.broker"]["arn"],
+        "cacheRoleArn": res["aws_iam_role.cache"]["arn"],
+        "trustPolicy": res["aws_iam_role.cache"]["assume_role_policy"],
+        "permissionPolicy": res["aws_iam_role_policy.cache"]["policy"],
+        "brokerPolicy": res["aws_iam_role_policy.broker"]["policy"],
+    }
+def push_role(state, res):
+    role = "module.images_push_role[0]."
+    return {
+        "roleArn": res[role + "aws_iam_role.this"]["arn"],
+        "oidcProviderArn": res[role + "aws_iam_openid_connect_provider.github[0]"]["arn"],
+        "trustPolicy": res[role + "aws_iam_role.this"]["assume_role_policy"],
+        "permissionPolicy": res[role + "aws_iam_role_policy.this"]["policy"],
+        "region": res[role + "data.aws_region.current"]["name"],
+        "createdRepositories": sorted(v["name"] for a, v in res.items() if a.startswith("module.ecr.aws_ecr_repository.this[")),
+    }
+extract = {"modules/cache-broker": cache_broker, "stacks/01-ecr": push_role}[sys.argv[2]]
 rendered = None
 summary = None
 for line in open(sys.argv[1]):
     m = json.loads(line)
     if m["type"] == "test_state" and m.get("@testrun") == "render":
         state = m["test_state"]
-        res = {r["address"]: r["values"] for r in state["root_module"]["resources"]}
-        layout = state["outputs"]["layout"]["value"]
-        # The attributes the aws provider sends to IAM, not the outputs: what AWS would evaluate.
-        rendered = {
-            "bucketArn": layout["bucket_arn"],
-            "prefix": layout["prefix"],
-            "brokerRoleArn": res["aws_iam_role.broker"]["arn"],
-            "cacheRoleArn": res["aws_iam_role.cache"]["arn"],
-            "trustPolicy": res["aws_iam_role.cache"]["assume_role_policy"],
-            "permissionPolicy": res["aws_iam_role_policy.cache"]["policy"],
-            "brokerPolicy": res["aws_iam_role_policy.broker"]["policy"],
-        }
+        rendered = extract(state, {r["address"]: r["values"] for r in resources(state["root_module"])})
     elif m["type"] == "test_summary":
         summary = m["test_summary"]
 if rendered is None:
     sys.exit("no state of the run \"render\" in the terraform test output")
 if summary is None or summary["status"] != "pass" or summary["failed"] or summary["errored"]:
     sys.exit(f"terraform test did not pass: {summary}")
-json.dump(rendered, open(sys.argv[2], "w"), indent=1)
+json.dump(rendered, open(sys.argv[3], "w"), indent=1)
 print(summary["passed"])
 PY
-) || die "modules/cache-broker: could not read the rendered policies (above)"
-  rm -f "$json"
+  rm -f "$json" "$json.err"
 }
 
-# 2b: the matrix over the rendered policies (jest, in the repository: node_modules and src/matching).
+# 3b: the matrices over the rendered policies (jest, in the repository: node_modules and src/matching).
 policy_matrix() {
   local out root
   root=$(cd "$here/../.." && pwd)
   [ -f "$work/rendered-policies.json" ] || die "policy matrix: no rendered policies (modules/cache-broker's run \"render\")"
-  if ! out=$(cd "$root" && DAZN_RENDERED_POLICIES="$work/rendered-policies.json" timeout --kill-after=10 600 \
-    npx jest -c infra/terraform/test/jest.config.js --ci 2>&1); then
+  [ -f "$work/rendered-push-role.json" ] || die "policy matrix: no rendered push role (stacks/01-ecr's run \"render\")"
+  if ! out=$(cd "$root" && DAZN_RENDERED_POLICIES="$work/rendered-policies.json" DAZN_RENDERED_PUSH_ROLE="$work/rendered-push-role.json" \
+    timeout --kill-after=10 600 npx jest -c infra/terraform/test/jest.config.js --ci --verbose 2>&1); then
     printf '%s\n' "$out" >&2
     die "policy matrix failed (above)"
   fi
-  grep -E '^policy matrix:' <<<"$out" | while read -r line; do log "$line"; done
-  log "policy matrix: $(grep -cE '^mutant caught' <<<"$out") of $(grep -cE 'a wrong policy fails the matrix' <<<"$out") wrong policies caught; $(grep -E '^Tests:' <<<"$out")"
+  grep -E '^(policy|push role) matrix:' <<<"$out" | while read -r line; do log "$line"; done
+  log "policy matrices: $(grep -cE '^mutant caught' <<<"$out") of $(grep -cE 'a wrong policy fails the matrix' <<<"$out") wrong policies caught; $(grep -E '^Tests:' <<<"$out")"
 }
 
 if [[ $parts == *" policy "* && $parts != *" static "* ]]; then
   dir=$tree/modules/cache-broker
   tf "$dir" init -backend=false -input=false >/dev/null || die "modules/cache-broker: init failed"
-  test_cache_broker "$dir"
-  log "modules/cache-broker: terraform test: $cache_broker_passed passed"
+  passed=$(test_render "$dir" modules/cache-broker "$work/rendered-policies.json") || exit 1
+  log "modules/cache-broker: terraform test: $passed passed"
+  dir=$tree/stacks/01-ecr
+  tf "$dir" init -backend=false -input=false >/dev/null || die "stacks/01-ecr: init failed"
+  passed=$(test_render "$dir" stacks/01-ecr "$work/rendered-push-role.json") || exit 1
+  log "stacks/01-ecr: terraform test: $passed passed"
   policy_matrix
   [[ $parts == *" moto "* ]] || { log "summary: policy part only; $((SECONDS - start))s"; exit 0; }
 fi
@@ -186,11 +210,9 @@ for dir in "$tree"/modules/*/; do
   validated=$((validated + 1))
   [ -d "$dir/tests" ] || die "$name: has no tests/ (every module is tested)"
   if [ "$name" = modules/cache-broker ]; then
-    # The same terraform test, with the state of each run in its JSON output: 2b reads the policies
-    # the run "render" applied (about 13 MB a run: the provider schema comes along).
-    test_cache_broker "$dir"
-    summary="Success! $cache_broker_passed passed, 0 failed."
-    passed=$cache_broker_passed
+    # The same terraform test, with the state of each run: 3b reads the policies the run "render" applied.
+    passed=$(test_render "$dir" "$name" "$work/rendered-policies.json") || exit 1
+    summary="Success! $passed passed, 0 failed."
   else
     out=$(tf "$dir" test) || die "$name: terraform test failed"
     summary=$(grep -E '^(Success|Failure)!' <<<"$out" | tail -n 1)
@@ -200,14 +222,18 @@ for dir in "$tree"/modules/*/; do
   test_runs=$((test_runs + passed))
   log "$name: valid; terraform test: $summary"
 done
-policy_matrix
 
 # --- 3. Stacks ----------------------------------------------------------------------------------------
 for s in "${stacks[@]}"; do
   tf "$tree/stacks/$s" init -backend=false -input=false >/dev/null || die "stacks/$s: init failed"
   tf "$tree/stacks/$s" validate >/dev/null || die "stacks/$s: validate failed"
   validated=$((validated + 1))
-  if [ -d "$tree/stacks/$s/tests" ]; then
+  if [ "$s" = 01-ecr ]; then
+    # The same terraform test, with the state of each run: 3b reads the push role the run "render" applied.
+    passed=$(test_render "$tree/stacks/$s" "stacks/$s" "$work/rendered-push-role.json") || exit 1
+    test_runs=$((test_runs + passed))
+    log "stacks/$s: valid; terraform test: Success! $passed passed, 0 failed."
+  elif [ -d "$tree/stacks/$s/tests" ]; then
     # plan-only tests with a mocked provider (what the stack passes to its modules)
     out=$(tf "$tree/stacks/$s" test) || die "stacks/$s: terraform test failed"
     summary=$(grep -E '^(Success|Failure)!' <<<"$out" | tail -n 1)
@@ -219,6 +245,7 @@ for s in "${stacks[@]}"; do
     log "stacks/$s: valid"
   fi
 done
+policy_matrix
 
 # --- Image names: the build script, the workflows and Terraform agree ------------------------------------
 # What Terraform pulls (modules/image-names, used by stacks 01, 04, 05 and 06) must be exactly what
@@ -319,7 +346,7 @@ else
 fi
 
 declare -A stack_vars=(
-  [01-ecr]='{"force_delete": true}'
+  [01-ecr]='{"force_delete": true, "github_repository": "dazn/cache"}'
   [02-cache]="{\"bucket_name\": \"dazn-cache-test\", \"github_organization\": \"dazn\", \"force_destroy\": true, \"broker_zip\": \"$work/dist/broker.zip\"}"
   [03-runtime-efs]="{\"vpc_id\": \"$vpc_id\", \"subnet_ids\": [\"$subnet_a\", \"$subnet_b\"], \"emulator_unsupported_off\": true}"
   [04-clusters]='{"mirror_bucket_name": "dazn-registry-mirror-test", "force_destroy": true, "image_tag": "0123456789ab"}'
@@ -402,6 +429,39 @@ check_no_runner_services() { # the runner pools have task definitions and no ECS
     grep -qx "dazn-runners-$pool" <<<"$families" || die "no ACTIVE task definition for pool $pool"
   done
   log "no ECS service runs runner tasks; every pool has its ACTIVE task definition"
+}
+
+check_push_role() { # the images push role as moto holds it, against the repositories moto created
+  local dir=$1
+  tf "$dir" output -json >"$work/01.outputs.json" || die "stacks/01-ecr: no outputs"
+  awsm iam get-role --role-name dazn-runners-images-push --output json >"$work/push-role.json"
+  awsm iam get-role-policy --role-name dazn-runners-images-push --policy-name ecr-push --output json >"$work/push-policy.json"
+  awsm iam list-open-id-connect-providers --output json >"$work/oidc-providers.json"
+  awsm ecr describe-repositories --output json >"$work/repositories.json"
+  python3 - "$work" "$here/../images/images.json" <<'PY' || die "stacks/01-ecr: the push role in moto does not match the repositories or the provider (above)"
+import json, sys, urllib.parse
+work = sys.argv[1]
+load = lambda name: json.load(open(f"{work}/{name}"))
+doc = lambda v: json.loads(urllib.parse.unquote(v)) if isinstance(v, str) else v
+outputs = {k: v["value"] for k, v in load("01.outputs.json").items()}
+definition = json.load(open(sys.argv[2]))
+role = load("push-role.json")["Role"]
+policy = doc(load("push-policy.json")["PolicyDocument"])
+providers = [p["Arn"] for p in load("oidc-providers.json")["OpenIDConnectProviderList"]]
+repositories = load("repositories.json")["repositories"]
+expected = sorted(f"{definition['repository_prefix']}/{name}" for name in definition["images"])
+assert sorted(r["repositoryName"] for r in repositories) == expected, repositories
+assert role["Arn"] == outputs["images_push_role_arn"], (role["Arn"], outputs)
+push = [s for s in policy["Statement"] if s["Sid"] == "PushToTheImageRepositories"]
+assert len(push) == 1 and sorted(push[0]["Resource"]) == sorted(r["repositoryArn"] for r in repositories), (push, repositories)
+trust = doc(role["AssumeRolePolicyDocument"])["Statement"]
+assert len(trust) == 1 and trust[0]["Principal"] == {"Federated": outputs["github_oidc_provider_arn"]}, trust
+assert providers == [outputs["github_oidc_provider_arn"]], providers
+assert trust[0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == "repo:dazn/cache:ref:refs/heads/main", trust
+assert role["MaxSessionDuration"] == 7200, role
+print(f"push role: {role['Arn']} pushes to the {len(repositories)} repositories moto created, trusts {providers[0]}")
+PY
+  log "stacks/01-ecr: the push role read back from moto names exactly the repositories moto created and trusts its one GitHub OIDC provider"
 }
 
 check_cache_broker() { # the broker and the isolated role as moto holds them, against the stack's outputs
@@ -523,6 +583,7 @@ TF
   off_total=$((off_total + off))
   log "stacks/$s: applied to moto, $created resources"
   case $s in
+    01-ecr) check_push_role "$dir" ;;
     02-cache) check_cache_broker "$dir" ;;
     04-clusters) check_agents_follow_tasks ;;
     06-fargate-runners) check_no_runner_services ;;

@@ -10,6 +10,7 @@ import {
   evaluate,
   grantDisagreements,
   identities,
+  mutate,
   readRendered,
   s3Cells,
   trustCells,
@@ -28,21 +29,6 @@ function rendered(): Rendered {
     );
   }
   return readRendered(renderedPath);
-}
-
-/** A copy of a policy with one statement changed (or removed, when the change returns null). */
-function mutate(
-  policy: PolicyDocument,
-  sid: string,
-  change: (s: PolicyStatement) => PolicyStatement | null,
-): PolicyDocument {
-  const copy = JSON.parse(JSON.stringify(policy)) as PolicyDocument;
-  const index = copy.Statement.findIndex((s) => s.Sid === sid);
-  if (index < 0) throw new Error(`The rendered policy has no statement ${sid}: update the mutant to the module.`);
-  const changed = change(copy.Statement[index]);
-  if (changed === null) copy.Statement.splice(index, 1);
-  else copy.Statement[index] = changed;
-  return copy;
 }
 
 function withoutCondition(statement: PolicyStatement, operator: string): PolicyStatement {

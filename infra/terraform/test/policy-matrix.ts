@@ -74,6 +74,21 @@ export function readRendered(path: string): Rendered {
   };
 }
 
+/** A copy of a policy with one statement changed (or removed, when the change returns null). */
+export function mutate(
+  policy: PolicyDocument,
+  sid: string,
+  change: (s: PolicyStatement) => PolicyStatement | null,
+): PolicyDocument {
+  const copy = JSON.parse(JSON.stringify(policy)) as PolicyDocument;
+  const index = copy.Statement.findIndex((s) => s.Sid === sid);
+  if (index < 0) throw new Error(`The rendered policy has no statement ${sid}: update the mutant to the module.`);
+  const changed = change(copy.Statement[index]);
+  if (changed === null) copy.Statement.splice(index, 1);
+  else copy.Statement[index] = changed;
+  return copy;
+}
+
 // --- The S3 calls the action makes and the IAM actions that authorise them ------------------------
 
 /**

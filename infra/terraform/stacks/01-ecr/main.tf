@@ -23,3 +23,17 @@ module "outputs" {
   }
   tags = var.tags
 }
+
+# The role .github/workflows/images.yml assumes (secret IMAGES_PUSH_ROLE_ARN = output
+# images_push_role_arn): this repository's main branch, push to the repositories above only.
+module "images_push_role" {
+  source = "../../modules/images-push-role"
+  count  = var.images_push_role ? 1 : 0
+
+  name_prefix          = var.name_prefix
+  github_repository    = var.github_repository
+  repository_names     = [for name in sort(tolist(module.images.repositories)) : module.ecr.repository_names[name]]
+  create_oidc_provider = var.create_github_oidc_provider
+  oidc_provider_arn    = var.github_oidc_provider_arn
+  tags                 = var.tags
+}
