@@ -3,7 +3,8 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors';
 import { leaseBody, leasePath, rewriteLease } from '../coordination/lease';
-import { keyFileName, markerFile, USAGE_DIR, VersionId, versionDir, versionKey } from '../layout/names';
+import { recordUse } from '../coordination/usage';
+import { markerFile, versionDir, versionKey } from '../layout/names';
 import { probeRoot } from '../layout/probe';
 import { SCAN_NAMES, scanRoot } from '../layout/scan';
 import { CopyResult } from '../rsync';
@@ -84,11 +85,4 @@ export async function pull(ctx: RunContext): Promise<void> {
   } finally {
     if (leased) await fsp.unlink(lease).catch(() => undefined);
   }
-}
-
-/** Last use of each version, for prune: `<root>/.usage/<key>` (its mtime). */
-export async function recordUse(root: string, versions: readonly VersionId[]): Promise<void> {
-  const now = new Date().toISOString();
-  await fsp.mkdir(path.join(root, USAGE_DIR), { recursive: true });
-  for (const v of versions) await fsp.writeFile(path.join(root, USAGE_DIR, keyFileName(v)), now);
 }
