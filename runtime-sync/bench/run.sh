@@ -14,7 +14,8 @@
 # Settings: RUNTIME_SYNC_BENCH_VOLUMES ("disk efs"), RUNTIME_SYNC_BENCH_ROUNDS (3),
 #   disk tree: RUNTIME_SYNC_BENCH_FILES (30000), RUNTIME_SYNC_BENCH_BYTES (1610612736);
 #   efs tree:  RUNTIME_SYNC_BENCH_EFS_FILES (2000), RUNTIME_SYNC_BENCH_EFS_BYTES (104857600);
-#   efs model: RUNTIME_SYNC_BENCH_EFS_OPTIONS (read_us=1000,write_us=2700,mibps=100); TMPDIR (where data goes).
+#   efs model: RUNTIME_SYNC_BENCH_EFS_OPTIONS (read_us=1000,write_us=2700,mibps=100); TMPDIR (where data goes);
+#   RUNTIME_SYNC_BENCH_BUNDLE (runtime-sync/dist/index.js).
 # Needs rsync, and for the efs volume /dev/fuse, fusermount3, gcc and libfuse3-dev (scripts/setup.sh).
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/../.."
 volumes=${RUNTIME_SYNC_BENCH_VOLUMES:-disk efs}
 rounds=${RUNTIME_SYNC_BENCH_ROUNDS:-3}
 efs_options=${RUNTIME_SYNC_BENCH_EFS_OPTIONS:-read_us=1000,write_us=2700,mibps=100}
-bundle=$PWD/runtime-sync/dist/index.js
+bundle=${RUNTIME_SYNC_BENCH_BUNDLE:-$PWD/runtime-sync/dist/index.js}
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "$1" "$2" >&2; }
 command -v rsync >/dev/null || { log error "rsync is missing: run scripts/setup.sh"; exit 1; }
 export RUNTIME_SYNC_VERIFY=off # generated versions that no publisher lists
