@@ -38,8 +38,6 @@ cleanup() {
 trap cleanup EXIT
 
 declare -A samples
-seq_no=0
-fresh() { seq_no=$((seq_no + 1)); printf '%s/%s-%03d' "$1" "$2" "$seq_no"; }
 timed() { # <key> <command...>: one timed run; its milliseconds are added to the samples of <key>
   local key=$1 start end
   shift
@@ -55,7 +53,10 @@ rs_pull() { RUNTIME_SYNC_ROOT=$1 RUNNER_TOOL_CACHE=$2 node "$bundle" pull; }
 rs_push() { mkdir "$1" && RUNTIME_SYNC_ROOT=$1 RUNNER_TOOL_CACHE=$2 node "$bundle" push; }
 plain_rsync() { rsync -a "$1/" "$2/"; }
 # The archive reference: one tar per version, rsync'd in one run, extracted locally two at a time.
-tar_pull() { rsync -a "$1/" "$2/" && find "$2" -name '*.tar' -print0 | xargs -0 -P 2 -I{} sh -c 'tar -xf "$1" -C "$(dirname "$1")"' _ {}; }
+untar_here() { tar -xf "$1" -C "$(dirname "$1")"; }
+export -f untar_here
+# shellcheck disable=SC2016 # $0 is expanded by the inner bash, on purpose
+tar_pull() { rsync -a "$1/" "$2/" && find "$2" -name '*.tar' -print0 | xargs -0 -P 2 -I{} bash -c 'untar_here "$0"' {}; }
 tar_push() { # <dest> <local tree> <scratch>
   mkdir -p "$3" && (cd "$2" && for m in */*/*.complete; do v=${m%.complete}; mkdir -p "$3/${v%/*}"; tar -cf "$3/$v.tar" -C "${v%/*}" "${v##*/}"; cp "$m" "$3/$m"; done) && rsync -a "$3/" "$1/"
 }
@@ -63,8 +64,10 @@ tar_push() { # <dest> <local tree> <scratch>
 efsmodel=
 build_model() {
   [[ -c /dev/fuse ]] || { log error "/dev/fuse is missing: the efs volume needs FUSE (or set RUNTIME_SYNC_BENCH_VOLUMES=disk)"; exit 1; }
-  command -v fusermount3 >/dev/null && pkg-config --exists fuse3 2>/dev/null ||
-    { log error "fuse3 or libfuse3-dev is missing: run scripts/setup.sh (or set RUNTIME_SYNC_BENCH_VOLUMES=disk)"; exit 1; }
+  if ! command -v fusermount3 >/dev/null || ! pkg-config --exists fuse3 2>/dev/null; then
+    log error "fuse3 or libfuse3-dev is missing: run scripts/setup.sh (or set RUNTIME_SYNC_BENCH_VOLUMES=disk)"
+    exit 1
+  fi
   efsmodel=$work/efsmodel
   # shellcheck disable=SC2046 # pkg-config prints several flags
   gcc -O2 -Wall -o "$efsmodel" runtime-sync/bench/efsmodel.c $(pkg-config --cflags --libs fuse3)
@@ -99,13 +102,14 @@ bench_volume() { # <disk|efs>
   for round in $(seq 1 "$rounds"); do
     log info "$vol: round $round of $rounds (load $(cut -d' ' -f1-3 /proc/loadavg))"
     # Pulls read the volume and write the local disk; pushes read the local disk and write the volume.
-    timed "$vol pull runtime-sync" rs_pull "$vroot/root" "$(fresh "$base/local-out" rs)"
-    timed "$vol pull rsync" plain_rsync "$vroot/root" "$(fresh "$base/local-out" rsync)"
-    timed "$vol pull tar" tar_pull "$vroot/archives" "$(fresh "$base/local-out" tar)"
+    # every copy goes to a folder of its own (name and round): fresh, and nothing deleted before it
+    timed "$vol pull runtime-sync" rs_pull "$vroot/root" "$base/local-out/rs-$round"
+    timed "$vol pull rsync" plain_rsync "$vroot/root" "$base/local-out/rsync-$round"
+    timed "$vol pull tar" tar_pull "$vroot/archives" "$base/local-out/tar-$round"
     timed "$vol pull warm" rs_pull "$vroot/root" "$warm"
-    timed "$vol push runtime-sync" rs_push "$(fresh "$vroot" push-rs)" "$base/tree"
-    timed "$vol push rsync" plain_rsync "$base/tree" "$(fresh "$vroot" push-rsync)"
-    timed "$vol push tar" tar_push "$(fresh "$vroot" push-tar)" "$base/tree" "$(fresh "$base" scratch)"
+    timed "$vol push runtime-sync" rs_push "$vroot/push-rs-$round" "$base/tree"
+    timed "$vol push rsync" plain_rsync "$base/tree" "$vroot/push-rsync-$round"
+    timed "$vol push tar" tar_push "$vroot/push-tar-$round" "$base/tree" "$base/scratch-$round"
   done
 }
 
