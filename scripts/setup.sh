@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 log() { printf '%s [setup] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 need_debs=()
-want_debs=(rsync shellcheck bats socat debootstrap docker.io docker-registry zstd jq tar iproute2 qemu-user-static)
+want_debs=(rsync shellcheck bats socat debootstrap docker.io docker-registry zstd jq tar iproute2 qemu-user-static
+  fuse3 libfuse3-dev gcc libc6-dev pkg-config) # the last five: runtime-sync's benchmark builds its EFS model (FUSE)
 if [ "${SETUP_MINIMAL:-}" = "1" ]; then want_debs=(zstd jq tar); fi
 for pkg in "${want_debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_debs+=("$pkg")

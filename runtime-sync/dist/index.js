@@ -2,13 +2,13 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 984:
+/***/ 466:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectArch = detectArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
 const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
 /** The architecture this machine's binaries are built for, as written into the EFS root. */
@@ -24,7 +24,7 @@ function detectArch(nodeArch = process.arch) {
 
 /***/ }),
 
-/***/ 449:
+/***/ 987:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -97,14 +97,14 @@ exports.Budget = Budget;
 
 /***/ }),
 
-/***/ 894:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
 exports.refuseForeignArch = refuseForeignArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 function refuseForeignRoot(scan, ctx) {
     if (scan.archMismatch)
         refuseForeignArch(scan.arch ?? '?', ctx);
@@ -120,7 +120,7 @@ function refuseForeignArch(rootArch, ctx) {
 
 /***/ }),
 
-/***/ 613:
+/***/ 43:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -132,12 +132,12 @@ exports.chooseVictims = chooseVictims;
 exports.prune = prune;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lease_1 = __nccwpck_require__(858);
-const staging_1 = __nccwpck_require__(445);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const context_1 = __nccwpck_require__(894);
+const lease_1 = __nccwpck_require__(688);
+const staging_1 = __nccwpck_require__(615);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const context_1 = __nccwpck_require__(544);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
 function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
@@ -233,7 +233,7 @@ async function prune(ctx) {
 
 /***/ }),
 
-/***/ 42:
+/***/ 492:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -275,22 +275,36 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.pull = pull;
-exports.recordUse = recordUse;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const lease_1 = __nccwpck_require__(858);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const lease_1 = __nccwpck_require__(688);
+const usage_1 = __nccwpck_require__(593);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
 const LEASE_MARGIN_MS = 60_000;
 /**
- * pull: every complete version on the root that the local cache lacks, in one rsync for all folders and
- * then one for their markers (so a local marker never precedes its folder). A failure is a warning: the
- * markers of an interrupted copy are not written, which leaves the versions absent for @actions/tool-cache.
+ * Writes the local marker of each copied version, with the content and mtime the scan read on the root. This
+ * replaces a second rsync for the markers: on EFS that costs a process start and a few round trips per
+ * marker (~0.3 s on the model volume), a local write costs nothing.
+ */
+async function writeMarkers(toolCache, versions) {
+    for (const v of versions) {
+        const file = node_path_1.default.join(toolCache, (0, names_1.markerFile)(v));
+        await node_fs_1.promises.writeFile(file, Buffer.from(v.marker ?? '', 'base64'));
+        const mtimeSeconds = v.markerMtimeMs / 1000;
+        await node_fs_1.promises.utimes(file, mtimeSeconds, mtimeSeconds);
+    }
+}
+/**
+ * pull: every complete version on the root that the local cache lacks, in one rsync for all folders; only
+ * after it succeeded are their markers written (so a local marker never precedes its folder). A failure is a
+ * warning: the markers of an interrupted copy are not written, which leaves the versions absent for
+ * @actions/tool-cache.
  */
 async function pull(ctx) {
     const { settings, budget, log, tally } = ctx;
@@ -300,6 +314,7 @@ async function pull(ctx) {
     const remote = await (0, probe_1.probeRoot)({
         root: settings.root,
         expectArch: ctx.arch,
+        markers: true,
         lease: { path: lease, body: (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, null) },
     }, budget);
     (0, context_1.refuseForeignRoot)(remote, ctx);
@@ -317,38 +332,30 @@ async function pull(ctx) {
             return;
         if (leased)
             await (0, lease_1.rewriteLease)(lease, (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, wanted.map(names_1.versionKey)));
-        // One rsync for every folder, then one for their markers: a marker never arrives before its folder.
-        const copy = (paths) => rsync.copy({
+        // One rsync for every folder; the markers after it, from what the scan read.
+        const data = await rsync.copy({
             sourceRoot: settings.root,
             destRoot: settings.toolCache,
-            paths,
+            paths: wanted.map(names_1.versionDir),
             timeoutMs: budget.remainingMs(),
             signal: budget.signal,
         });
-        const warn = (result, what) => {
-            const why = result.stopped
-                ? budget.reason
-                : `rsync exited ${String(result.exitCode)}: ${result.errorTail}`;
-            log.warn(`${what}: ${why}`);
-            tally.notes.push(`warning: ${why}`);
-        };
-        const data = await copy(wanted.map(names_1.versionDir));
         tally.files += data.stats.files;
         tally.bytes += data.stats.bytes;
         if (!data.ok) {
-            warn(data, 'pull stopped, no version was marked complete');
+            const why = data.stopped ? budget.reason : `rsync exited ${String(data.exitCode)}: ${data.errorTail}`;
+            log.warn(`pull stopped, no version was marked complete: ${why}`);
+            tally.notes.push(`warning: ${why}`);
             return;
         }
-        const markers = await copy(wanted.map(names_1.markerFile));
-        tally.files += markers.stats.files;
-        const pulled = wanted.filter((v) => (0, node_fs_1.existsSync)(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v))));
+        await writeMarkers(settings.toolCache, wanted);
+        const pulled = wanted;
+        tally.files += pulled.length;
         tally.versions += pulled.length;
-        if (!markers.ok)
-            warn(markers, `${wanted.length - pulled.length} versions were not marked complete`);
         for (const v of pulled)
             log.info(`pulled ${(0, names_1.versionKey)(v)}`);
         if (leased) {
-            await recordUse(settings.root, pulled).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
+            await (0, usage_1.recordUse)(settings.root, pulled).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
         }
     }
     finally {
@@ -356,18 +363,11 @@ async function pull(ctx) {
             await node_fs_1.promises.unlink(lease).catch(() => undefined);
     }
 }
-/** Last use of each version, for prune: `<root>/.usage/<key>` (its mtime). */
-async function recordUse(root, versions) {
-    const now = new Date().toISOString();
-    await node_fs_1.promises.mkdir(node_path_1.default.join(root, names_1.USAGE_DIR), { recursive: true });
-    for (const v of versions)
-        await node_fs_1.promises.writeFile(node_path_1.default.join(root, names_1.USAGE_DIR, (0, names_1.keyFileName)(v)), now);
-}
 
 
 /***/ }),
 
-/***/ 801:
+/***/ 583:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -412,17 +412,17 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const arch_claim_1 = __nccwpck_require__(247);
-const lock_1 = __nccwpck_require__(161);
-const staging_1 = __nccwpck_require__(445);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
-const pull_1 = __nccwpck_require__(42);
-const publishers_1 = __nccwpck_require__(777);
-const verify_1 = __nccwpck_require__(497);
+const arch_claim_1 = __nccwpck_require__(641);
+const lock_1 = __nccwpck_require__(147);
+const staging_1 = __nccwpck_require__(615);
+const usage_1 = __nccwpck_require__(593);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
+const publishers_1 = __nccwpck_require__(919);
+const verify_1 = __nccwpck_require__(923);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
 /** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
@@ -463,7 +463,7 @@ async function claimRootArch(ctx, current) {
  * marker by rename. A folder already in place without its marker was renamed there whole by a push that
  * died before its marker; it gets the marker.
  */
-async function place(ctx, staging, v) {
+async function placeOne(ctx, staging, v) {
     const root = ctx.settings.root;
     const target = node_path_1.default.join(root, (0, names_1.versionDir)(v));
     await node_fs_1.promises.mkdir(node_path_1.default.dirname(target), { recursive: true });
@@ -481,9 +481,102 @@ async function place(ctx, staging, v) {
     await node_fs_1.promises.rename(node_path_1.default.join(staging.dir, (0, names_1.markerFile)(v)), node_path_1.default.join(root, (0, names_1.markerFile)(v)));
     return 'placed';
 }
+/** The complete local versions the root lacks (after the root was probed and claimed). */
+async function candidates(ctx) {
+    const { settings, budget, log } = ctx;
+    const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch }, budget);
+    (0, context_1.refuseForeignRoot)(remote, ctx);
+    await requireWritableRoot(ctx);
+    await claimRootArch(ctx, remote.arch);
+    const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
+    const onRoot = new Set(remote.versions.map(names_1.versionKey));
+    const missing = local.versions.filter((v) => !onRoot.has((0, names_1.versionKey)(v)));
+    log.info(`${local.versions.length} complete local versions, ${missing.length} missing on ${settings.root}`);
+    if (local.incomplete.length > 0)
+        log.info(`not pushed, incomplete: ${local.incomplete.join(', ')}`);
+    return missing;
+}
+/** Acquire: the versions whose lock this push holds and that are still not on the root. */
+async function acquire(ctx, locks, wanted) {
+    const mine = [];
+    for (const v of wanted) {
+        if (!(await locks.tryAcquire((0, names_1.keyFileName)(v)))) {
+            ctx.log.info(`${(0, names_1.versionKey)(v)}: another runner is pushing it, skipping`);
+            continue;
+        }
+        if (fs.existsSync(node_path_1.default.join(ctx.settings.root, (0, names_1.markerFile)(v)))) {
+            ctx.log.info(`${(0, names_1.versionKey)(v)}: pushed by another runner meanwhile`);
+            await locks.release((0, names_1.keyFileName)(v));
+            continue;
+        }
+        mine.push(v);
+    }
+    return mine;
+}
+/** Keeps the locks and the staging folder alive (mtimes) every ttl/4 while the copy runs. */
+function startHeartbeat(ctx, locks, staging) {
+    const timer = setInterval(() => {
+        void locks.heartbeat().then((lost) => {
+            for (const name of lost)
+                ctx.log.warn(`lock lost for ${decodeURIComponent(name)} (taken over after expiry)`);
+        });
+        void staging.heartbeat(new Date()).catch(() => undefined);
+    }, Math.max(250, ctx.settings.lockTtlMs / 4));
+    timer.unref();
+    return timer;
+}
+/** Stage: one rsync of every folder and marker into the staging folder; a failed copy throws. */
+async function stage(ctx, staging, mine) {
+    const { budget } = ctx;
+    const rsync = await ctx.rsync();
+    const copy = await rsync.copy({
+        sourceRoot: ctx.settings.toolCache,
+        destRoot: staging.dir,
+        paths: mine.flatMap((v) => [(0, names_1.versionDir)(v), (0, names_1.markerFile)(v)]),
+        timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
+        signal: budget.signal,
+    });
+    if (copy.ok)
+        return copy;
+    if (copy.stopped || budget.remainingMs() <= CLEANUP_RESERVE_MS) {
+        throw new errors_1.BudgetExceededError(`push stopped before ${mine.length} versions were copied (${budget.reason || 'time budget ran out'}); ` +
+            'nothing partial is visible, a later push completes them');
+    }
+    throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
+}
+/** Place: the staged versions that pass verification, each renamed into place, marker last. */
+async function place(ctx, staging, mine) {
+    const placed = [];
+    for (const v of await verifyStaged(ctx, staging.dir, mine)) {
+        if ((await placeOne(ctx, staging, v)) === 'placed') {
+            placed.push(v);
+            ctx.log.info(`pushed ${(0, names_1.versionKey)(v)}`);
+        }
+        else {
+            ctx.log.info(`${(0, names_1.versionKey)(v)}: appeared on the root meanwhile, left alone`);
+        }
+    }
+    await (0, usage_1.recordUse)(ctx.settings.root, placed).catch((e) => ctx.log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
+    return placed;
+}
+/** Removes other pushes' expired locks and staging folders, within what is left of the budget. */
+async function removeExpiredLeftovers(ctx) {
+    const { settings, budget, log } = ctx;
+    if (budget.remainingMs() <= CLEANUP_RESERVE_MS)
+        return;
+    try {
+        const report = await (0, staging_1.cleanupExpired)(settings.root, settings.lockTtlMs, Date.now(), () => Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS));
+        if (report.removed.length > 0)
+            log.info(`removed expired leftovers: ${report.removed.join(', ')}`);
+    }
+    catch (error) {
+        log.warn(`cleaning expired leftovers failed: ${(0, errors_1.errorMessage)(error)}`);
+    }
+}
 /**
- * push: every complete local version the root lacks, each under its lock, copied by one rsync into a private
- * staging folder and renamed into place with its marker last. Never deletes a version on the root.
+ * push: every complete local version the root lacks, each under its lock (acquire), copied by one rsync into
+ * a private staging folder (stage) and renamed into place with its marker last (place). Never deletes a
+ * version on the root.
  */
 async function push(ctx) {
     const { settings, budget, log, tally } = ctx;
@@ -492,76 +585,24 @@ async function push(ctx) {
         tally.notes.push('push disabled');
         return;
     }
-    const rsync = await ctx.rsync();
-    const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch }, budget);
-    (0, context_1.refuseForeignRoot)(remote, ctx);
-    await requireWritableRoot(ctx);
-    await claimRootArch(ctx, remote.arch);
-    const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
-    const onRoot = new Set(remote.versions.map(names_1.versionKey));
-    const candidates = local.versions.filter((v) => !onRoot.has((0, names_1.versionKey)(v)));
-    log.info(`${local.versions.length} complete local versions, ${candidates.length} missing on ${settings.root}`);
-    if (local.incomplete.length > 0)
-        log.info(`not pushed, incomplete: ${local.incomplete.join(', ')}`);
+    await ctx.rsync(); // a missing rsync is a setup error, reported before the root is touched
+    const wanted = await candidates(ctx);
     const locks = new lock_1.LockSet(node_path_1.default.join(settings.root, names_1.LOCKS_DIR), settings.lockTtlMs, ctx.owner);
     const staging = new staging_1.Staging(settings.root, ctx.owner);
     let heartbeat;
     let stagingCreated = false;
     try {
-        const mine = [];
-        for (const v of candidates) {
-            if (!(await locks.tryAcquire((0, names_1.keyFileName)(v)))) {
-                log.info(`${(0, names_1.versionKey)(v)}: another runner is pushing it, skipping`);
-                continue;
-            }
-            if (fs.existsSync(node_path_1.default.join(settings.root, (0, names_1.markerFile)(v)))) {
-                log.info(`${(0, names_1.versionKey)(v)}: pushed by another runner meanwhile`);
-                await locks.release((0, names_1.keyFileName)(v));
-                continue;
-            }
-            mine.push(v);
-        }
+        const mine = await acquire(ctx, locks, wanted);
         if (mine.length === 0)
             return;
         await staging.create(ctx.owner);
         stagingCreated = true;
-        heartbeat = setInterval(() => {
-            void locks.heartbeat().then((lost) => {
-                for (const name of lost)
-                    log.warn(`lock lost for ${decodeURIComponent(name)} (taken over after expiry)`);
-            });
-            void staging.heartbeat(new Date()).catch(() => undefined);
-        }, Math.max(250, settings.lockTtlMs / 4));
-        heartbeat.unref();
-        const copy = await rsync.copy({
-            sourceRoot: settings.toolCache,
-            destRoot: staging.dir,
-            paths: mine.flatMap((v) => [(0, names_1.versionDir)(v), (0, names_1.markerFile)(v)]),
-            timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
-            signal: budget.signal,
-        });
-        if (!copy.ok) {
-            if (copy.stopped || budget.remainingMs() <= CLEANUP_RESERVE_MS) {
-                throw new errors_1.BudgetExceededError(`push stopped before ${mine.length} versions were copied (${budget.reason || 'time budget ran out'}); ` +
-                    'nothing partial is visible, a later push completes them');
-            }
-            throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
-        }
-        const verified = await verifyStaged(ctx, staging.dir, mine);
-        const placed = [];
-        for (const v of verified) {
-            if ((await place(ctx, staging, v)) === 'placed') {
-                placed.push(v);
-                log.info(`pushed ${(0, names_1.versionKey)(v)}`);
-            }
-            else {
-                log.info(`${(0, names_1.versionKey)(v)}: appeared on the root meanwhile, left alone`);
-            }
-        }
+        heartbeat = startHeartbeat(ctx, locks, staging);
+        const copy = await stage(ctx, staging, mine);
+        const placed = await place(ctx, staging, mine);
         tally.versions += placed.length;
         tally.files += copy.stats.files;
         tally.bytes += copy.stats.bytes;
-        await (0, pull_1.recordUse)(settings.root, placed).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
     }
     finally {
         if (heartbeat)
@@ -569,16 +610,7 @@ async function push(ctx) {
         if (stagingCreated)
             await staging.remove(Math.max(CLEANUP_RESERVE_MS, budget.remainingMs()));
         await locks.releaseAll();
-        if (budget.remainingMs() > CLEANUP_RESERVE_MS) {
-            try {
-                const report = await (0, staging_1.cleanupExpired)(settings.root, settings.lockTtlMs, Date.now(), () => Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS));
-                if (report.removed.length > 0)
-                    log.info(`removed expired leftovers: ${report.removed.join(', ')}`);
-            }
-            catch (error) {
-                log.warn(`cleaning expired leftovers failed: ${(0, errors_1.errorMessage)(error)}`);
-            }
-        }
+        await removeExpiredLeftovers(ctx);
     }
 }
 /**
@@ -610,7 +642,7 @@ async function verifyStaged(ctx, stagingDir, versions) {
 
 /***/ }),
 
-/***/ 311:
+/***/ 657:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -650,12 +682,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.status = status;
 const fs = __importStar(__nccwpck_require__(24));
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const names_1 = __nccwpck_require__(273);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const names_1 = __nccwpck_require__(323);
+const context_1 = __nccwpck_require__(544);
 function rows(where, scan) {
     const line = (v) => [
         where.padEnd(6),
@@ -699,7 +731,7 @@ async function status(ctx) {
 
 /***/ }),
 
-/***/ 782:
+/***/ 908:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -711,7 +743,7 @@ exports.HELP = exports.VERIFY_MODES = exports.DEFAULT_GO_DL_URL = exports.DEFAUL
 exports.parseSize = parseSize;
 exports.parseArgs = parseArgs;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
 /** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
 exports.DEFAULT_TIMEOUT_SECONDS = {
@@ -765,40 +797,42 @@ Exit codes:
 
 Every run prints one summary line on stdout: versions, files, bytes, seconds.
 `;
-const FLAGS = {
-    '--root': 'RUNTIME_SYNC_ROOT',
-    '--tool-cache': 'RUNNER_TOOL_CACHE',
-    '--timeout': 'RUNTIME_SYNC_TIMEOUT_SECONDS',
-    '--push': 'RUNTIME_SYNC_PUSH',
-    '--lock-ttl': 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
-    '--rsync': 'RUNTIME_SYNC_RSYNC',
-    '--verify': 'RUNTIME_SYNC_VERIFY',
-    '--node-dist-url': 'RUNTIME_SYNC_NODE_DIST_URL',
-    '--go-dl-url': 'RUNTIME_SYNC_GO_DL_URL',
-    '--max-age-days': 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
-    '--max-size': 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
-};
-function positiveSeconds(value, name, allowZero = false) {
+/**
+ * A non-negative number of some unit (seconds, days): fractions allowed; zero only when `allowZero`.
+ * The name says the unit to the reader; the message names the setting.
+ */
+function positiveNumber(value, name, allowZero = false) {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
         throw new errors_1.UsageError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${value}'`);
     }
     return n;
 }
+/**
+ * The action's grammar (src/config/settings.ts), so one setting reads the same everywhere: a boolean is
+ * `true` or `false` in any case. Where the action reads anything else as false, runtime-sync refuses it.
+ */
 function bool(value, name) {
     const v = value.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(v))
+    if (v === 'true')
         return true;
-    if (['false', '0', 'no', 'off'].includes(v))
+    if (v === 'false')
         return false;
     throw new errors_1.UsageError(`${name} must be true or false, got '${value}'`);
 }
+const SIZE_UNITS = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+/**
+ * A byte count in the action's grammar (src/config/settings.ts): a whole number, optionally followed by
+ * K, M, G (and here T, for volume caps), with an optional `B` or `iB`; the units are 1024-based.
+ */
 function parseSize(value, name) {
-    const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(value.trim());
-    if (!match?.[1])
-        throw new errors_1.UsageError(`${name} must be a size such as 500M, 200G or 1T, got '${value}'`);
-    const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').toUpperCase());
-    return Math.floor(Number(match[1]) * 1024 ** power);
+    const match = /^(\d+)\s*([kmgt]?)(i?b)?$/i.exec(value.trim());
+    const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? 1) : NaN;
+    if (!Number.isSafeInteger(bytes)) {
+        throw new errors_1.UsageError(`${name} must be a whole number of bytes, optionally with K, M, G or T (1024-based) such as 500M, ` +
+            `200G or 1T, got '${value}'`);
+    }
+    return bytes;
 }
 function verifyMode(value) {
     const v = value.trim().toLowerCase();
@@ -825,11 +859,55 @@ function absoluteDir(value, name, example) {
     }
     return node_path_1.default.resolve(value);
 }
-/** Reads argv (without node and script) and the environment into Settings; bad input is a UsageError. */
-function parseArgs(argv, env) {
-    const values = {};
-    for (const variable of Object.values(FLAGS))
-        values[variable] = env[variable];
+const SETTINGS = [
+    {
+        flag: '--root',
+        variable: 'RUNTIME_SYNC_ROOT',
+        apply: (s, v, name) => (s.root = absoluteDir(v, name, '/mnt/runtime-cache')),
+    },
+    {
+        flag: '--tool-cache',
+        variable: 'RUNNER_TOOL_CACHE',
+        apply: (s, v, name) => (s.toolCache = absoluteDir(v, name, exports.DEFAULT_TOOL_CACHE)),
+    },
+    {
+        flag: '--timeout',
+        variable: 'RUNTIME_SYNC_TIMEOUT_SECONDS',
+        apply: (s, v, name) => (s.timeoutMs = 1000 * positiveNumber(v, name)),
+    },
+    { flag: '--push', variable: 'RUNTIME_SYNC_PUSH', apply: (s, v, name) => (s.pushEnabled = bool(v, name)) },
+    {
+        flag: '--lock-ttl',
+        variable: 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
+        apply: (s, v, name) => (s.lockTtlMs = 1000 * positiveNumber(v, name)),
+    },
+    { flag: '--rsync', variable: 'RUNTIME_SYNC_RSYNC', apply: (s, v) => (s.rsyncPath = v) },
+    { flag: '--verify', variable: 'RUNTIME_SYNC_VERIFY', apply: (s, v) => (s.verify = verifyMode(v)) },
+    {
+        flag: '--node-dist-url',
+        variable: 'RUNTIME_SYNC_NODE_DIST_URL',
+        apply: (s, v, name) => (s.nodeDistUrl = httpUrl(v, name, exports.DEFAULT_NODE_DIST_URL)),
+    },
+    {
+        flag: '--go-dl-url',
+        variable: 'RUNTIME_SYNC_GO_DL_URL',
+        apply: (s, v, name) => (s.goDlUrl = httpUrl(v, name, exports.DEFAULT_GO_DL_URL)),
+    },
+    {
+        flag: '--max-age-days',
+        variable: 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
+        apply: (s, v, name) => (s.maxAgeDays = positiveNumber(v, name, true)),
+    },
+    {
+        flag: '--max-size',
+        variable: 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
+        apply: (s, v, name) => (s.maxSizeBytes = parseSize(v, name)),
+    },
+];
+const BY_FLAG = new Map(SETTINGS.map((spec) => [spec.flag, spec]));
+/** Splits argv into the command and flag values (`--flag value` or `--flag=value`, trimmed). */
+function readArgv(argv) {
+    const flags = new Map();
     let command;
     for (let i = 0; i < argv.length; i += 1) {
         const arg = argv[i] ?? '';
@@ -837,79 +915,82 @@ function parseArgs(argv, env) {
             return { kind: 'help' };
         if (arg === '--version')
             return { kind: 'version' };
-        if (arg.startsWith('-')) {
-            const eq = arg.indexOf('=');
-            const flag = eq >= 0 ? arg.slice(0, eq) : arg;
-            const variable = FLAGS[flag];
-            if (!variable)
-                throw new errors_1.UsageError(`unknown flag '${flag}'; see runtime-sync --help`);
-            let value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
-            if (eq < 0)
-                i += 1;
-            if (value === undefined)
-                throw new errors_1.UsageError(`${flag} needs a value; see runtime-sync --help`);
-            if (flag === '--push' && eq < 0 && value.startsWith('-'))
-                throw new errors_1.UsageError(`--push needs true or false`);
-            value = value.trim();
-            values[variable] = value;
-        }
-        else if (command === undefined) {
+        if (!arg.startsWith('-')) {
+            if (command !== undefined)
+                throw new errors_1.UsageError(`unexpected argument '${arg}'; see runtime-sync --help`);
             command = arg;
+            continue;
         }
-        else {
-            throw new errors_1.UsageError(`unexpected argument '${arg}'; see runtime-sync --help`);
-        }
+        const eq = arg.indexOf('=');
+        const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+        if (!BY_FLAG.has(flag))
+            throw new errors_1.UsageError(`unknown flag '${flag}'; see runtime-sync --help`);
+        const value = eq >= 0 ? arg.slice(eq + 1) : argv[(i += 1)];
+        if (value === undefined)
+            throw new errors_1.UsageError(`${flag} needs a value; see runtime-sync --help`);
+        if (flag === '--push' && eq < 0 && value.startsWith('-'))
+            throw new errors_1.UsageError(`--push needs true or false`);
+        flags.set(flag, value.trim());
     }
+    return { kind: 'run', command, flags };
+}
+function checkCommand(command) {
     if (command === undefined)
         throw new errors_1.UsageError(`a command is required (${exports.COMMANDS.join(', ')}); see --help`);
     if (!exports.COMMANDS.includes(command)) {
         throw new errors_1.UsageError(`unknown command '${command}': use one of ${exports.COMMANDS.join(', ')}`);
     }
-    const cmd = command;
-    const rootValue = values.RUNTIME_SYNC_ROOT;
-    if (!rootValue) {
+    return command;
+}
+/** Rules across settings: a root, something for prune to do, and two folders apart. */
+function checkTogether(settings) {
+    if (!settings.root) {
         throw new errors_1.UsageError('RUNTIME_SYNC_ROOT is not set: set it (or --root) to where this architecture’s EFS volume is mounted');
     }
-    const settings = {
-        command: cmd,
-        root: absoluteDir(rootValue, 'RUNTIME_SYNC_ROOT (--root)', '/mnt/runtime-cache'),
-        toolCache: absoluteDir(values.RUNNER_TOOL_CACHE || exports.DEFAULT_TOOL_CACHE, 'RUNNER_TOOL_CACHE (--tool-cache)', exports.DEFAULT_TOOL_CACHE),
-        timeoutMs: 1000 *
-            (values.RUNTIME_SYNC_TIMEOUT_SECONDS
-                ? positiveSeconds(values.RUNTIME_SYNC_TIMEOUT_SECONDS, 'RUNTIME_SYNC_TIMEOUT_SECONDS (--timeout)')
-                : exports.DEFAULT_TIMEOUT_SECONDS[cmd]),
-        pushEnabled: values.RUNTIME_SYNC_PUSH
-            ? bool(values.RUNTIME_SYNC_PUSH, 'RUNTIME_SYNC_PUSH (--push)')
-            : true,
-        lockTtlMs: 1000 *
-            (values.RUNTIME_SYNC_LOCK_TTL_SECONDS
-                ? positiveSeconds(values.RUNTIME_SYNC_LOCK_TTL_SECONDS, 'RUNTIME_SYNC_LOCK_TTL_SECONDS (--lock-ttl)')
-                : exports.DEFAULT_LOCK_TTL_SECONDS),
-        rsyncPath: values.RUNTIME_SYNC_RSYNC || 'rsync',
-        verify: values.RUNTIME_SYNC_VERIFY ? verifyMode(values.RUNTIME_SYNC_VERIFY) : 'published',
-        nodeDistUrl: httpUrl(values.RUNTIME_SYNC_NODE_DIST_URL || exports.DEFAULT_NODE_DIST_URL, 'RUNTIME_SYNC_NODE_DIST_URL (--node-dist-url)', exports.DEFAULT_NODE_DIST_URL),
-        goDlUrl: httpUrl(values.RUNTIME_SYNC_GO_DL_URL || exports.DEFAULT_GO_DL_URL, 'RUNTIME_SYNC_GO_DL_URL (--go-dl-url)', exports.DEFAULT_GO_DL_URL),
-    };
-    if (values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS) {
-        settings.maxAgeDays = positiveSeconds(values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS, 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS (--max-age-days)', true);
-    }
-    if (values.RUNTIME_SYNC_PRUNE_MAX_SIZE) {
-        settings.maxSizeBytes = parseSize(values.RUNTIME_SYNC_PRUNE_MAX_SIZE, 'RUNTIME_SYNC_PRUNE_MAX_SIZE (--max-size)');
-    }
-    if (cmd === 'prune' && settings.maxAgeDays === undefined && settings.maxSizeBytes === undefined) {
+    if (settings.command === 'prune' &&
+        settings.maxAgeDays === undefined &&
+        settings.maxSizeBytes === undefined) {
         throw new errors_1.UsageError('prune needs --max-age-days N or --max-size SIZE (or RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS / _MAX_SIZE)');
     }
     const inside = (a, b) => a === b || a.startsWith(`${b}${node_path_1.default.sep}`);
     if (inside(settings.root, settings.toolCache) || inside(settings.toolCache, settings.root)) {
         throw new errors_1.UsageError(`RUNTIME_SYNC_ROOT (${settings.root}) and RUNNER_TOOL_CACHE (${settings.toolCache}) must not contain each other`);
     }
+}
+/**
+ * Reads argv (without node and script) and the environment into Settings; bad input is a UsageError. Each
+ * setting comes from its flag, else its variable (an empty value counts as unset), else its default.
+ */
+function parseArgs(argv, env) {
+    const read = readArgv(argv);
+    if (read.kind !== 'run')
+        return read;
+    const command = checkCommand(read.command);
+    const settings = {
+        command,
+        root: '',
+        toolCache: exports.DEFAULT_TOOL_CACHE,
+        timeoutMs: 1000 * exports.DEFAULT_TIMEOUT_SECONDS[command],
+        pushEnabled: true,
+        lockTtlMs: 1000 * exports.DEFAULT_LOCK_TTL_SECONDS,
+        rsyncPath: 'rsync',
+        verify: 'published',
+        nodeDistUrl: exports.DEFAULT_NODE_DIST_URL,
+        goDlUrl: exports.DEFAULT_GO_DL_URL,
+    };
+    for (const spec of SETTINGS) {
+        const value = read.flags.get(spec.flag) || env[spec.variable];
+        if (value)
+            spec.apply(settings, value, `${spec.variable} (${spec.flag})`);
+    }
+    checkTogether(settings);
     return { kind: 'run', settings };
 }
 
 
 /***/ }),
 
-/***/ 247:
+/***/ 641:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -920,8 +1001,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.claimArch = claimArch;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
 /**
  * Writes the root's architecture file once, whole. The content is written to a private file under the
  * staging folder first and then hard-linked into place: link fails with EEXIST when the file exists, and
@@ -951,7 +1032,7 @@ async function claimArch(root, arch, ownerId) {
 
 /***/ }),
 
-/***/ 858:
+/***/ 688:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -965,7 +1046,7 @@ exports.rewriteLease = rewriteLease;
 exports.readLeases = readLeases;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 function leasePath(root, owner) {
     return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
 }
@@ -1006,7 +1087,7 @@ async function readLeases(root, now) {
 
 /***/ }),
 
-/***/ 161:
+/***/ 147:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1017,7 +1098,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LockSet = void 0;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /**
  * Per-version push locks that work on NFS, where advisory locks are not reliable.
  *
@@ -1148,7 +1229,7 @@ exports.LockSet = LockSet;
 
 /***/ }),
 
-/***/ 771:
+/***/ 485:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1158,7 +1239,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.newOwner = newOwner;
 const node_crypto_1 = __nccwpck_require__(598);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 function newOwner() {
     return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
 }
@@ -1166,7 +1247,7 @@ function newOwner() {
 
 /***/ }),
 
-/***/ 445:
+/***/ 615:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1179,9 +1260,9 @@ exports.removeTree = removeTree;
 exports.cleanupExpired = cleanupExpired;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
 /**
  * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
  * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
@@ -1288,7 +1369,35 @@ async function cleanupExpired(root, ttlMs, now, deadline, signal) {
 
 /***/ }),
 
-/***/ 919:
+/***/ 593:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.recordUse = recordUse;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const names_1 = __nccwpck_require__(323);
+/**
+ * Last use of each version, for prune and status: `<root>/.usage/<key>`, whose mtime is the time of the last
+ * pull or push. Written by both commands; the files are written in parallel (on EFS each one costs a few
+ * round trips).
+ */
+async function recordUse(root, versions) {
+    if (versions.length === 0)
+        return;
+    const now = new Date().toISOString();
+    await node_fs_1.promises.mkdir(node_path_1.default.join(root, names_1.USAGE_DIR), { recursive: true });
+    await Promise.all(versions.map((v) => node_fs_1.promises.writeFile(node_path_1.default.join(root, names_1.USAGE_DIR, (0, names_1.keyFileName)(v)), now)));
+}
+
+
+/***/ }),
+
+/***/ 85:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1298,7 +1407,7 @@ exports.isSetupError = isSetupError;
 exports.errorMessage = errorMessage;
 exports.errnoCode = errnoCode;
 /**
- * Exit codes and the named errors that carry them. The failure policy lives in one place (cli.ts):
+ * Exit codes and the named errors that carry them. The failure policy lives in one place (`exitCodeFor` in main.ts):
  * `pull` turns everything except a usage error, a foreign-architecture root and a missing rsync into a
  * warning and exits 0; the other commands exit with the code of the error.
  */
@@ -1385,7 +1494,7 @@ function errnoCode(error) {
 
 /***/ }),
 
-/***/ 273:
+/***/ 323:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1431,15 +1540,15 @@ function markerFile(v) {
 
 /***/ }),
 
-/***/ 995:
+/***/ 825:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeRoot = probeRoot;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
-const scan_1 = __nccwpck_require__(832);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
+const scan_1 = __nccwpck_require__(514);
 /**
  * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
  * becomes a RootUnavailableError naming the root and what to check.
@@ -1469,14 +1578,14 @@ async function probeRoot(request, budget) {
 
 /***/ }),
 
-/***/ 832:
+/***/ 514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
 exports.scanRoot = scanRoot;
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 exports.SCAN_NAMES = {
     archFile: names_1.ARCH_FILE,
     markerSuffix: names_1.MARKER_SUFFIX,
@@ -1553,6 +1662,9 @@ function scanRoot(fsm, request, names) {
                     markerMtimeMs,
                     lastUsedMs: Math.max(markerMtimeMs, usage ? usage.mtimeMs : 0),
                 };
+                if (request.markers) {
+                    scanned.marker = fsm.readFileSync(join(versionPath, entry.name)).toString('base64');
+                }
                 if (request.sizes) {
                     const acc = { files: 0, bytes: 0 };
                     walk(join(versionPath, arch), acc);
@@ -1579,7 +1691,7 @@ exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
 
 /***/ }),
 
-/***/ 680:
+/***/ 254:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1628,7 +1740,7 @@ function summaryLine(command, tally, seconds) {
 
 /***/ }),
 
-/***/ 617:
+/***/ 799:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1637,17 +1749,17 @@ exports.VERSION = void 0;
 exports.exitCodeFor = exitCodeFor;
 exports.main = main;
 /** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
-const budget_1 = __nccwpck_require__(449);
-const arch_1 = __nccwpck_require__(984);
-const pull_1 = __nccwpck_require__(42);
-const push_1 = __nccwpck_require__(801);
-const prune_1 = __nccwpck_require__(613);
-const status_1 = __nccwpck_require__(311);
-const owner_1 = __nccwpck_require__(771);
-const config_1 = __nccwpck_require__(782);
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const rsync_1 = __nccwpck_require__(851);
+const budget_1 = __nccwpck_require__(987);
+const arch_1 = __nccwpck_require__(466);
+const pull_1 = __nccwpck_require__(492);
+const push_1 = __nccwpck_require__(583);
+const prune_1 = __nccwpck_require__(43);
+const status_1 = __nccwpck_require__(657);
+const owner_1 = __nccwpck_require__(485);
+const config_1 = __nccwpck_require__(908);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const rsync_1 = __nccwpck_require__(81);
 exports.VERSION = '1.0.0';
 const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
 /**
@@ -1730,7 +1842,7 @@ async function main(argv, env) {
 
 /***/ }),
 
-/***/ 761:
+/***/ 383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1819,7 +1931,7 @@ function runBounded(file, args, options) {
 
 /***/ }),
 
-/***/ 851:
+/***/ 81:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1829,8 +1941,8 @@ exports.parseRsyncVersion = parseRsyncVersion;
 exports.parseRsyncStats = parseRsyncStats;
 exports.copyArgs = copyArgs;
 exports.createRsync = createRsync;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
 /** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
 exports.MIN_RSYNC_VERSION = [3, 0, 0];
 /** How long `rsync --version` may take (ms). */
@@ -1911,7 +2023,7 @@ async function createRsync(path) {
 
 /***/ }),
 
-/***/ 777:
+/***/ 919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2030,7 +2142,7 @@ function publishers(settings) {
 
 /***/ }),
 
-/***/ 184:
+/***/ 522:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2144,7 +2256,7 @@ function treeDifferences(expected, actual, limit = 5) {
 
 /***/ }),
 
-/***/ 497:
+/***/ 923:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2164,12 +2276,12 @@ exports.verifyAgainstPublished = verifyAgainstPublished;
  */
 const node_crypto_1 = __nccwpck_require__(598);
 const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
-const tree_1 = __nccwpck_require__(184);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
+const tree_1 = __nccwpck_require__(522);
 /** Longest one checksum list or archive download may take (ms); the run's budget bounds it too. */
 const FETCH_TIMEOUT_MS = 60_000;
 /** Largest checksum list read (bytes): Go's full release list is ~2 MB. */
@@ -2287,7 +2399,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 542:
+/***/ 161:
 /***/ ((module) => {
 
 module.exports = require("node:os");
@@ -2345,7 +2457,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 /** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
-const main_1 = __nccwpck_require__(617);
+const main_1 = __nccwpck_require__(799);
 void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
     // Exit now: a child stuck on a hung mount must not keep the runner waiting.
     process.exit(code);

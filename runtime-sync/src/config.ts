@@ -91,21 +91,11 @@ Exit codes:
 Every run prints one summary line on stdout: versions, files, bytes, seconds.
 `;
 
-const FLAGS: Record<string, string> = {
-  '--root': 'RUNTIME_SYNC_ROOT',
-  '--tool-cache': 'RUNNER_TOOL_CACHE',
-  '--timeout': 'RUNTIME_SYNC_TIMEOUT_SECONDS',
-  '--push': 'RUNTIME_SYNC_PUSH',
-  '--lock-ttl': 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
-  '--rsync': 'RUNTIME_SYNC_RSYNC',
-  '--verify': 'RUNTIME_SYNC_VERIFY',
-  '--node-dist-url': 'RUNTIME_SYNC_NODE_DIST_URL',
-  '--go-dl-url': 'RUNTIME_SYNC_GO_DL_URL',
-  '--max-age-days': 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
-  '--max-size': 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
-};
-
-function positiveSeconds(value: string, name: string, allowZero = false): number {
+/**
+ * A non-negative number of some unit (seconds, days): fractions allowed; zero only when `allowZero`.
+ * The name says the unit to the reader; the message names the setting.
+ */
+function positiveNumber(value: string, name: string, allowZero = false): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
     throw new UsageError(
@@ -115,18 +105,33 @@ function positiveSeconds(value: string, name: string, allowZero = false): number
   return n;
 }
 
+/**
+ * The action's grammar (src/config/settings.ts), so one setting reads the same everywhere: a boolean is
+ * `true` or `false` in any case. Where the action reads anything else as false, runtime-sync refuses it.
+ */
 function bool(value: string, name: string): boolean {
   const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
   throw new UsageError(`${name} must be true or false, got '${value}'`);
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/**
+ * A byte count in the action's grammar (src/config/settings.ts): a whole number, optionally followed by
+ * K, M, G (and here T, for volume caps), with an optional `B` or `iB`; the units are 1024-based.
+ */
 export function parseSize(value: string, name: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(value.trim());
-  if (!match?.[1]) throw new UsageError(`${name} must be a size such as 500M, 200G or 1T, got '${value}'`);
-  const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').toUpperCase());
-  return Math.floor(Number(match[1]) * 1024 ** power);
+  const match = /^(\d+)\s*([kmgt]?)(i?b)?$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(
+      `${name} must be a whole number of bytes, optionally with K, M, G or T (1024-based) such as 500M, ` +
+        `200G or 1T, got '${value}'`,
+    );
+  }
+  return bytes;
 }
 
 function verifyMode(value: string): VerifyMode {
@@ -155,93 +160,111 @@ function absoluteDir(value: string, name: string, example: string): string {
   return path.resolve(value);
 }
 
-/** Reads argv (without node and script) and the environment into Settings; bad input is a UsageError. */
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Parsed {
-  const values: Record<string, string | undefined> = {};
-  for (const variable of Object.values(FLAGS)) values[variable] = env[variable];
+/** One setting: its flag, its environment variable, and how its value goes into Settings. */
+interface SettingSpec {
+  flag: string;
+  variable: string;
+  /** `name` is "VARIABLE (--flag)", for messages. */
+  apply(settings: Settings, value: string, name: string): void;
+}
+
+const SETTINGS: readonly SettingSpec[] = [
+  {
+    flag: '--root',
+    variable: 'RUNTIME_SYNC_ROOT',
+    apply: (s, v, name) => (s.root = absoluteDir(v, name, '/mnt/runtime-cache')),
+  },
+  {
+    flag: '--tool-cache',
+    variable: 'RUNNER_TOOL_CACHE',
+    apply: (s, v, name) => (s.toolCache = absoluteDir(v, name, DEFAULT_TOOL_CACHE)),
+  },
+  {
+    flag: '--timeout',
+    variable: 'RUNTIME_SYNC_TIMEOUT_SECONDS',
+    apply: (s, v, name) => (s.timeoutMs = 1000 * positiveNumber(v, name)),
+  },
+  { flag: '--push', variable: 'RUNTIME_SYNC_PUSH', apply: (s, v, name) => (s.pushEnabled = bool(v, name)) },
+  {
+    flag: '--lock-ttl',
+    variable: 'RUNTIME_SYNC_LOCK_TTL_SECONDS',
+    apply: (s, v, name) => (s.lockTtlMs = 1000 * positiveNumber(v, name)),
+  },
+  { flag: '--rsync', variable: 'RUNTIME_SYNC_RSYNC', apply: (s, v) => (s.rsyncPath = v) },
+  { flag: '--verify', variable: 'RUNTIME_SYNC_VERIFY', apply: (s, v) => (s.verify = verifyMode(v)) },
+  {
+    flag: '--node-dist-url',
+    variable: 'RUNTIME_SYNC_NODE_DIST_URL',
+    apply: (s, v, name) => (s.nodeDistUrl = httpUrl(v, name, DEFAULT_NODE_DIST_URL)),
+  },
+  {
+    flag: '--go-dl-url',
+    variable: 'RUNTIME_SYNC_GO_DL_URL',
+    apply: (s, v, name) => (s.goDlUrl = httpUrl(v, name, DEFAULT_GO_DL_URL)),
+  },
+  {
+    flag: '--max-age-days',
+    variable: 'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS',
+    apply: (s, v, name) => (s.maxAgeDays = positiveNumber(v, name, true)),
+  },
+  {
+    flag: '--max-size',
+    variable: 'RUNTIME_SYNC_PRUNE_MAX_SIZE',
+    apply: (s, v, name) => (s.maxSizeBytes = parseSize(v, name)),
+  },
+];
+const BY_FLAG = new Map(SETTINGS.map((spec) => [spec.flag, spec]));
+
+type ReadArgv =
+  { kind: 'help' } | { kind: 'version' } | { kind: 'run'; command?: string; flags: Map<string, string> };
+
+/** Splits argv into the command and flag values (`--flag value` or `--flag=value`, trimmed). */
+function readArgv(argv: readonly string[]): ReadArgv {
+  const flags = new Map<string, string>();
   let command: string | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (arg === '-h' || arg === '--help' || arg === 'help') return { kind: 'help' };
     if (arg === '--version') return { kind: 'version' };
-    if (arg.startsWith('-')) {
-      const eq = arg.indexOf('=');
-      const flag = eq >= 0 ? arg.slice(0, eq) : arg;
-      const variable = FLAGS[flag];
-      if (!variable) throw new UsageError(`unknown flag '${flag}'; see runtime-sync --help`);
-      let value = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
-      if (eq < 0) i += 1;
-      if (value === undefined) throw new UsageError(`${flag} needs a value; see runtime-sync --help`);
-      if (flag === '--push' && eq < 0 && value.startsWith('-'))
-        throw new UsageError(`--push needs true or false`);
-      value = value.trim();
-      values[variable] = value;
-    } else if (command === undefined) {
+    if (!arg.startsWith('-')) {
+      if (command !== undefined)
+        throw new UsageError(`unexpected argument '${arg}'; see runtime-sync --help`);
       command = arg;
-    } else {
-      throw new UsageError(`unexpected argument '${arg}'; see runtime-sync --help`);
+      continue;
     }
+    const eq = arg.indexOf('=');
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (!BY_FLAG.has(flag)) throw new UsageError(`unknown flag '${flag}'; see runtime-sync --help`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[(i += 1)];
+    if (value === undefined) throw new UsageError(`${flag} needs a value; see runtime-sync --help`);
+    if (flag === '--push' && eq < 0 && value.startsWith('-'))
+      throw new UsageError(`--push needs true or false`);
+    flags.set(flag, value.trim());
   }
+  return { kind: 'run', command, flags };
+}
+
+function checkCommand(command: string | undefined): Command {
   if (command === undefined)
     throw new UsageError(`a command is required (${COMMANDS.join(', ')}); see --help`);
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command '${command}': use one of ${COMMANDS.join(', ')}`);
   }
-  const cmd = command as Command;
-  const rootValue = values.RUNTIME_SYNC_ROOT;
-  if (!rootValue) {
+  return command as Command;
+}
+
+/** Rules across settings: a root, something for prune to do, and two folders apart. */
+function checkTogether(settings: Settings): void {
+  if (!settings.root) {
     throw new UsageError(
       'RUNTIME_SYNC_ROOT is not set: set it (or --root) to where this architecture’s EFS volume is mounted',
     );
   }
-  const settings: Settings = {
-    command: cmd,
-    root: absoluteDir(rootValue, 'RUNTIME_SYNC_ROOT (--root)', '/mnt/runtime-cache'),
-    toolCache: absoluteDir(
-      values.RUNNER_TOOL_CACHE || DEFAULT_TOOL_CACHE,
-      'RUNNER_TOOL_CACHE (--tool-cache)',
-      DEFAULT_TOOL_CACHE,
-    ),
-    timeoutMs:
-      1000 *
-      (values.RUNTIME_SYNC_TIMEOUT_SECONDS
-        ? positiveSeconds(values.RUNTIME_SYNC_TIMEOUT_SECONDS, 'RUNTIME_SYNC_TIMEOUT_SECONDS (--timeout)')
-        : DEFAULT_TIMEOUT_SECONDS[cmd]),
-    pushEnabled: values.RUNTIME_SYNC_PUSH
-      ? bool(values.RUNTIME_SYNC_PUSH, 'RUNTIME_SYNC_PUSH (--push)')
-      : true,
-    lockTtlMs:
-      1000 *
-      (values.RUNTIME_SYNC_LOCK_TTL_SECONDS
-        ? positiveSeconds(values.RUNTIME_SYNC_LOCK_TTL_SECONDS, 'RUNTIME_SYNC_LOCK_TTL_SECONDS (--lock-ttl)')
-        : DEFAULT_LOCK_TTL_SECONDS),
-    rsyncPath: values.RUNTIME_SYNC_RSYNC || 'rsync',
-    verify: values.RUNTIME_SYNC_VERIFY ? verifyMode(values.RUNTIME_SYNC_VERIFY) : 'published',
-    nodeDistUrl: httpUrl(
-      values.RUNTIME_SYNC_NODE_DIST_URL || DEFAULT_NODE_DIST_URL,
-      'RUNTIME_SYNC_NODE_DIST_URL (--node-dist-url)',
-      DEFAULT_NODE_DIST_URL,
-    ),
-    goDlUrl: httpUrl(
-      values.RUNTIME_SYNC_GO_DL_URL || DEFAULT_GO_DL_URL,
-      'RUNTIME_SYNC_GO_DL_URL (--go-dl-url)',
-      DEFAULT_GO_DL_URL,
-    ),
-  };
-  if (values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS) {
-    settings.maxAgeDays = positiveSeconds(
-      values.RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS,
-      'RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS (--max-age-days)',
-      true,
-    );
-  }
-  if (values.RUNTIME_SYNC_PRUNE_MAX_SIZE) {
-    settings.maxSizeBytes = parseSize(
-      values.RUNTIME_SYNC_PRUNE_MAX_SIZE,
-      'RUNTIME_SYNC_PRUNE_MAX_SIZE (--max-size)',
-    );
-  }
-  if (cmd === 'prune' && settings.maxAgeDays === undefined && settings.maxSizeBytes === undefined) {
+  if (
+    settings.command === 'prune' &&
+    settings.maxAgeDays === undefined &&
+    settings.maxSizeBytes === undefined
+  ) {
     throw new UsageError(
       'prune needs --max-age-days N or --max-size SIZE (or RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS / _MAX_SIZE)',
     );
@@ -252,5 +275,32 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
       `RUNTIME_SYNC_ROOT (${settings.root}) and RUNNER_TOOL_CACHE (${settings.toolCache}) must not contain each other`,
     );
   }
+}
+
+/**
+ * Reads argv (without node and script) and the environment into Settings; bad input is a UsageError. Each
+ * setting comes from its flag, else its variable (an empty value counts as unset), else its default.
+ */
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Parsed {
+  const read = readArgv(argv);
+  if (read.kind !== 'run') return read;
+  const command = checkCommand(read.command);
+  const settings: Settings = {
+    command,
+    root: '',
+    toolCache: DEFAULT_TOOL_CACHE,
+    timeoutMs: 1000 * DEFAULT_TIMEOUT_SECONDS[command],
+    pushEnabled: true,
+    lockTtlMs: 1000 * DEFAULT_LOCK_TTL_SECONDS,
+    rsyncPath: 'rsync',
+    verify: 'published',
+    nodeDistUrl: DEFAULT_NODE_DIST_URL,
+    goDlUrl: DEFAULT_GO_DL_URL,
+  };
+  for (const spec of SETTINGS) {
+    const value = read.flags.get(spec.flag) || env[spec.variable];
+    if (value) spec.apply(settings, value, `${spec.variable} (${spec.flag})`);
+  }
+  checkTogether(settings);
   return { kind: 'run', settings };
 }

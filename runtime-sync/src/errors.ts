@@ -1,5 +1,5 @@
 /**
- * Exit codes and the named errors that carry them. The failure policy lives in one place (cli.ts):
+ * Exit codes and the named errors that carry them. The failure policy lives in one place (`exitCodeFor` in main.ts):
  * `pull` turns everything except a usage error, a foreign-architecture root and a missing rsync into a
  * warning and exits 0; the other commands exit with the code of the error.
  */

@@ -153,7 +153,10 @@ describe('concurrent and interrupted pushes', () => {
         RUNTIME_SYNC_LOCK_TTL_SECONDS: '2',
       });
       const staged = (): number => {
-        const s = listDir(path.join(efs, '.staging')).filter((n) => !n.endsWith('.alive'))[0];
+        // the staging folder itself: not its .alive heartbeat, nor the first push's short-lived .arch draft
+        const s = listDir(path.join(efs, '.staging')).find((n) =>
+          fs.statSync(path.join(efs, '.staging', n), { throwIfNoEntry: false })?.isDirectory(),
+        );
         return s ? countFiles(path.join(efs, '.staging', s)) : 0;
       };
       await waitFor('the copy to be under way', () => staged() > 20, 60_000);

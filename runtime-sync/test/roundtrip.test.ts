@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeDir, rsyncWrapper, runCli, tempDir, wrapperCalls } from './helpers/cli';
+import { removeDir, runCli, tempDir } from './helpers/cli';
 import {
   ARCH,
   countFiles,
@@ -107,18 +107,37 @@ describe('pull and push of a tool-cache tree (real rsync, real folders)', () => 
     expect(leaked.map(([p]) => fs.readFileSync(path.join(efs, p)).equals(passwd))).not.toContain(true);
   });
 
-  it('copies markers only after every folder: one rsync for all folders, then one for the markers', async () => {
+  it("writes the markers only after every folder arrived: one rsync for all folders, markers after it exits, with the root's content and mtime", async () => {
     const wrapDir = tempDir('wrap');
     try {
       const runnerD = path.join(dir, 'runner-d');
-      const pulled = await runCli(['pull'], env(runnerD, { RUNTIME_SYNC_RSYNC: rsyncWrapper(wrapDir) }));
+      // a wrapper that runs rsync, then records which markers already exist locally (none may, yet)
+      const wrapper = path.join(wrapDir, 'rsync-then-look.sh');
+      fs.writeFileSync(
+        wrapper,
+        `#!/bin/bash\nif [[ "\${1:-}" == --version ]]; then exec rsync "$@"; fi\n` +
+          `tr '\\0' '\\n' > "${wrapDir}/list"; rsync "$@" < <(tr '\\n' '\\0' < "${wrapDir}/list"); code=$?\n` +
+          `echo call >> "${wrapDir}/calls"\n` +
+          `find "${runnerD}" -name '*.complete' > "${wrapDir}/markers-at-exit"; exit $code\n`,
+        { mode: 0o755 },
+      );
+      fs.writeFileSync(markerPath(efs, go), 'written by a tool\n');
+      fs.utimesSync(markerPath(efs, go), new Date('2026-01-02T03:04:05Z'), new Date('2026-01-02T03:04:05Z'));
+      const pulled = await runCli(['pull'], env(runnerD, { RUNTIME_SYNC_RSYNC: wrapper }));
       expect(pulled.code).toBe(0);
-      const calls = wrapperCalls(wrapDir);
-      expect(calls).toHaveLength(2);
+      expect(fs.readFileSync(path.join(wrapDir, 'calls'), 'utf8')).toBe('call\n');
       const folders = [node, python, go].map((v) => path.relative(efs, versionPath(efs, v))).sort();
-      const markers = [node, python, go].map((v) => path.relative(efs, markerPath(efs, v))).sort();
-      expect([...(calls[0] ?? [])].sort()).toEqual(folders);
-      expect([...(calls[1] ?? [])].sort()).toEqual(markers);
+      expect(fs.readFileSync(path.join(wrapDir, 'list'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(
+        folders,
+      );
+      expect(fs.readFileSync(path.join(wrapDir, 'markers-at-exit'), 'utf8')).toBe('');
+      for (const v of [node, python, go]) {
+        expect(fs.readFileSync(markerPath(runnerD, v))).toEqual(fs.readFileSync(markerPath(efs, v)));
+        expect(
+          Math.abs(fs.statSync(markerPath(runnerD, v)).mtimeMs - fs.statSync(markerPath(efs, v)).mtimeMs),
+        ).toBeLessThan(1);
+      }
+      expect(fs.readFileSync(markerPath(runnerD, go), 'utf8')).toBe('written by a tool\n');
       expect(pulled.stderr).toContain(`pulled ${key(node)}`);
     } finally {
       removeDir(wrapDir);

@@ -15,6 +15,8 @@ export interface ScanRequest {
   lease?: { path: string; body: string };
   /** Walk every complete version for its size and file count (status, prune). */
   sizes?: boolean;
+  /** Read each marker's content (pull writes the local markers itself, after its copy). */
+  markers?: boolean;
 }
 
 export interface ScannedVersion {
@@ -26,6 +28,8 @@ export interface ScannedVersion {
   lastUsedMs: number;
   files?: number;
   bytes?: number;
+  /** The marker's content, base64 (with `markers`; @actions/tool-cache writes an empty one). */
+  marker?: string;
 }
 
 export interface ScanResult {
@@ -116,6 +120,9 @@ export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames)
           markerMtimeMs,
           lastUsedMs: Math.max(markerMtimeMs, usage ? usage.mtimeMs : 0),
         };
+        if (request.markers) {
+          scanned.marker = fsm.readFileSync(join(versionPath, entry.name)).toString('base64');
+        }
         if (request.sizes) {
           const acc = { files: 0, bytes: 0 };
           walk(join(versionPath, arch), acc);

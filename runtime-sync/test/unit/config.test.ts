@@ -70,6 +70,26 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['prune'], root)).toThrow(UsageError);
   });
 
+  it('reads a boolean as the action does (true or false, any case) and refuses other words', () => {
+    const off = parseArgs(['push'], { ...root, RUNTIME_SYNC_PUSH: 'FALSE' });
+    expect(off.kind === 'run' && off.settings.pushEnabled).toBe(false);
+    const on = parseArgs(['push', '--push', 'True'], { ...root, RUNTIME_SYNC_PUSH: 'false' });
+    expect(on.kind === 'run' && on.settings.pushEnabled).toBe(true);
+    for (const word of ['yes', '1', 'off']) {
+      expect(() => parseArgs(['push'], { ...root, RUNTIME_SYNC_PUSH: word })).toThrow(
+        `RUNTIME_SYNC_PUSH (--push) must be true or false, got '${word}'`,
+      );
+    }
+  });
+
+  it('takes days with fractions for prune and refuses a negative age', () => {
+    const parsed = parseArgs(['prune', '--max-age-days', '0.5'], root);
+    expect(parsed.kind === 'run' && parsed.settings.maxAgeDays).toBe(0.5);
+    expect(() => parseArgs(['prune', '--max-age-days=-1'], root)).toThrow(
+      "RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS (--max-age-days) must be a non-negative number, got '-1'",
+    );
+  });
+
   it('answers --help and --version without needing settings', () => {
     expect(parseArgs(['--help'], {})).toEqual({ kind: 'help' });
     expect(parseArgs(['--version'], {})).toEqual({ kind: 'version' });
@@ -77,13 +97,14 @@ describe('parseArgs', () => {
 });
 
 describe('parseSize', () => {
-  it('reads bytes and 1024-based suffixes', () => {
+  it("reads bytes and 1024-based suffixes, in the action's grammar (whole numbers)", () => {
     expect(parseSize('1500', 'x')).toBe(1500);
     expect(parseSize('2K', 'x')).toBe(2048);
-    expect(parseSize('1.5G', 'x')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('1T', 'x')).toBe(1024 ** 4);
+    expect(() => parseSize('1.5G', 'x')).toThrow(/whole number of bytes/);
     expect(parseSize('200GiB', 'x')).toBe(200 * 1024 ** 3);
     expect(() => parseSize('lots', 'RUNTIME_SYNC_PRUNE_MAX_SIZE')).toThrow(
-      /RUNTIME_SYNC_PRUNE_MAX_SIZE must be a size/,
+      /RUNTIME_SYNC_PRUNE_MAX_SIZE must be a whole number of bytes, optionally with K, M, G or T/,
     );
   });
 });
