@@ -391,7 +391,8 @@ async function benchCase(
     check(save.m, `action save${variant.suffix}`);
     if (save.warnings.length)
       log(`${tag} action save${variant.suffix} warnings: ${save.warnings.join(' | ')}`);
-    const saved = await entryOf(w, variantPrefix);
+    // The folder, with its '/': `<prefix>` alone would also list the `<prefix>-seg1` variant's entry.
+    const saved = await entryOf(w, `${variantPrefix}/`);
     if (variant.suffix === '') entry = saved;
     record(`action-save${variant.suffix}`, fromM(save.m), dataset.bytes, saved.size, 0);
 
@@ -520,7 +521,7 @@ async function benchCase(
     dataset.files + 1, // and the archive file
   );
   drop(scratch);
-  if (big) await deletePrefix(w, prefix); // the 4 GiB case's entries: GBs of disk per run
+  if (big) await deletePrefix(w, `${prefix}/`); // the 4 GiB case's entries: GBs of disk per run
 }
 
 /** Deletes every object under `prefix` (ListObjectsV2 pages, DeleteObject each). */
