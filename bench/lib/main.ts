@@ -677,7 +677,7 @@ async function runBenchmark(): Promise<void> {
       '',
       diskTable(summaries, ['standard', 'file4g']),
       bigFileLine(summaries),
-      'Targets (issue 5):',
+      'Targets (issues 5 and 15):',
       '',
       targetTable(targetList),
     ].join('\n');
