@@ -4,6 +4,7 @@
  * - tiny: one 1 MiB half-random file;
  * - standard (~1 GiB): a node_modules of 50,000 text-like files of 1–20 KiB in 2,500 packages,
  *   plus four 128 MiB half-random files;
+ * - file4g: one 4 GiB half-random file (the shape of the public cache benchmarks);
  * - large (~4 GiB): the same node_modules plus twenty-eight 128 MiB half-random files.
  *
  * "Half-random" files alternate 64 KiB of incompressible bytes (AES-CTR keystream) with 64 KiB of
@@ -24,8 +25,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-export type CaseName = 'tiny' | 'standard' | 'large';
-export const CASES: CaseName[] = ['tiny', 'standard', 'large'];
+export type CaseName = 'tiny' | 'standard' | 'file4g' | 'large';
+export const CASES: CaseName[] = ['tiny', 'standard', 'file4g', 'large'];
 
 export interface Dataset {
   name: CaseName;
@@ -160,6 +161,12 @@ export function ensureDataset(
     files = 1;
     bytes = MiB;
     paths = ['tiny.bin'];
+  } else if (name === 'file4g') {
+    // One 4 GiB file, the shape of the public cache benchmarks (a single large artefact).
+    writeHalfRandom(join(root, 'artefact.bin'), 4096 * MiB, 4);
+    files = 1;
+    bytes = 4096 * MiB;
+    paths = ['artefact.bin'];
   } else {
     const nm = writeNodeModules(root, 42);
     files += nm.files;

