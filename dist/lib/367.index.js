@@ -2,7 +2,7 @@ exports.id = 367;
 exports.ids = [367];
 exports.modules = {
 
-/***/ 23702:
+/***/ 47206:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -19,8 +19,8 @@ var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, ge
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.create = create;
 exports.hashFiles = hashFiles;
-const internal_globber_1 = __webpack_require__(41927);
-const internal_hash_files_1 = __webpack_require__(78744);
+const internal_globber_1 = __webpack_require__(10103);
+const internal_hash_files_1 = __webpack_require__(73608);
 /**
  * Constructs a globber
  *
@@ -54,7 +54,7 @@ function hashFiles(patterns_1) {
 
 /***/ }),
 
-/***/ 85732:
+/***/ 18164:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -94,7 +94,7 @@ var __importStar = (this && this.__importStar) || (function () {
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getOptions = getOptions;
-const core = __importStar(__webpack_require__(54300));
+const core = __importStar(__webpack_require__(37484));
 /**
  * Returns a copy with defaults filled in.
  */
@@ -134,7 +134,7 @@ function getOptions(copy) {
 
 /***/ }),
 
-/***/ 41927:
+/***/ 10103:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -203,14 +203,14 @@ var __asyncGenerator = (this && this.__asyncGenerator) || function (thisArg, _ar
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DefaultGlobber = void 0;
-const core = __importStar(__webpack_require__(54300));
+const core = __importStar(__webpack_require__(37484));
 const fs = __importStar(__webpack_require__(79896));
-const globOptionsHelper = __importStar(__webpack_require__(85732));
+const globOptionsHelper = __importStar(__webpack_require__(18164));
 const path = __importStar(__webpack_require__(16928));
-const patternHelper = __importStar(__webpack_require__(66331));
-const internal_match_kind_1 = __webpack_require__(25700);
-const internal_pattern_1 = __webpack_require__(41706);
-const internal_search_state_1 = __webpack_require__(63458);
+const patternHelper = __importStar(__webpack_require__(98891));
+const internal_match_kind_1 = __webpack_require__(62644);
+const internal_pattern_1 = __webpack_require__(25370);
+const internal_search_state_1 = __webpack_require__(79890);
 const IS_WINDOWS = process.platform === 'win32';
 class DefaultGlobber {
     constructor(options) {
@@ -397,7 +397,7 @@ exports.DefaultGlobber = DefaultGlobber;
 
 /***/ }),
 
-/***/ 78744:
+/***/ 73608:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -454,7 +454,7 @@ var __asyncValues = (this && this.__asyncValues) || function (o) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.hashFiles = hashFiles;
 const crypto = __importStar(__webpack_require__(76982));
-const core = __importStar(__webpack_require__(54300));
+const core = __importStar(__webpack_require__(37484));
 const fs = __importStar(__webpack_require__(79896));
 const stream = __importStar(__webpack_require__(2203));
 const util = __importStar(__webpack_require__(39023));
@@ -516,7 +516,7 @@ function hashFiles(globber_1, currentWorkspace_1) {
 
 /***/ }),
 
-/***/ 25700:
+/***/ 62644:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -541,7 +541,7 @@ var MatchKind;
 
 /***/ }),
 
-/***/ 23514:
+/***/ 84138:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -759,7 +759,7 @@ function safeTrimTrailingSeparator(p) {
 
 /***/ }),
 
-/***/ 66041:
+/***/ 76617:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -803,7 +803,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Path = void 0;
 const path = __importStar(__webpack_require__(16928));
-const pathHelper = __importStar(__webpack_require__(23514));
+const pathHelper = __importStar(__webpack_require__(84138));
 const assert_1 = __importDefault(__webpack_require__(42613));
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -893,7 +893,7 @@ exports.Path = Path;
 
 /***/ }),
 
-/***/ 66331:
+/***/ 98891:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -935,8 +935,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSearchPaths = getSearchPaths;
 exports.match = match;
 exports.partialMatch = partialMatch;
-const pathHelper = __importStar(__webpack_require__(23514));
-const internal_match_kind_1 = __webpack_require__(25700);
+const pathHelper = __importStar(__webpack_require__(84138));
+const internal_match_kind_1 = __webpack_require__(62644);
 const IS_WINDOWS = process.platform === 'win32';
 /**
  * Given an array of patterns, returns an array of paths to search.
@@ -1007,7 +1007,7 @@ function partialMatch(patterns, itemPath) {
 
 /***/ }),
 
-/***/ 41706:
+/***/ 25370:
 /***/ (function(__unused_webpack_module, exports, __webpack_require__) {
 
 "use strict";
@@ -1052,11 +1052,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Pattern = void 0;
 const os = __importStar(__webpack_require__(70857));
 const path = __importStar(__webpack_require__(16928));
-const pathHelper = __importStar(__webpack_require__(23514));
+const pathHelper = __importStar(__webpack_require__(84138));
 const assert_1 = __importDefault(__webpack_require__(42613));
-const minimatch_1 = __webpack_require__(82796);
-const internal_match_kind_1 = __webpack_require__(25700);
-const internal_path_1 = __webpack_require__(66041);
+const minimatch_1 = __webpack_require__(43772);
+const internal_match_kind_1 = __webpack_require__(62644);
+const internal_path_1 = __webpack_require__(76617);
 const IS_WINDOWS = process.platform === 'win32';
 class Pattern {
     constructor(patternOrNegate, isImplicitPattern = false, segments, homedir) {
@@ -1283,7 +1283,7 @@ exports.Pattern = Pattern;
 
 /***/ }),
 
-/***/ 63458:
+/***/ 79890:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -1301,7 +1301,7 @@ exports.SearchState = SearchState;
 
 /***/ }),
 
-/***/ 63524:
+/***/ 59380:
 /***/ ((module) => {
 
 "use strict";
@@ -1371,11 +1371,11 @@ function range(a, b, str) {
 
 /***/ }),
 
-/***/ 65363:
+/***/ 94691:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var concatMap = __webpack_require__(92879)
-var balanced = __webpack_require__(63524)
+var concatMap = __webpack_require__(97087)
+var balanced = __webpack_require__(59380)
 
 module.exports = expandTop
 
@@ -2074,7 +2074,7 @@ function expand(
 
 /***/ }),
 
-/***/ 92879:
+/***/ 97087:
 /***/ ((module) => {
 
 module.exports = function (xs, fn) {
@@ -2094,7 +2094,7 @@ var isArray = Array.isArray || function (xs) {
 
 /***/ }),
 
-/***/ 82796:
+/***/ 43772:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 module.exports = minimatch
@@ -2106,7 +2106,7 @@ var path = (function () { try { return __webpack_require__(16928) } catch (e) {}
 minimatch.sep = path.sep
 
 var GLOBSTAR = minimatch.GLOBSTAR = Minimatch.GLOBSTAR = {}
-var expand = __webpack_require__(65363)
+var expand = __webpack_require__(94691)
 
 var plTypes = {
   '!': { open: '(?:(?!(?:', close: '))[^/]*?)'},

@@ -1,10 +1,10 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 68234:
+/***/ 8282:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(50566);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(99542);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -167,14 +167,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 53182:
+/***/ 20238:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(90544);
-const { HttpRequest } = __nccwpck_require__(61342);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(67518);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(68234);
-const { normalizeProvider } = __nccwpck_require__(63042);
+const { setFeature } = __nccwpck_require__(5152);
+const { HttpRequest } = __nccwpck_require__(93422);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(92430);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
+const { normalizeProvider } = __nccwpck_require__(92658);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -619,12 +619,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 58:
+/***/ 63242:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(67518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(92430);
 const { createHmac, createHash } = __nccwpck_require__(77598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(50566);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(99542);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -1362,30 +1362,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 55423:
+/***/ 53711:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(53182);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(90544);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(74420);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(77138);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(63042);
-const { Command: $Command } = __nccwpck_require__(63042);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(20238);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(45028);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(99467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(18869);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(90259);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(61342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(93129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(95066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(78915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(65353);
-const { defaultProvider } = __nccwpck_require__(64213);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(50566);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(67518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(63343);
-const { Sha1 } = __nccwpck_require__(58);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(62085);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(56579);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(99542);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { Sha1 } = __nccwpck_require__(63242);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -8080,27 +8080,27 @@ exports.waitUntilObjectNotExists = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 99999:
+/***/ 71695:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(90544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(77138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(63042);
-const { Command: $Command } = __nccwpck_require__(63042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(99467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(18869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(61342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(93129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(95066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(78915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(65353);
-const { defaultProvider } = __nccwpck_require__(64213);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(67518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(63343);
-const { AwsQueryProtocol } = __nccwpck_require__(97368);
-const { Sha256 } = __nccwpck_require__(50566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsQueryProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -9487,23 +9487,23 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 90544:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(61342);
-const { NoOpLogger } = __nccwpck_require__(63042);
-const { InvokeStore } = __nccwpck_require__(63864);
-const { normalizeProvider } = __nccwpck_require__(77138);
-const { RETRY_MODES } = __nccwpck_require__(93129);
+const { HttpRequest, parseUrl } = __nccwpck_require__(93422);
+const { NoOpLogger } = __nccwpck_require__(92658);
+const { InvokeStore } = __nccwpck_require__(29320);
+const { normalizeProvider } = __nccwpck_require__(90402);
+const { RETRY_MODES } = __nccwpck_require__(23609);
 const { platform, release } = __nccwpck_require__(48161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(18869);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(18869);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(62085);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(62085);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(99467);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(99467);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(47291);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(47291);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -10306,7 +10306,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(67065);
+    const module = __nccwpck_require__(9449);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -10513,15 +10513,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 78915:
+/***/ 97523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(99467);
-const { setCredentialFeature } = __nccwpck_require__(90544);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(77138);
-const { SignatureV4 } = __nccwpck_require__(54366);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(61342);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(64242);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(47291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(90402);
+const { SignatureV4 } = __nccwpck_require__(75118);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(93422);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(90690);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -10881,14 +10881,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 97368:
+/***/ 37288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(38741);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(95066);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(63042);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(61342);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(61342);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(64645);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(26890);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(92658);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(93422);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(93422);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -10899,8 +10899,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(60402);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(67518);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(94274);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(92430);
 
 class ProtocolLib {
     queryCompat;
@@ -12392,10 +12392,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 63351:
+/***/ 519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(61342);
+const { buildQueryString } = __nccwpck_require__(93422);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -12462,11 +12462,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 44710:
+/***/ 55606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(90544);
-const { CredentialsProviderError } = __nccwpck_require__(99467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(47291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -12508,15 +12508,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 56829:
+/***/ 98605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(90544);
-const { CredentialsProviderError } = __nccwpck_require__(99467);
-const { NodeHttpHandler } = __nccwpck_require__(63343);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(47291);
+const { NodeHttpHandler } = __nccwpck_require__(61279);
 const fs = __nccwpck_require__(51455);
-const { HttpRequest } = __nccwpck_require__(61342);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(67518);
+const { HttpRequest } = __nccwpck_require__(93422);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(92430);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -12694,28 +12694,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 28461:
+/***/ 75869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(99467);
-const { setCredentialFeature } = __nccwpck_require__(90544);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(47291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(56829);
-            const { fromContainerMetadata } = __nccwpck_require__(6438);
+            const { fromHttp } = __nccwpck_require__(98605);
+            const { fromContainerMetadata } = __nccwpck_require__(40566);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(6438);
+            const { fromInstanceMetadata } = __nccwpck_require__(40566);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(44710);
+            const { fromEnv } = __nccwpck_require__(55606);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -12757,7 +12757,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(77088);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -12810,7 +12810,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(87832);
+    const { fromLoginCredentials } = __nccwpck_require__(84072);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -12820,7 +12820,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(912);
+    const { fromProcess } = __nccwpck_require__(75360);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -12829,7 +12829,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(66198);
+    const { fromSSO } = __nccwpck_require__(60998);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -12877,7 +12877,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(22100);
+    const { fromTokenFile } = __nccwpck_require__(29956);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -12930,12 +12930,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 87832:
+/***/ 84072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(90544);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(99467);
-const { HttpRequest } = __nccwpck_require__(61342);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(47291);
+const { HttpRequest } = __nccwpck_require__(93422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(77598);
 const { promises } = __nccwpck_require__(73024);
 const { homedir } = __nccwpck_require__(48161);
@@ -12990,7 +12990,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(31106);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(99762);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -13231,18 +13231,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 64213:
+/***/ 5861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(44710);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(99467);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(55606);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(47291);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(6438);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(40566);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(56829);
+        const { fromHttp } = __nccwpck_require__(98605);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -13365,22 +13365,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(66198);
+        const { fromSSO } = __nccwpck_require__(60998);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(28461);
+        const { fromIni } = __nccwpck_require__(75869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(912);
+        const { fromProcess } = __nccwpck_require__(75360);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(22100);
+        const { fromTokenFile } = __nccwpck_require__(29956);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -13404,13 +13404,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 912:
+/***/ 75360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(99467);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(47291);
 const { exec } = __nccwpck_require__(31421);
 const { promisify } = __nccwpck_require__(57975);
-const { setCredentialFeature } = __nccwpck_require__(90544);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -13487,12 +13487,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 66198:
+/***/ 60998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(99467);
-const { setCredentialFeature } = __nccwpck_require__(90544);
-const { fromSso } = __nccwpck_require__(73753);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(47291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { fromSso } = __nccwpck_require__(75433);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -13546,7 +13546,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(9803);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(23707);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -13686,21 +13686,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 9803:
+/***/ 23707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5779);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(32579);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 22100:
+/***/ 29956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(90544);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(99467);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(47291);
 const { readFileSync } = __nccwpck_require__(73024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -13708,7 +13708,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(77088);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -13761,20 +13761,20 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 74420:
+/***/ 45028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(63042);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(61342);
-const { setFeature } = __nccwpck_require__(90544);
-const { parseRfc7231DateTime } = __nccwpck_require__(67518);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(65353);
-const { booleanSelector, SelectorType } = __nccwpck_require__(99467);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(77138);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(92658);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(93422);
+const { setFeature } = __nccwpck_require__(5152);
+const { parseRfc7231DateTime } = __nccwpck_require__(92430);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
+const { booleanSelector, SelectorType } = __nccwpck_require__(47291);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(90402);
 const { Readable } = __nccwpck_require__(57075);
-const { validate, parse } = __nccwpck_require__(63351);
-const { AwsRestXmlProtocol } = __nccwpck_require__(97368);
-const { NormalizedSchema } = __nccwpck_require__(95066);
+const { validate, parse } = __nccwpck_require__(519);
+const { AwsRestXmlProtocol } = __nccwpck_require__(37288);
+const { NormalizedSchema } = __nccwpck_require__(26890);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -14827,25 +14827,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 31106:
+/***/ 99762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(90544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(77138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(63042);
-const { Command: $Command } = __nccwpck_require__(63042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(99467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(18869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(61342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(93129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(95066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(78915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(67518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(63343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(97368);
-const { Sha256 } = __nccwpck_require__(50566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -15438,25 +15438,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 65139:
+/***/ 89443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(90544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(77138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(63042);
-const { Command: $Command } = __nccwpck_require__(63042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(99467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(18869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(61342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(93129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(95066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(78915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(67518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(63343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(97368);
-const { Sha256 } = __nccwpck_require__(50566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -16132,25 +16132,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5779:
+/***/ 32579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(90544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(77138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(63042);
-const { Command: $Command } = __nccwpck_require__(63042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(99467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(18869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(61342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(93129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(95066);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(78915);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(67518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(63343);
-const { AwsRestJsonProtocol } = __nccwpck_require__(97368);
-const { Sha256 } = __nccwpck_require__(50566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -16613,26 +16613,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 77088:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(90544);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(77138);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(63042);
-const { Command: $Command } = __nccwpck_require__(63042);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(99467);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(18869);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(61342);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(93129);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(95066);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(78915);
-const { SignatureV4MultiRegion } = __nccwpck_require__(65353);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(67518);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(63343);
-const { AwsQueryProtocol } = __nccwpck_require__(97368);
-const { Sha256 } = __nccwpck_require__(50566);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsQueryProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -17573,10 +17573,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 65353:
+/***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(54366);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(75118);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -17735,12 +17735,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 73753:
+/***/ 75433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(90544);
-const { getBearerTokenEnvKey } = __nccwpck_require__(78915);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(99467);
+const { setTokenFeature } = __nccwpck_require__(5152);
+const { getBearerTokenEnvKey } = __nccwpck_require__(97523);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(47291);
 const { promises } = __nccwpck_require__(73024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -17761,7 +17761,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(65139);
+    const { SSOOIDCClient } = __nccwpck_require__(89443);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -17772,7 +17772,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(65139);
+    const { CreateTokenCommand } = __nccwpck_require__(89443);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -17918,7 +17918,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 60402:
+/***/ 94274:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -18297,7 +18297,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 63864:
+/***/ 29320:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -18436,15 +18436,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 77138:
+/***/ 90402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(17046);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(34534);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(61342);
-const { requestBuilder } = __nccwpck_require__(61342);
+const { HttpRequest } = __nccwpck_require__(93422);
+const { requestBuilder } = __nccwpck_require__(93422);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(64242);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(90690);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -18789,13 +18789,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 38741:
+/***/ 64645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(67518);
-const { hasOwn } = __nccwpck_require__(17046);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(61342);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(95066);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(92430);
+const { hasOwn } = __nccwpck_require__(34534);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(93422);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(26890);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -21338,12 +21338,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 50566:
+/***/ 99542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(73024);
 const { Writable } = __nccwpck_require__(57075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(67518);
+const { toUint8Array, concatBytes } = __nccwpck_require__(92430);
 const { createHash, createHmac } = __nccwpck_require__(77598);
 const zlib = __nccwpck_require__(38522);
 
@@ -21922,16 +21922,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 63042:
+/***/ 92658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(17046);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(17046);
+const { hasOwn } = __nccwpck_require__(34534);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(34534);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(64242);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(90690);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(95066);
+const { NormalizedSchema } = __nccwpck_require__(26890);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -23162,16 +23162,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 99467:
+/***/ 47291:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(48161);
 const { sep, join } = __nccwpck_require__(76760);
 const { createHash } = __nccwpck_require__(77598);
 const { readFile: readFile$1 } = __nccwpck_require__(51455);
-const { IniSectionType } = __nccwpck_require__(64242);
-const { normalizeProvider } = __nccwpck_require__(63042);
-const { isValidHostLabel } = __nccwpck_require__(17046);
+const { IniSectionType } = __nccwpck_require__(90690);
+const { normalizeProvider } = __nccwpck_require__(92658);
+const { isValidHostLabel } = __nccwpck_require__(34534);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -23956,15 +23956,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 18869:
+/***/ 62085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(99467);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(17046);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(47291);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(34534);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(64242);
+const { EndpointURLScheme } = __nccwpck_require__(90690);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -24847,14 +24847,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 90259:
+/***/ 56579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(50566);
-const { hasOwn } = __nccwpck_require__(17046);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(67518);
+const { Crc32 } = __nccwpck_require__(99542);
+const { hasOwn } = __nccwpck_require__(34534);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(92430);
 const { Readable } = __nccwpck_require__(57075);
-const { TypeRegistry } = __nccwpck_require__(95066);
+const { TypeRegistry } = __nccwpck_require__(26890);
 
 class Int64 {
     bytes;
@@ -25797,19 +25797,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 61342:
+/***/ 93422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(67518);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(17046);
-const { parseQueryString, parseUrl } = __nccwpck_require__(17046);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(92430);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(34534);
+const { parseQueryString, parseUrl } = __nccwpck_require__(34534);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(95066);
-const { FieldPosition } = __nccwpck_require__(64242);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(26890);
+const { FieldPosition } = __nccwpck_require__(90690);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -26212,7 +26212,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(90259);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(56579);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -28900,15 +28900,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 93129:
+/***/ 23609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(57075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(63042);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(61342);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(67518);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(64242);
-const { hasOwn } = __nccwpck_require__(17046);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(92658);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(93422);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(92430);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(90690);
+const { hasOwn } = __nccwpck_require__(34534);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -29804,10 +29804,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 95066:
+/***/ 26890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(17046);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(34534);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -30520,14 +30520,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 67518:
+/***/ 92430:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(77598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(17046);
+const { hasOwn, HttpResponse } = __nccwpck_require__(34534);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(73024);
-const { toEndpointV1 } = __nccwpck_require__(18869);
+const { toEndpointV1 } = __nccwpck_require__(62085);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(57075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -32303,10 +32303,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 17046:
+/***/ 34534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(64242);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(90690);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -32502,12 +32502,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 6438:
+/***/ 40566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(99467);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(47291);
 const node_http = __nccwpck_require__(37067);
-const { parseUrl } = __nccwpck_require__(61342);
+const { parseUrl } = __nccwpck_require__(93422);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -32879,13 +32879,13 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 63343:
+/***/ 61279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(67518);
-const { streamCollector } = __nccwpck_require__(67518);
+const { hasOwn } = __nccwpck_require__(92430);
+const { streamCollector } = __nccwpck_require__(92430);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(61342);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(93422);
 const node_https = __nccwpck_require__(44708);
 const { Readable } = __nccwpck_require__(57075);
 const http2 = __nccwpck_require__(32467);
@@ -33800,12 +33800,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 54366:
+/***/ 75118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(67518);
-const { normalizeProvider } = __nccwpck_require__(63042);
-const { escapeUri, HttpRequest } = __nccwpck_require__(61342);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(92430);
+const { normalizeProvider } = __nccwpck_require__(92658);
+const { escapeUri, HttpRequest } = __nccwpck_require__(93422);
 
 class HeaderFormatter {
     format(headers) {
@@ -34404,7 +34404,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 64242:
+/***/ 90690:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -34507,7 +34507,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 67065:
+/***/ 9449:
 /***/ (function(module) {
 
 /*!
@@ -34527,17 +34527,17 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 15260:
+/***/ 12522:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createEntryArchive = createEntryArchive;
-const constants_1 = __nccwpck_require__(30837);
-const paths_1 = __nccwpck_require__(39988);
-const pipeline_1 = __nccwpck_require__(25724);
-const segments_1 = __nccwpck_require__(75516);
+const constants_1 = __nccwpck_require__(64687);
+const paths_1 = __nccwpck_require__(17366);
+const pipeline_1 = __nccwpck_require__(93146);
+const segments_1 = __nccwpck_require__(97830);
 async function createEntryArchive(tools, workspace, paths, options) {
     const plan = (0, segments_1.planSegments)(paths, workspace, options.cores, options.segments);
     if (!plan) {
@@ -34573,7 +34573,7 @@ async function createEntryArchive(tools, workspace, paths, options) {
 
 /***/ }),
 
-/***/ 37315:
+/***/ 52281:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -34759,7 +34759,7 @@ async function removeJournalled(names, workspace, home) {
 
 /***/ }),
 
-/***/ 39988:
+/***/ 17366:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -34824,7 +34824,7 @@ exports.writeManifest = writeManifest;
 const promises_1 = __nccwpck_require__(51455);
 const node_os_1 = __nccwpck_require__(48161);
 const path = __importStar(__nccwpck_require__(76760));
-const lazy_1 = __nccwpck_require__(30716);
+const lazy_1 = __nccwpck_require__(34050);
 /** Error for a line upstream refuses too (its save then warns and stores nothing, as ours does). */
 function invalidLine(line, why) {
     return new Error(`path line "${line}" ${why} (actions/cache refuses it too): write a path relative to the workspace, an absolute path or a ~/ path.`);
@@ -34992,7 +34992,7 @@ async function writeManifest(paths, tempRoot = process.env.RUNNER_TEMP || (0, no
 
 /***/ }),
 
-/***/ 25724:
+/***/ 93146:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -35008,8 +35008,8 @@ exports.extractArchive = extractArchive;
  */
 const node_child_process_1 = __nccwpck_require__(31421);
 const node_stream_1 = __nccwpck_require__(57075);
-const errors_1 = __nccwpck_require__(60382);
-const paths_1 = __nccwpck_require__(39988);
+const errors_1 = __nccwpck_require__(12600);
+const paths_1 = __nccwpck_require__(17366);
 function watch(child, name) {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
@@ -35118,7 +35118,7 @@ function extractArchive(tools, workspace, pathLines, journal) {
 
 /***/ }),
 
-/***/ 75516:
+/***/ 97830:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -35487,7 +35487,7 @@ exports.TAIL_PROBE_BYTES = 64 * KiB;
 
 /***/ }),
 
-/***/ 35387:
+/***/ 71389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -35508,7 +35508,7 @@ exports.explainToolFailure = explainToolFailure;
 const node_child_process_1 = __nccwpck_require__(31421);
 const node_fs_1 = __nccwpck_require__(73024);
 const node_path_1 = __nccwpck_require__(76760);
-const errors_1 = __nccwpck_require__(60382);
+const errors_1 = __nccwpck_require__(12600);
 /** The first executable `name` on PATH, or undefined. */
 function onPath(name, path = process.env.PATH ?? '') {
     for (const dir of path.split(node_path_1.delimiter)) {
@@ -35611,7 +35611,7 @@ async function explainToolFailure(tools, error) {
 
 /***/ }),
 
-/***/ 30837:
+/***/ 64687:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -35699,7 +35699,7 @@ exports.EXTRACT_STOP_GRACE_MS = 10_000;
 
 /***/ }),
 
-/***/ 8266:
+/***/ 31440:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -35708,8 +35708,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateKeys = validateKeys;
 exports.validatePrimaryKey = validatePrimaryKey;
 /** Key validation, with actions/cache's limits; errors name the input to fix. */
-const constants_1 = __nccwpck_require__(30837);
-const errors_1 = __nccwpck_require__(60382);
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
 function validateKey(key, input) {
     if (key.length === 0) {
         throw new errors_1.ValidationError(`Input required and not supplied: ${input} (a cache key must not be empty)`);
@@ -35739,7 +35739,7 @@ function validatePrimaryKey(primaryKey) {
 
 /***/ }),
 
-/***/ 319:
+/***/ 54661:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -35791,12 +35791,12 @@ exports.debugSettings = debugSettings;
  *
  * S3 settings: the input, else its environment variable, else the default (see README).
  */
-const workflow_1 = __nccwpck_require__(93079);
+const workflow_1 = __nccwpck_require__(90813);
 const node_fs_1 = __nccwpck_require__(73024);
-const C = __importStar(__nccwpck_require__(30837));
-const errors_1 = __nccwpck_require__(60382);
-const keys_1 = __nccwpck_require__(8266);
-const segments_1 = __nccwpck_require__(75516);
+const C = __importStar(__nccwpck_require__(64687));
+const errors_1 = __nccwpck_require__(12600);
+const keys_1 = __nccwpck_require__(31440);
+const segments_1 = __nccwpck_require__(97830);
 function lines(value) {
     return value
         .split('\n')
@@ -36047,7 +36047,7 @@ function debugSettings(settings, debug) {
 
 /***/ }),
 
-/***/ 36551:
+/***/ 7217:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36069,11 +36069,11 @@ exports.maskGrant = maskGrant;
  * A 4xx other than 429 is the broker's decision (token refused, organisation not allowed): its
  * message is shown with the broker's URL, and the cache is skipped in this step.
  */
-const errors_1 = __nccwpck_require__(60382);
-const isolation_1 = __nccwpck_require__(62889);
-const retry_1 = __nccwpck_require__(12593);
-const constants_1 = __nccwpck_require__(30837);
-const retry_2 = __nccwpck_require__(12593);
+const errors_1 = __nccwpck_require__(12600);
+const isolation_1 = __nccwpck_require__(5731);
+const retry_1 = __nccwpck_require__(43091);
+const constants_1 = __nccwpck_require__(64687);
+const retry_2 = __nccwpck_require__(43091);
 /** Attempts including the first: a Lambda cold start plus two quick 5xx fit. */
 exports.BROKER_MAX_ATTEMPTS = 4;
 /**
@@ -36265,7 +36265,7 @@ function maskGrant(grant, deps) {
 
 /***/ }),
 
-/***/ 16162:
+/***/ 52364:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36285,11 +36285,11 @@ exports.resolveBrokerGrant = resolveBrokerGrant;
  * or STS failing: a ServiceError (both a warning, the cache is skipped for this run). Both requests
  * end with the step's budget.
  */
-const constants_1 = __nccwpck_require__(30837);
-const errors_1 = __nccwpck_require__(60382);
-const client_1 = __nccwpck_require__(65432);
-const broker_1 = __nccwpck_require__(36551);
-const retry_1 = __nccwpck_require__(12593);
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
+const client_1 = __nccwpck_require__(38030);
+const broker_1 = __nccwpck_require__(7217);
+const retry_1 = __nccwpck_require__(43091);
 const TOKEN_SERVICE = 'GitHub OIDC token service';
 function rolePurpose(role) {
     return { what: `assume ${role}`, input: 'role-to-assume', audience: exports.OIDC_AUDIENCE };
@@ -36415,7 +36415,7 @@ async function resolveBrokerGrant(s3, logger, deps, context, options = {}) {
 
 /***/ }),
 
-/***/ 49492:
+/***/ 47238:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -36456,12 +36456,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.actionsCredentialsDeps = void 0;
 /** The real boundaries of credentials.ts: the runner's OIDC token service and the STS client. */
-const workflow_1 = __nccwpck_require__(93079);
-const constants_1 = __nccwpck_require__(30837);
-const client_1 = __nccwpck_require__(65432);
+const workflow_1 = __nccwpck_require__(90813);
+const constants_1 = __nccwpck_require__(64687);
+const client_1 = __nccwpck_require__(38030);
 /** One STS client per call, with the same per-attempt bounds and retries as S3 (storage/client.ts). */
 async function assumeRoleWithWebIdentity(input) {
-    const { STSClient, AssumeRoleWithWebIdentityCommand } = await Promise.resolve().then(() => __importStar(__nccwpck_require__(99999)));
+    const { STSClient, AssumeRoleWithWebIdentityCommand } = await Promise.resolve().then(() => __importStar(__nccwpck_require__(71695)));
     const client = new STSClient({
         region: input.region,
         endpoint: input.endpoint,
@@ -36501,7 +36501,7 @@ exports.actionsCredentialsDeps = {
 
 /***/ }),
 
-/***/ 60382:
+/***/ 12600:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -36588,7 +36588,7 @@ function describeBudget(milliseconds, setting) {
 
 /***/ }),
 
-/***/ 14902:
+/***/ 19228:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -36670,7 +36670,7 @@ function isTransient(error) {
 
 /***/ }),
 
-/***/ 24891:
+/***/ 71025:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36686,7 +36686,7 @@ exports.applyFailurePolicy = applyFailurePolicy;
  * warning and the step succeeds (the cache is an optimisation, never a reason to fail a build).
  * Well-known S3 errors get a warning that says what went wrong and what to check.
  */
-const errors_1 = __nccwpck_require__(60382);
+const errors_1 = __nccwpck_require__(12600);
 /** The S3 error code of an SDK error ("AccessDenied", "NoSuchBucket", ...), if any. */
 function s3ErrorCode(error) {
     if (typeof error !== 'object' || error === null)
@@ -36851,7 +36851,7 @@ function applyFailurePolicy(error, sink, context, bucket) {
 
 /***/ }),
 
-/***/ 11183:
+/***/ 38177:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -36879,7 +36879,7 @@ function megabytesPerSecond(bytes, milliseconds) {
 
 /***/ }),
 
-/***/ 5804:
+/***/ 34646:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36890,8 +36890,8 @@ exports.TransferProgress = void 0;
  * Transfer progress as a small object: bytes done, total, percent and MB/s, logged on a timer while
  * a transfer runs. Call stop() in a finally block.
  */
-const constants_1 = __nccwpck_require__(30837);
-const logger_1 = __nccwpck_require__(11183);
+const constants_1 = __nccwpck_require__(64687);
+const logger_1 = __nccwpck_require__(38177);
 class TransferProgress {
     label;
     logger;
@@ -36941,7 +36941,7 @@ exports.TransferProgress = TransferProgress;
 
 /***/ }),
 
-/***/ 34587:
+/***/ 13197:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -36957,7 +36957,7 @@ exports.recordAccess = recordAccess;
  * writes only when the day changed. Off the critical path: called after the extraction finished,
  * bounded, and its failure only logged (a job without s3:PutObjectTagging still restores).
  */
-const client_s3_1 = __nccwpck_require__(55423);
+const client_s3_1 = __nccwpck_require__(53711);
 /** The tag that holds the day (YYYY-MM-DD, UTC) a restore last used the entry. */
 exports.LAST_ACCESS_TAG = 'dazn-cache-last-access';
 function accessDay(now) {
@@ -36989,7 +36989,7 @@ async function recordAccess(client, bucket, key, now, signal) {
 
 /***/ }),
 
-/***/ 40092:
+/***/ 77414:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37110,7 +37110,7 @@ function decodeEntryName(name) {
 
 /***/ }),
 
-/***/ 62889:
+/***/ 5731:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37234,7 +37234,7 @@ function isolationGrant(claims, defaultBranch) {
 
 /***/ }),
 
-/***/ 56272:
+/***/ 9758:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37249,7 +37249,7 @@ exports.findMatch = findMatch;
  * else the newest entry starting with it. The first hit wins. "Newest" is the latest LastModified
  * (creation time, entries are immutable); ties go to the greater object key, so the choice is stable.
  */
-const encoding_1 = __nccwpck_require__(40092);
+const encoding_1 = __nccwpck_require__(77414);
 /**
  * Whether a restored key counts as the primary key: `cache-hit`, and the post step's "not saving"
  * decision, both use this one rule. Upstream's (actions/cache `isExactKeyMatch`): equal ignoring
@@ -37318,7 +37318,7 @@ async function findMatch(lister, query) {
 
 /***/ }),
 
-/***/ 20436:
+/***/ 70482:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -37342,7 +37342,7 @@ function saveScope(context) {
 
 /***/ }),
 
-/***/ 34613:
+/***/ 58779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37356,7 +37356,7 @@ exports.cacheVersion = cacheVersion;
  * with other paths or another compression is another entry and never matches.
  */
 const node_crypto_1 = __nccwpck_require__(77598);
-const constants_1 = __nccwpck_require__(30837);
+const constants_1 = __nccwpck_require__(64687);
 function cacheVersion(pathLines, enableCrossOsArchive, platform = process.platform, compressionMethod = constants_1.COMPRESSION_METHOD) {
     const components = [...pathLines, compressionMethod];
     if (platform === 'win32' && !enableCrossOsArchive)
@@ -37368,15 +37368,15 @@ function cacheVersion(pathLines, enableCrossOsArchive, platform = process.platfo
 
 /***/ }),
 
-/***/ 60021:
+/***/ 55079:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.GitHubCacheBackend = void 0;
-const lazy_1 = __nccwpck_require__(30716);
-const messages_1 = __nccwpck_require__(19415);
+const lazy_1 = __nccwpck_require__(34050);
+const messages_1 = __nccwpck_require__(65433);
 class GitHubCacheBackend {
     logger;
     constructor(logger) {
@@ -37417,7 +37417,7 @@ exports.GitHubCacheBackend = GitHubCacheBackend;
 
 /***/ }),
 
-/***/ 27891:
+/***/ 18129:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -37461,7 +37461,7 @@ exports.actionsIO = actionsIO;
  * What a step reads from and writes to the runner, as one interface: the real one is
  * runner/workflow.ts; integration tests pass a recording one.
  */
-const runner = __importStar(__nccwpck_require__(93079));
+const runner = __importStar(__nccwpck_require__(90813));
 const node_fs_1 = __nccwpck_require__(73024);
 function actionsIO() {
     return {
@@ -37488,7 +37488,7 @@ function actionsIO() {
 
 /***/ }),
 
-/***/ 19415:
+/***/ 65433:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -37534,7 +37534,7 @@ exports.messages = {
 
 /***/ }),
 
-/***/ 66137:
+/***/ 28335:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37542,13 +37542,13 @@ exports.messages = {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.restoreImpl = restoreImpl;
 /** The restore step, shared by action.yml (main) and restore/action.yml. */
-const settings_1 = __nccwpck_require__(319);
-const errors_1 = __nccwpck_require__(60382);
-const match_1 = __nccwpck_require__(56272);
-const policy_1 = __nccwpck_require__(24891);
-const messages_1 = __nccwpck_require__(19415);
-const state_1 = __nccwpck_require__(36926);
-const summary_1 = __nccwpck_require__(23255);
+const settings_1 = __nccwpck_require__(54661);
+const errors_1 = __nccwpck_require__(12600);
+const match_1 = __nccwpck_require__(9758);
+const policy_1 = __nccwpck_require__(71025);
+const messages_1 = __nccwpck_require__(65433);
+const state_1 = __nccwpck_require__(57464);
+const summary_1 = __nccwpck_require__(55125);
 async function restoreImpl(state, deps) {
     const { io } = deps;
     let bucket;
@@ -37590,7 +37590,7 @@ async function restoreImpl(state, deps) {
 
 /***/ }),
 
-/***/ 33226:
+/***/ 88672:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37599,15 +37599,15 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseBackend = chooseBackend;
 exports.run = run;
 /** Wires the real runner, settings and backends for the entry points. */
-const settings_1 = __nccwpck_require__(319);
-const sts_1 = __nccwpck_require__(49492);
-const github_backend_1 = __nccwpck_require__(60021);
-const messages_1 = __nccwpck_require__(19415);
-const io_1 = __nccwpck_require__(27891);
-const restore_1 = __nccwpck_require__(66137);
-const s3_backend_1 = __nccwpck_require__(44108);
-const save_1 = __nccwpck_require__(84822);
-const state_1 = __nccwpck_require__(36926);
+const settings_1 = __nccwpck_require__(54661);
+const sts_1 = __nccwpck_require__(47238);
+const github_backend_1 = __nccwpck_require__(55079);
+const messages_1 = __nccwpck_require__(65433);
+const io_1 = __nccwpck_require__(18129);
+const restore_1 = __nccwpck_require__(28335);
+const s3_backend_1 = __nccwpck_require__(41414);
+const save_1 = __nccwpck_require__(21184);
+const state_1 = __nccwpck_require__(57464);
 function chooseBackend(settings, io) {
     if (settings.s3)
         return new s3_backend_1.S3Backend(settings.s3, io, sts_1.actionsCredentialsDeps);
@@ -37637,7 +37637,7 @@ async function run(entry) {
 
 /***/ }),
 
-/***/ 44108:
+/***/ 41414:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -37645,31 +37645,31 @@ async function run(entry) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.S3Backend = void 0;
 /** Entries in S3: match, download and extract; archive and upload. */
-const client_s3_1 = __nccwpck_require__(55423);
+const client_s3_1 = __nccwpck_require__(53711);
 const promises_1 = __nccwpck_require__(51455);
 const node_os_1 = __nccwpck_require__(48161);
-const entry_1 = __nccwpck_require__(15260);
-const pipeline_1 = __nccwpck_require__(25724);
-const paths_1 = __nccwpck_require__(39988);
-const segments_1 = __nccwpck_require__(75516);
-const tools_1 = __nccwpck_require__(35387);
-const journal_1 = __nccwpck_require__(37315);
-const constants_1 = __nccwpck_require__(30837);
-const credentials_1 = __nccwpck_require__(16162);
-const progress_1 = __nccwpck_require__(5804);
-const encoding_1 = __nccwpck_require__(40092);
-const match_1 = __nccwpck_require__(56272);
-const scopes_1 = __nccwpck_require__(20436);
-const version_1 = __nccwpck_require__(34613);
-const client_1 = __nccwpck_require__(65432);
-const download_1 = __nccwpck_require__(46779);
-const list_1 = __nccwpck_require__(87879);
-const retry_1 = __nccwpck_require__(12593);
-const errors_1 = __nccwpck_require__(60382);
-const upload_1 = __nccwpck_require__(70670);
-const messages_1 = __nccwpck_require__(19415);
-const unfinished_1 = __nccwpck_require__(71446);
-const access_1 = __nccwpck_require__(34587);
+const entry_1 = __nccwpck_require__(12522);
+const pipeline_1 = __nccwpck_require__(93146);
+const paths_1 = __nccwpck_require__(17366);
+const segments_1 = __nccwpck_require__(97830);
+const tools_1 = __nccwpck_require__(71389);
+const journal_1 = __nccwpck_require__(52281);
+const constants_1 = __nccwpck_require__(64687);
+const credentials_1 = __nccwpck_require__(52364);
+const progress_1 = __nccwpck_require__(34646);
+const encoding_1 = __nccwpck_require__(77414);
+const match_1 = __nccwpck_require__(9758);
+const scopes_1 = __nccwpck_require__(70482);
+const version_1 = __nccwpck_require__(58779);
+const client_1 = __nccwpck_require__(38030);
+const download_1 = __nccwpck_require__(7769);
+const list_1 = __nccwpck_require__(82081);
+const retry_1 = __nccwpck_require__(43091);
+const errors_1 = __nccwpck_require__(12600);
+const upload_1 = __nccwpck_require__(5376);
+const messages_1 = __nccwpck_require__(65433);
+const unfinished_1 = __nccwpck_require__(76768);
+const access_1 = __nccwpck_require__(13197);
 /** The longest the last-access record may add to a restore (two small requests in-region). */
 const ACCESS_RECORD_TIMEOUT_MS = 3000;
 /** Reports the program's failure rather than the broken pipe it caused. */
@@ -38019,7 +38019,7 @@ exports.S3Backend = S3Backend;
 
 /***/ }),
 
-/***/ 84822:
+/***/ 21184:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38027,13 +38027,13 @@ exports.S3Backend = S3Backend;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.saveImpl = saveImpl;
 /** The save step, shared by action.yml (post) and save/action.yml. */
-const settings_1 = __nccwpck_require__(319);
-const policy_1 = __nccwpck_require__(24891);
-const keys_1 = __nccwpck_require__(8266);
-const match_1 = __nccwpck_require__(56272);
-const messages_1 = __nccwpck_require__(19415);
-const state_1 = __nccwpck_require__(36926);
-const summary_1 = __nccwpck_require__(23255);
+const settings_1 = __nccwpck_require__(54661);
+const policy_1 = __nccwpck_require__(71025);
+const keys_1 = __nccwpck_require__(31440);
+const match_1 = __nccwpck_require__(9758);
+const messages_1 = __nccwpck_require__(65433);
+const state_1 = __nccwpck_require__(57464);
+const summary_1 = __nccwpck_require__(55125);
 async function saveImpl(state, deps) {
     const { io } = deps;
     let bucket;
@@ -38066,7 +38066,7 @@ async function saveImpl(state, deps) {
 
 /***/ }),
 
-/***/ 36926:
+/***/ 57464:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -38121,7 +38121,7 @@ exports.OutputsStateProvider = OutputsStateProvider;
 
 /***/ }),
 
-/***/ 23255:
+/***/ 55125:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38129,8 +38129,8 @@ exports.OutputsStateProvider = OutputsStateProvider;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.restoreSummary = restoreSummary;
 exports.saveSummary = saveSummary;
-const logger_1 = __nccwpck_require__(11183);
-const match_1 = __nccwpck_require__(56272);
+const logger_1 = __nccwpck_require__(38177);
+const match_1 = __nccwpck_require__(9758);
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
 }
@@ -38161,7 +38161,7 @@ function saveSummary(key, outcome) {
 
 /***/ }),
 
-/***/ 71446:
+/***/ 76768:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -38272,7 +38272,7 @@ async function unfinishedRestores(github) {
 
 /***/ }),
 
-/***/ 48187:
+/***/ 27137:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38284,7 +38284,7 @@ exports.idTokenUrl = idTokenUrl;
 exports.requestIdToken = requestIdToken;
 const node_http_1 = __nccwpck_require__(37067);
 const node_https_1 = __nccwpck_require__(44708);
-const lazy_1 = __nccwpck_require__(30716);
+const lazy_1 = __nccwpck_require__(34050);
 /** Retries after the first request (core's OidcClient asks its HTTP client for 10). */
 exports.ID_TOKEN_MAX_RETRIES = 10;
 /** Answers worth another try: gateway and availability errors, as @actions/http-client retries. */
@@ -38520,7 +38520,7 @@ async function viaCore(audience, requestToken, deadlineMs) {
 
 /***/ }),
 
-/***/ 30716:
+/***/ 34050:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38534,21 +38534,21 @@ function loadActionsCache() {
     if (false)
         {}
     return new Promise((resolve, reject) => {
-        Promise.all(/* require.ensure | actions-cache */[__nccwpck_require__.e(328), __nccwpck_require__.e(367), __nccwpck_require__.e(653)]).then(((require) => resolve(__nccwpck_require__(94124))).bind(null, __nccwpck_require__))['catch'](reject);
+        Promise.all(/* require.ensure | actions-cache */[__nccwpck_require__.e(328), __nccwpck_require__.e(367), __nccwpck_require__.e(653)]).then(((require) => resolve(__nccwpck_require__(5116))).bind(null, __nccwpck_require__))['catch'](reject);
     });
 }
 function loadActionsGlob() {
     if (false)
         {}
     return new Promise((resolve, reject) => {
-        Promise.all(/* require.ensure | actions-glob */[__nccwpck_require__.e(328), __nccwpck_require__.e(367)]).then(((require) => resolve(__nccwpck_require__(23702))).bind(null, __nccwpck_require__))['catch'](reject);
+        Promise.all(/* require.ensure | actions-glob */[__nccwpck_require__.e(328), __nccwpck_require__.e(367)]).then(((require) => resolve(__nccwpck_require__(47206))).bind(null, __nccwpck_require__))['catch'](reject);
     });
 }
 function loadActionsCore() {
     if (false)
         {}
     return new Promise((resolve, reject) => {
-        __nccwpck_require__.e(/* require.ensure | actions-core */ 328).then(((require) => resolve(__nccwpck_require__(54300))).bind(null, __nccwpck_require__))['catch'](reject);
+        __nccwpck_require__.e(/* require.ensure | actions-core */ 328).then(((require) => resolve(__nccwpck_require__(37484))).bind(null, __nccwpck_require__))['catch'](reject);
     });
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -38556,7 +38556,7 @@ function loadActionsCore() {
 
 /***/ }),
 
-/***/ 93079:
+/***/ 90813:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38597,8 +38597,8 @@ exports.getIDToken = getIDToken;
 const node_crypto_1 = __nccwpck_require__(77598);
 const node_fs_1 = __nccwpck_require__(73024);
 const node_os_1 = __nccwpck_require__(48161);
-const id_token_1 = __nccwpck_require__(48187);
-var id_token_2 = __nccwpck_require__(48187);
+const id_token_1 = __nccwpck_require__(27137);
+var id_token_2 = __nccwpck_require__(27137);
 Object.defineProperty(exports, "IdTokenError", ({ enumerable: true, get: function () { return id_token_2.IdTokenError; } }));
 Object.defineProperty(exports, "proxyConfigured", ({ enumerable: true, get: function () { return id_token_2.proxyConfigured; } }));
 /** `%`, CR and LF escaped, as the runner unescapes a command's message. */
@@ -38754,7 +38754,7 @@ function getIDToken(audience, env = process.env, options = {}, write = stdout) {
 
 /***/ }),
 
-/***/ 65432:
+/***/ 38030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38771,11 +38771,11 @@ exports.isNotFound = isNotFound;
  * the one way a request is sent: inside the step's budget, retried with backoff, and on failure
  * turned into a ServiceError that names the service, operation, HTTP status and cause.
  */
-const client_s3_1 = __nccwpck_require__(55423);
-const constants_1 = __nccwpck_require__(30837);
-const errors_1 = __nccwpck_require__(60382);
-const facts_1 = __nccwpck_require__(14902);
-const retry_1 = __nccwpck_require__(12593);
+const client_s3_1 = __nccwpck_require__(53711);
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
+const facts_1 = __nccwpck_require__(19228);
+const retry_1 = __nccwpck_require__(43091);
 exports.DEFAULT_BOUNDS = { idleMs: constants_1.DEFAULT_REQUEST_TIMEOUT_MS };
 /**
  * The SDK's HTTP handler with every wait bounded: connecting (connectionTimeout) and silence on the
@@ -38894,7 +38894,7 @@ function isNotFound(error) {
 
 /***/ }),
 
-/***/ 46779:
+/***/ 7769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -38913,13 +38913,13 @@ exports.downloadToBuffer = downloadToBuffer;
  * the step's budget if that is less) after which it fails with DownloadTimeoutError. A range that
  * fails for good fails the download with a ServiceError naming the range, the attempts and the cause.
  */
-const client_s3_1 = __nccwpck_require__(55423);
+const client_s3_1 = __nccwpck_require__(53711);
 const node_events_1 = __nccwpck_require__(78474);
 const node_stream_1 = __nccwpck_require__(57075);
-const constants_1 = __nccwpck_require__(30837);
-const errors_1 = __nccwpck_require__(60382);
-const facts_1 = __nccwpck_require__(14902);
-const retry_1 = __nccwpck_require__(12593);
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
+const facts_1 = __nccwpck_require__(19228);
+const retry_1 = __nccwpck_require__(43091);
 /** The GETs that fetch `ranges` (or the whole object), none longer than `partSize`. */
 function piecesOf(size, partSize, ranges) {
     // The whole of an empty object is still one GET (whose body is empty).
@@ -39135,7 +39135,7 @@ async function downloadToBuffer(source, options) {
 
 /***/ }),
 
-/***/ 87879:
+/***/ 82081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -39145,9 +39145,9 @@ exports.listAll = listAll;
 exports.s3PageFetcher = s3PageFetcher;
 exports.s3Lister = s3Lister;
 /** ListObjectsV2 over every page, so a prefix with thousands of entries is searched completely. */
-const client_s3_1 = __nccwpck_require__(55423);
-const encoding_1 = __nccwpck_require__(40092);
-const client_1 = __nccwpck_require__(65432);
+const client_s3_1 = __nccwpck_require__(53711);
+const encoding_1 = __nccwpck_require__(77414);
+const client_1 = __nccwpck_require__(38030);
 /** Follows continuation tokens until the last page. */
 async function listAll(fetchPage, prefix) {
     const all = [];
@@ -39199,7 +39199,7 @@ function s3Lister(client, bucket, scope) {
 
 /***/ }),
 
-/***/ 12593:
+/***/ 43091:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -39215,7 +39215,7 @@ exports.withRetries = withRetries;
  * together do not come back together. The sleep is injectable so tests never wait, and every wait
  * ends early when the budget runs out.
  */
-const constants_1 = __nccwpck_require__(30837);
+const constants_1 = __nccwpck_require__(64687);
 /**
  * The timer is not unref'd: while a step waits to retry, nothing else may keep Node running (before
  * tar starts there is no child process), and an unref'd wait would let the process exit silently.
@@ -39340,7 +39340,7 @@ async function withRetries(attempt, options, fail) {
 
 /***/ }),
 
-/***/ 70670:
+/***/ 5376:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -39356,11 +39356,11 @@ exports.uploadStream = uploadStream;
  * inside the step's budget; when the budget runs out the upload stops and is aborted (the abort
  * with a budget of its own, ABORT_UPLOAD_BUDGET_MS).
  */
-const client_s3_1 = __nccwpck_require__(55423);
-const constants_1 = __nccwpck_require__(30837);
-const errors_1 = __nccwpck_require__(60382);
-const client_1 = __nccwpck_require__(65432);
-const retry_1 = __nccwpck_require__(12593);
+const client_s3_1 = __nccwpck_require__(53711);
+const constants_1 = __nccwpck_require__(64687);
+const errors_1 = __nccwpck_require__(12600);
+const client_1 = __nccwpck_require__(38030);
+const retry_1 = __nccwpck_require__(43091);
 /**
  * Copies stream chunks into parts of exactly `partSize` bytes (the last may be shorter). Part buffers
  * are reused once their upload has finished (`release`): one copy per byte and no fresh allocation
@@ -40109,7 +40109,7 @@ exports.run = void 0;
  * entry's name: one bundle instead of four copies means the job's later steps (the post-step save
  * after the restore) load already-compiled code.
  */
-var run_1 = __nccwpck_require__(33226);
+var run_1 = __nccwpck_require__(88672);
 Object.defineProperty(exports, "run", ({ enumerable: true, get: function () { return run_1.run; } }));
 
 })();
