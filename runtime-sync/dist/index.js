@@ -2,13 +2,13 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 984:
+/***/ 466:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectArch = detectArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
 const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
 /** The architecture this machine's binaries are built for, as written into the EFS root. */
@@ -24,7 +24,7 @@ function detectArch(nodeArch = process.arch) {
 
 /***/ }),
 
-/***/ 449:
+/***/ 987:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -97,14 +97,14 @@ exports.Budget = Budget;
 
 /***/ }),
 
-/***/ 894:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
 exports.refuseForeignArch = refuseForeignArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 function refuseForeignRoot(scan, ctx) {
     if (scan.archMismatch)
         refuseForeignArch(scan.arch ?? '?', ctx);
@@ -120,7 +120,7 @@ function refuseForeignArch(rootArch, ctx) {
 
 /***/ }),
 
-/***/ 613:
+/***/ 43:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -132,12 +132,12 @@ exports.chooseVictims = chooseVictims;
 exports.prune = prune;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lease_1 = __nccwpck_require__(858);
-const staging_1 = __nccwpck_require__(445);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const context_1 = __nccwpck_require__(894);
+const lease_1 = __nccwpck_require__(688);
+const staging_1 = __nccwpck_require__(615);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const context_1 = __nccwpck_require__(544);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
 function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
@@ -233,7 +233,7 @@ async function prune(ctx) {
 
 /***/ }),
 
-/***/ 42:
+/***/ 492:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -278,27 +278,55 @@ exports.pull = pull;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const lease_1 = __nccwpck_require__(858);
-const usage_1 = __nccwpck_require__(55);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const lease_1 = __nccwpck_require__(688);
+const usage_1 = __nccwpck_require__(593);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
 const LEASE_MARGIN_MS = 60_000;
+/** When rsync is unusable, how long pull waits for the probe to finish so it can remove its lease (ms). */
+const RSYNC_ERROR_LEASE_WAIT_MS = 2_000;
 /**
  * Writes the local marker of each copied version, with the content and mtime the scan read on the root. This
  * replaces a second rsync for the markers: on EFS that costs a process start and a few round trips per
- * marker (~0.3 s on the model volume), a local write costs nothing.
+ * marker (~0.3 s on the model volume), a local write costs nothing. Each marker is written only after the
+ * rsync of all folders succeeded; the markers are independent of each other, so they are written in parallel.
  */
 async function writeMarkers(toolCache, versions) {
-    for (const v of versions) {
+    await Promise.all(versions.map(async (v) => {
         const file = node_path_1.default.join(toolCache, (0, names_1.markerFile)(v));
         await node_fs_1.promises.writeFile(file, Buffer.from(v.marker ?? '', 'base64'));
         const mtimeSeconds = v.markerMtimeMs / 1000;
         await node_fs_1.promises.utimes(file, mtimeSeconds, mtimeSeconds);
+    }));
+}
+/**
+ * The two independent start-up steps at once: `rsync --version` and the root probe (a child process, the
+ * guard against a hung mount, which also writes the lease). A missing or old rsync is a setup error and is
+ * reported as such, whatever the root does; the lease the probe may have written meanwhile is removed first,
+ * waiting at most RSYNC_ERROR_LEASE_WAIT_MS for the probe (a hung root keeps it: it expires on its own).
+ */
+async function startPull(ctx, request) {
+    const probing = (0, probe_1.probeRoot)(request, ctx.budget);
+    // settled either way here; the outcome is read below
+    probing.catch(() => undefined);
+    let rsync;
+    try {
+        rsync = await ctx.rsync();
     }
+    catch (error) {
+        const probed = await Promise.race([
+            probing.catch(() => undefined),
+            new Promise((resolve) => setTimeout(() => resolve(undefined), RSYNC_ERROR_LEASE_WAIT_MS).unref()),
+        ]);
+        if (probed?.leaseWritten === true && request.lease)
+            await node_fs_1.promises.unlink(request.lease.path).catch(() => undefined);
+        throw error;
+    }
+    return { rsync, remote: await probing };
 }
 /**
  * pull: every complete version on the root that the local cache lacks, in one rsync for all folders; only
@@ -308,22 +336,35 @@ async function writeMarkers(toolCache, versions) {
  */
 async function pull(ctx) {
     const { settings, budget, log, tally } = ctx;
-    const rsync = await ctx.rsync();
     const lease = (0, lease_1.leasePath)(settings.root, ctx.owner);
     const expiresAtMs = Date.now() + settings.timeoutMs + LEASE_MARGIN_MS;
-    const remote = await (0, probe_1.probeRoot)({
+    const starting = startPull(ctx, {
         root: settings.root,
         expectArch: ctx.arch,
         markers: true,
         lease: { path: lease, body: (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, null) },
-    }, budget);
+    });
+    // The local scan (local disk only) runs while the two children start; its error is raised after them, so
+    // the lease is handled as for any other failure.
+    let local;
+    try {
+        local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
+    }
+    catch (error) {
+        local = error instanceof Error ? error : new Error((0, errors_1.errorMessage)(error));
+    }
+    const { rsync, remote } = await starting;
     (0, context_1.refuseForeignRoot)(remote, ctx);
     const leased = remote.leaseWritten === true;
     if (!leased)
         log.warn(`could not take a lease on ${settings.root} (${remote.leaseError ?? '?'}): prune may race this pull`);
+    // Narrowing the lease runs alongside the copy: until it lands the lease covers every version (null), after
+    // it the versions copied, so every moment is covered. It is awaited before the lease is removed.
+    let narrowing = Promise.resolve();
     try {
+        if (local instanceof Error)
+            throw local;
         await node_fs_1.promises.mkdir(settings.toolCache, { recursive: true });
-        const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
         const have = new Set(local.versions.map(names_1.versionKey));
         const wanted = remote.versions.filter((v) => !have.has((0, names_1.versionKey)(v)));
         log.info(`${remote.versions.length} complete versions on ${settings.root}, ${have.size} already local, ` +
@@ -331,7 +372,7 @@ async function pull(ctx) {
         if (wanted.length === 0)
             return;
         if (leased)
-            await (0, lease_1.rewriteLease)(lease, (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, wanted.map(names_1.versionKey)));
+            narrowing = (0, lease_1.rewriteLease)(lease, (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, wanted.map(names_1.versionKey))).catch((e) => log.warn(`lease not narrowed (it keeps covering every version): ${(0, errors_1.errorMessage)(e)}`));
         // One rsync for every folder; the markers after it, from what the scan read.
         const data = await rsync.copy({
             sourceRoot: settings.root,
@@ -348,26 +389,28 @@ async function pull(ctx) {
             tally.notes.push(`warning: ${why}`);
             return;
         }
-        await writeMarkers(settings.toolCache, wanted);
-        const pulled = wanted;
-        tally.files += pulled.length;
-        tally.versions += pulled.length;
-        for (const v of pulled)
+        // The local markers and the usage records on the root do not depend on each other: both at once.
+        const recording = leased
+            ? (0, usage_1.recordUse)(settings.root, wanted).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`))
+            : Promise.resolve();
+        await Promise.all([writeMarkers(settings.toolCache, wanted), recording]);
+        tally.files += wanted.length;
+        tally.versions += wanted.length;
+        for (const v of wanted)
             log.info(`pulled ${(0, names_1.versionKey)(v)}`);
-        if (leased) {
-            await (0, usage_1.recordUse)(settings.root, pulled).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
-        }
     }
     finally {
-        if (leased)
+        if (leased) {
+            await narrowing;
             await node_fs_1.promises.unlink(lease).catch(() => undefined);
+        }
     }
 }
 
 
 /***/ }),
 
-/***/ 801:
+/***/ 583:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -412,17 +455,17 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const arch_claim_1 = __nccwpck_require__(247);
-const lock_1 = __nccwpck_require__(161);
-const staging_1 = __nccwpck_require__(445);
-const usage_1 = __nccwpck_require__(55);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
-const publishers_1 = __nccwpck_require__(777);
-const verify_1 = __nccwpck_require__(497);
+const arch_claim_1 = __nccwpck_require__(641);
+const lock_1 = __nccwpck_require__(147);
+const staging_1 = __nccwpck_require__(615);
+const usage_1 = __nccwpck_require__(593);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
+const publishers_1 = __nccwpck_require__(919);
+const verify_1 = __nccwpck_require__(923);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
 /** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
@@ -642,7 +685,7 @@ async function verifyStaged(ctx, stagingDir, versions) {
 
 /***/ }),
 
-/***/ 311:
+/***/ 657:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -682,12 +725,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.status = status;
 const fs = __importStar(__nccwpck_require__(24));
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const names_1 = __nccwpck_require__(273);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const names_1 = __nccwpck_require__(323);
+const context_1 = __nccwpck_require__(544);
 function rows(where, scan) {
     const line = (v) => [
         where.padEnd(6),
@@ -731,7 +774,7 @@ async function status(ctx) {
 
 /***/ }),
 
-/***/ 782:
+/***/ 908:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -743,7 +786,7 @@ exports.HELP = exports.VERIFY_MODES = exports.DEFAULT_GO_DL_URL = exports.DEFAUL
 exports.parseSize = parseSize;
 exports.parseArgs = parseArgs;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
 /** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
 exports.DEFAULT_TIMEOUT_SECONDS = {
@@ -990,7 +1033,7 @@ function parseArgs(argv, env) {
 
 /***/ }),
 
-/***/ 247:
+/***/ 641:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1001,8 +1044,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.claimArch = claimArch;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
 /**
  * Writes the root's architecture file once, whole. The content is written to a private file under the
  * staging folder first and then hard-linked into place: link fails with EEXIST when the file exists, and
@@ -1032,7 +1075,7 @@ async function claimArch(root, arch, ownerId) {
 
 /***/ }),
 
-/***/ 858:
+/***/ 688:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1046,7 +1089,7 @@ exports.rewriteLease = rewriteLease;
 exports.readLeases = readLeases;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 function leasePath(root, owner) {
     return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
 }
@@ -1087,7 +1130,7 @@ async function readLeases(root, now) {
 
 /***/ }),
 
-/***/ 161:
+/***/ 147:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1098,7 +1141,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LockSet = void 0;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /**
  * Per-version push locks that work on NFS, where advisory locks are not reliable.
  *
@@ -1229,7 +1272,7 @@ exports.LockSet = LockSet;
 
 /***/ }),
 
-/***/ 771:
+/***/ 485:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1239,7 +1282,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.newOwner = newOwner;
 const node_crypto_1 = __nccwpck_require__(598);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 function newOwner() {
     return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
 }
@@ -1247,7 +1290,7 @@ function newOwner() {
 
 /***/ }),
 
-/***/ 445:
+/***/ 615:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1260,9 +1303,9 @@ exports.removeTree = removeTree;
 exports.cleanupExpired = cleanupExpired;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
 /**
  * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
  * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
@@ -1369,7 +1412,7 @@ async function cleanupExpired(root, ttlMs, now, deadline, signal) {
 
 /***/ }),
 
-/***/ 55:
+/***/ 593:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1380,7 +1423,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.recordUse = recordUse;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 /**
  * Last use of each version, for prune and status: `<root>/.usage/<key>`, whose mtime is the time of the last
  * pull or push. Written by both commands; the files are written in parallel (on EFS each one costs a few
@@ -1397,7 +1440,7 @@ async function recordUse(root, versions) {
 
 /***/ }),
 
-/***/ 919:
+/***/ 85:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1494,7 +1537,7 @@ function errnoCode(error) {
 
 /***/ }),
 
-/***/ 273:
+/***/ 323:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1540,15 +1583,15 @@ function markerFile(v) {
 
 /***/ }),
 
-/***/ 995:
+/***/ 825:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeRoot = probeRoot;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
-const scan_1 = __nccwpck_require__(832);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
+const scan_1 = __nccwpck_require__(514);
 /**
  * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
  * becomes a RootUnavailableError naming the root and what to check.
@@ -1578,14 +1621,14 @@ async function probeRoot(request, budget) {
 
 /***/ }),
 
-/***/ 832:
+/***/ 514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
 exports.scanRoot = scanRoot;
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 exports.SCAN_NAMES = {
     archFile: names_1.ARCH_FILE,
     markerSuffix: names_1.MARKER_SUFFIX,
@@ -1691,7 +1734,7 @@ exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
 
 /***/ }),
 
-/***/ 680:
+/***/ 254:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1740,7 +1783,7 @@ function summaryLine(command, tally, seconds) {
 
 /***/ }),
 
-/***/ 617:
+/***/ 799:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1749,17 +1792,17 @@ exports.VERSION = void 0;
 exports.exitCodeFor = exitCodeFor;
 exports.main = main;
 /** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
-const budget_1 = __nccwpck_require__(449);
-const arch_1 = __nccwpck_require__(984);
-const pull_1 = __nccwpck_require__(42);
-const push_1 = __nccwpck_require__(801);
-const prune_1 = __nccwpck_require__(613);
-const status_1 = __nccwpck_require__(311);
-const owner_1 = __nccwpck_require__(771);
-const config_1 = __nccwpck_require__(782);
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const rsync_1 = __nccwpck_require__(851);
+const budget_1 = __nccwpck_require__(987);
+const arch_1 = __nccwpck_require__(466);
+const pull_1 = __nccwpck_require__(492);
+const push_1 = __nccwpck_require__(583);
+const prune_1 = __nccwpck_require__(43);
+const status_1 = __nccwpck_require__(657);
+const owner_1 = __nccwpck_require__(485);
+const config_1 = __nccwpck_require__(908);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const rsync_1 = __nccwpck_require__(81);
 exports.VERSION = '1.0.0';
 const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
 /**
@@ -1842,7 +1885,7 @@ async function main(argv, env) {
 
 /***/ }),
 
-/***/ 761:
+/***/ 383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1931,7 +1974,7 @@ function runBounded(file, args, options) {
 
 /***/ }),
 
-/***/ 851:
+/***/ 81:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1941,8 +1984,8 @@ exports.parseRsyncVersion = parseRsyncVersion;
 exports.parseRsyncStats = parseRsyncStats;
 exports.copyArgs = copyArgs;
 exports.createRsync = createRsync;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
 /** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
 exports.MIN_RSYNC_VERSION = [3, 0, 0];
 /** How long `rsync --version` may take (ms). */
@@ -2023,7 +2066,7 @@ async function createRsync(path) {
 
 /***/ }),
 
-/***/ 777:
+/***/ 919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2142,7 +2185,7 @@ function publishers(settings) {
 
 /***/ }),
 
-/***/ 184:
+/***/ 522:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2256,7 +2299,7 @@ function treeDifferences(expected, actual, limit = 5) {
 
 /***/ }),
 
-/***/ 497:
+/***/ 923:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2276,12 +2319,12 @@ exports.verifyAgainstPublished = verifyAgainstPublished;
  */
 const node_crypto_1 = __nccwpck_require__(598);
 const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
-const tree_1 = __nccwpck_require__(184);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
+const tree_1 = __nccwpck_require__(522);
 /** Longest one checksum list or archive download may take (ms); the run's budget bounds it too. */
 const FETCH_TIMEOUT_MS = 60_000;
 /** Largest checksum list read (bytes): Go's full release list is ~2 MB. */
@@ -2399,7 +2442,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 542:
+/***/ 161:
 /***/ ((module) => {
 
 module.exports = require("node:os");
@@ -2457,7 +2500,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 /** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
-const main_1 = __nccwpck_require__(617);
+const main_1 = __nccwpck_require__(799);
 void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
     // Exit now: a child stuck on a hung mount must not keep the runner waiting.
     process.exit(code);

@@ -123,7 +123,7 @@ describe('roots that are wrong, missing, unreadable or slow', () => {
     }
   });
 
-  it('pull with rsync missing exits 4 and says how to install it', async () => {
+  it('pull with rsync missing exits 4, says how to install it and leaves no lease (the probe ran alongside)', async () => {
     const result = await runCli(['pull'], {
       RUNTIME_SYNC_ROOT: efs,
       RUNNER_TOOL_CACHE: local,
@@ -131,6 +131,7 @@ describe('roots that are wrong, missing, unreadable or slow', () => {
     });
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('apt-get install -y rsync');
+    expect(listDir(path.join(efs, '.leases'))).toEqual([]);
   });
 
   it('push writes the architecture once and keeps a read-only-style pool out with RUNTIME_SYNC_PUSH=false', async () => {
