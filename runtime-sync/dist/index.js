@@ -2,13 +2,13 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 466:
+/***/ 984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectArch = detectArch;
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 /** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
 const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
 /** The architecture this machine's binaries are built for, as written into the EFS root. */
@@ -24,7 +24,7 @@ function detectArch(nodeArch = process.arch) {
 
 /***/ }),
 
-/***/ 987:
+/***/ 449:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -97,14 +97,14 @@ exports.Budget = Budget;
 
 /***/ }),
 
-/***/ 544:
+/***/ 894:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
 exports.refuseForeignArch = refuseForeignArch;
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 function refuseForeignRoot(scan, ctx) {
     if (scan.archMismatch)
         refuseForeignArch(scan.arch ?? '?', ctx);
@@ -120,7 +120,7 @@ function refuseForeignArch(rootArch, ctx) {
 
 /***/ }),
 
-/***/ 43:
+/***/ 613:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -132,12 +132,12 @@ exports.chooseVictims = chooseVictims;
 exports.prune = prune;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lease_1 = __nccwpck_require__(688);
-const staging_1 = __nccwpck_require__(615);
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const probe_1 = __nccwpck_require__(825);
-const context_1 = __nccwpck_require__(544);
+const lease_1 = __nccwpck_require__(858);
+const staging_1 = __nccwpck_require__(445);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const context_1 = __nccwpck_require__(894);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
 function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
@@ -233,7 +233,7 @@ async function prune(ctx) {
 
 /***/ }),
 
-/***/ 492:
+/***/ 42:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -278,13 +278,13 @@ exports.pull = pull;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const lease_1 = __nccwpck_require__(688);
-const usage_1 = __nccwpck_require__(593);
-const names_1 = __nccwpck_require__(323);
-const probe_1 = __nccwpck_require__(825);
-const scan_1 = __nccwpck_require__(514);
-const context_1 = __nccwpck_require__(544);
+const errors_1 = __nccwpck_require__(919);
+const lease_1 = __nccwpck_require__(858);
+const usage_1 = __nccwpck_require__(55);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const context_1 = __nccwpck_require__(894);
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
 const LEASE_MARGIN_MS = 60_000;
 /** When rsync is unusable, how long pull waits for the probe to finish so it can remove its lease (ms). */
@@ -410,7 +410,7 @@ async function pull(ctx) {
 
 /***/ }),
 
-/***/ 583:
+/***/ 801:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -455,17 +455,17 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const arch_claim_1 = __nccwpck_require__(641);
-const lock_1 = __nccwpck_require__(147);
-const staging_1 = __nccwpck_require__(615);
-const usage_1 = __nccwpck_require__(593);
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const probe_1 = __nccwpck_require__(825);
-const scan_1 = __nccwpck_require__(514);
-const context_1 = __nccwpck_require__(544);
-const publishers_1 = __nccwpck_require__(919);
-const verify_1 = __nccwpck_require__(923);
+const arch_claim_1 = __nccwpck_require__(247);
+const lock_1 = __nccwpck_require__(161);
+const staging_1 = __nccwpck_require__(445);
+const usage_1 = __nccwpck_require__(55);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const context_1 = __nccwpck_require__(894);
+const publishers_1 = __nccwpck_require__(777);
+const verify_1 = __nccwpck_require__(497);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
 /** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
@@ -685,7 +685,7 @@ async function verifyStaged(ctx, stagingDir, versions) {
 
 /***/ }),
 
-/***/ 657:
+/***/ 311:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -725,12 +725,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.status = status;
 const fs = __importStar(__nccwpck_require__(24));
-const errors_1 = __nccwpck_require__(85);
-const log_1 = __nccwpck_require__(254);
-const probe_1 = __nccwpck_require__(825);
-const scan_1 = __nccwpck_require__(514);
-const names_1 = __nccwpck_require__(323);
-const context_1 = __nccwpck_require__(544);
+const errors_1 = __nccwpck_require__(919);
+const log_1 = __nccwpck_require__(680);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const names_1 = __nccwpck_require__(273);
+const context_1 = __nccwpck_require__(894);
 function rows(where, scan) {
     const line = (v) => [
         where.padEnd(6),
@@ -774,7 +774,7 @@ async function status(ctx) {
 
 /***/ }),
 
-/***/ 908:
+/***/ 782:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -786,7 +786,7 @@ exports.HELP = exports.VERIFY_MODES = exports.DEFAULT_GO_DL_URL = exports.DEFAUL
 exports.parseSize = parseSize;
 exports.parseArgs = parseArgs;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
 /** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
 exports.DEFAULT_TIMEOUT_SECONDS = {
@@ -1033,7 +1033,7 @@ function parseArgs(argv, env) {
 
 /***/ }),
 
-/***/ 641:
+/***/ 247:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1044,8 +1044,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.claimArch = claimArch;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
 /**
  * Writes the root's architecture file once, whole. The content is written to a private file under the
  * staging folder first and then hard-linked into place: link fails with EEXIST when the file exists, and
@@ -1075,7 +1075,7 @@ async function claimArch(root, arch, ownerId) {
 
 /***/ }),
 
-/***/ 688:
+/***/ 858:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1089,7 +1089,7 @@ exports.rewriteLease = rewriteLease;
 exports.readLeases = readLeases;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(323);
+const names_1 = __nccwpck_require__(273);
 function leasePath(root, owner) {
     return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
 }
@@ -1130,7 +1130,7 @@ async function readLeases(root, now) {
 
 /***/ }),
 
-/***/ 147:
+/***/ 161:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1141,7 +1141,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LockSet = void 0;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 /**
  * Per-version push locks that work on NFS, where advisory locks are not reliable.
  *
@@ -1272,7 +1272,7 @@ exports.LockSet = LockSet;
 
 /***/ }),
 
-/***/ 485:
+/***/ 771:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1282,7 +1282,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.newOwner = newOwner;
 const node_crypto_1 = __nccwpck_require__(598);
-const node_os_1 = __importDefault(__nccwpck_require__(161));
+const node_os_1 = __importDefault(__nccwpck_require__(542));
 function newOwner() {
     return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
 }
@@ -1290,7 +1290,7 @@ function newOwner() {
 
 /***/ }),
 
-/***/ 615:
+/***/ 445:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1303,9 +1303,9 @@ exports.removeTree = removeTree;
 exports.cleanupExpired = cleanupExpired;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const run_1 = __nccwpck_require__(383);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const run_1 = __nccwpck_require__(761);
 /**
  * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
  * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
@@ -1412,7 +1412,7 @@ async function cleanupExpired(root, ttlMs, now, deadline, signal) {
 
 /***/ }),
 
-/***/ 593:
+/***/ 55:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1423,7 +1423,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.recordUse = recordUse;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(323);
+const names_1 = __nccwpck_require__(273);
 /**
  * Last use of each version, for prune and status: `<root>/.usage/<key>`, whose mtime is the time of the last
  * pull or push. Written by both commands; the files are written in parallel (on EFS each one costs a few
@@ -1440,7 +1440,7 @@ async function recordUse(root, versions) {
 
 /***/ }),
 
-/***/ 85:
+/***/ 919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1537,7 +1537,7 @@ function errnoCode(error) {
 
 /***/ }),
 
-/***/ 323:
+/***/ 273:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1583,15 +1583,15 @@ function markerFile(v) {
 
 /***/ }),
 
-/***/ 825:
+/***/ 995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeRoot = probeRoot;
-const errors_1 = __nccwpck_require__(85);
-const run_1 = __nccwpck_require__(383);
-const scan_1 = __nccwpck_require__(514);
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
+const scan_1 = __nccwpck_require__(832);
 /**
  * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
  * becomes a RootUnavailableError naming the root and what to check.
@@ -1621,14 +1621,14 @@ async function probeRoot(request, budget) {
 
 /***/ }),
 
-/***/ 514:
+/***/ 832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
 exports.scanRoot = scanRoot;
-const names_1 = __nccwpck_require__(323);
+const names_1 = __nccwpck_require__(273);
 exports.SCAN_NAMES = {
     archFile: names_1.ARCH_FILE,
     markerSuffix: names_1.MARKER_SUFFIX,
@@ -1734,7 +1734,7 @@ exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
 
 /***/ }),
 
-/***/ 254:
+/***/ 680:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1783,7 +1783,7 @@ function summaryLine(command, tally, seconds) {
 
 /***/ }),
 
-/***/ 799:
+/***/ 617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1792,17 +1792,17 @@ exports.VERSION = void 0;
 exports.exitCodeFor = exitCodeFor;
 exports.main = main;
 /** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
-const budget_1 = __nccwpck_require__(987);
-const arch_1 = __nccwpck_require__(466);
-const pull_1 = __nccwpck_require__(492);
-const push_1 = __nccwpck_require__(583);
-const prune_1 = __nccwpck_require__(43);
-const status_1 = __nccwpck_require__(657);
-const owner_1 = __nccwpck_require__(485);
-const config_1 = __nccwpck_require__(908);
-const errors_1 = __nccwpck_require__(85);
-const log_1 = __nccwpck_require__(254);
-const rsync_1 = __nccwpck_require__(81);
+const budget_1 = __nccwpck_require__(449);
+const arch_1 = __nccwpck_require__(984);
+const pull_1 = __nccwpck_require__(42);
+const push_1 = __nccwpck_require__(801);
+const prune_1 = __nccwpck_require__(613);
+const status_1 = __nccwpck_require__(311);
+const owner_1 = __nccwpck_require__(771);
+const config_1 = __nccwpck_require__(782);
+const errors_1 = __nccwpck_require__(919);
+const log_1 = __nccwpck_require__(680);
+const rsync_1 = __nccwpck_require__(851);
 exports.VERSION = '1.0.0';
 const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
 /**
@@ -1885,7 +1885,7 @@ async function main(argv, env) {
 
 /***/ }),
 
-/***/ 383:
+/***/ 761:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1974,7 +1974,7 @@ function runBounded(file, args, options) {
 
 /***/ }),
 
-/***/ 81:
+/***/ 851:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1984,8 +1984,8 @@ exports.parseRsyncVersion = parseRsyncVersion;
 exports.parseRsyncStats = parseRsyncStats;
 exports.copyArgs = copyArgs;
 exports.createRsync = createRsync;
-const errors_1 = __nccwpck_require__(85);
-const run_1 = __nccwpck_require__(383);
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
 /** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
 exports.MIN_RSYNC_VERSION = [3, 0, 0];
 /** How long `rsync --version` may take (ms). */
@@ -2066,7 +2066,7 @@ async function createRsync(path) {
 
 /***/ }),
 
-/***/ 919:
+/***/ 777:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2185,7 +2185,7 @@ function publishers(settings) {
 
 /***/ }),
 
-/***/ 522:
+/***/ 184:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2299,7 +2299,7 @@ function treeDifferences(expected, actual, limit = 5) {
 
 /***/ }),
 
-/***/ 923:
+/***/ 497:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2319,12 +2319,12 @@ exports.verifyAgainstPublished = verifyAgainstPublished;
  */
 const node_crypto_1 = __nccwpck_require__(598);
 const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __importDefault(__nccwpck_require__(161));
+const node_os_1 = __importDefault(__nccwpck_require__(542));
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const run_1 = __nccwpck_require__(383);
-const tree_1 = __nccwpck_require__(522);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const run_1 = __nccwpck_require__(761);
+const tree_1 = __nccwpck_require__(184);
 /** Longest one checksum list or archive download may take (ms); the run's budget bounds it too. */
 const FETCH_TIMEOUT_MS = 60_000;
 /** Largest checksum list read (bytes): Go's full release list is ~2 MB. */
@@ -2442,7 +2442,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 161:
+/***/ 542:
 /***/ ((module) => {
 
 module.exports = require("node:os");
@@ -2500,7 +2500,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 /** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
-const main_1 = __nccwpck_require__(799);
+const main_1 = __nccwpck_require__(617);
 void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
     // Exit now: a child stuck on a hung mount must not keep the runner waiting.
     process.exit(code);
