@@ -15,7 +15,8 @@
 #   disk tree: RUNTIME_SYNC_BENCH_FILES (30000), RUNTIME_SYNC_BENCH_BYTES (1610612736);
 #   efs tree:  RUNTIME_SYNC_BENCH_EFS_FILES (2000), RUNTIME_SYNC_BENCH_EFS_BYTES (104857600);
 #   efs model: RUNTIME_SYNC_BENCH_EFS_OPTIONS (read_us=1000,write_us=2700,mibps=100); TMPDIR (where data goes);
-#   RUNTIME_SYNC_BENCH_BUNDLE (runtime-sync/dist/index.js).
+#   RUNTIME_SYNC_BENCH_BUNDLE (runtime-sync/dist/index.js); RUNTIME_SYNC_BENCH_COPY_TIMEOUT_SECONDS (900: the
+#   bound of each reference rsync and tar).
 # Needs rsync, and for the efs volume /dev/fuse, fusermount3, gcc and libfuse3-dev (scripts/setup.sh).
 set -Eeuo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,9 @@ bundle=${RUNTIME_SYNC_BENCH_BUNDLE:-$PWD/runtime-sync/dist/index.js}
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "$1" "$2" >&2; }
 command -v rsync >/dev/null || { log error "rsync is missing: run scripts/setup.sh"; exit 1; }
 export RUNTIME_SYNC_VERIFY=off # generated versions that no publisher lists
+# Every copy of the reference commands (rsync, tar) is bounded, as runtime-sync bounds its own (its budget).
+limit=${RUNTIME_SYNC_BENCH_COPY_TIMEOUT_SECONDS:-900}
+export limit
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rs-bench-XXXXXX")
 mounted=()
@@ -51,14 +55,14 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (
 
 rs_pull() { RUNTIME_SYNC_ROOT=$1 RUNNER_TOOL_CACHE=$2 node "$bundle" pull; }
 rs_push() { mkdir "$1" && RUNTIME_SYNC_ROOT=$1 RUNNER_TOOL_CACHE=$2 node "$bundle" push; }
-plain_rsync() { rsync -a "$1/" "$2/"; }
+plain_rsync() { timeout -k 10 "$limit" rsync -a "$1/" "$2/"; }
 # The archive reference: one tar per version, rsync'd in one run, extracted locally two at a time.
-untar_here() { tar -xf "$1" -C "$(dirname "$1")"; }
+untar_here() { timeout -k 10 "$limit" tar -xf "$1" -C "$(dirname "$1")"; }
 export -f untar_here
 # shellcheck disable=SC2016 # $0 is expanded by the inner bash, on purpose
-tar_pull() { rsync -a "$1/" "$2/" && find "$2" -name '*.tar' -print0 | xargs -0 -P 2 -I{} bash -c 'untar_here "$0"' {}; }
+tar_pull() { plain_rsync "$1" "$2" && find "$2" -name '*.tar' -print0 | xargs -0 -P 2 -I{} bash -c 'untar_here "$0"' {}; }
 tar_push() { # <dest> <local tree> <scratch>
-  mkdir -p "$3" && (cd "$2" && for m in */*/*.complete; do v=${m%.complete}; mkdir -p "$3/${v%/*}"; tar -cf "$3/$v.tar" -C "${v%/*}" "${v##*/}"; cp "$m" "$3/$m"; done) && rsync -a "$3/" "$1/"
+  mkdir -p "$3" && (cd "$2" && for m in */*/*.complete; do v=${m%.complete}; mkdir -p "$3/${v%/*}"; timeout -k 10 "$limit" tar -cf "$3/$v.tar" -C "${v%/*}" "${v##*/}"; cp "$m" "$3/$m"; done) && plain_rsync "$3" "$1"
 }
 
 efsmodel=
