@@ -40,6 +40,7 @@ import {
   Network,
   RunRecord,
   scalingTable,
+  floorTable,
   summarise,
   table,
   targets,
@@ -226,6 +227,9 @@ function actionEnv(
   Object.assign(inputs, meta.defaults);
   inputs.path = dataset.paths.join('\n');
   inputs.key = `bench-${dataset.name}`;
+  // The save's multipart part size (the action's upload-chunk-size input), to compare part sizes.
+  if (action === 'save' && process.env.BENCH_UPLOAD_CHUNK_SIZE)
+    inputs['upload-chunk-size'] = process.env.BENCH_UPLOAD_CHUNK_SIZE;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: stepDir,
@@ -673,6 +677,9 @@ async function runBenchmark(): Promise<void> {
       'Parallel extraction (issue 15):',
       '',
       scalingTable(summaries),
+      'What bounds the restore here (issue 15):',
+      '',
+      floorTable(summaries, cpus().length),
       'Disk bytes and operations (issue 15; the gp3 columns are a model: 62.5 MB/s and 1,500 IOPS, a gp3 baseline shared by two tasks, I/Os of ≤ 256 KiB plus one per file created; see bench/README.md):',
       '',
       diskTable(summaries, ['standard', 'file4g']),
