@@ -283,9 +283,21 @@ async function runAction(
   dataset: Dataset,
   prefix: string,
   extraEnv?: NodeJS.ProcessEnv,
-): Promise<{ m: Measurement; outputs: Record<string, string>; warnings: string[] }> {
+): Promise<{
+  m: Measurement;
+  outputs: Record<string, string>;
+  warnings: string[];
+  requests: Record<string, number>;
+}> {
   const { env, script, files, stepDir } = actionEnv(w, net, action, ws, dataset, prefix, extraEnv);
+  const before = await serverCounts(w);
   const m = await measure([w.s.node, script], { cwd: ws, env, timeoutMs: 30 * 60_000 });
+  const after = await serverCounts(w);
+  const requests = Object.fromEntries(
+    Object.entries(after)
+      .map(([op, n]): [string, number] => [op, n - (before[op] ?? 0)])
+      .filter(([, n]) => n > 0),
+  );
   const outputs = parseKeyValueFile(readFileSync(files.GITHUB_OUTPUT, 'utf8'));
   const warnings = parseWorkflowCommands(m.stdout)
     .commands.filter((c) => c.command === 'warning' || c.command === 'error')
@@ -295,7 +307,14 @@ async function runAction(
     `${m.stdout}\n--- stderr\n${m.stderr}`,
   );
   rmSync(stepDir, { recursive: true, force: true });
-  return { m, outputs, warnings };
+  return { m, outputs, warnings, requests };
+}
+
+/** The requests the benchmark's S3 server has answered so far, by operation (s3-server.ts). */
+async function serverCounts(w: World): Promise<Record<string, number>> {
+  const response = await fetch(`${w.endpoint.plain}/_bench/counts`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`the benchmark's S3 server answered ${response.status} for its counts`);
+  return (await response.json()) as Record<string, number>;
 }
 
 async function entryOf(w: World, prefix: string): Promise<{ key: string; size: number }> {
@@ -335,6 +354,7 @@ async function benchCase(
     bytes: number,
     archive = 0,
     files?: number,
+    requests?: Record<string, number>,
   ): void => {
     const r: RunRecord = {
       case: dataset.name,
@@ -350,13 +370,15 @@ async function benchCase(
       helperCpuSeconds: m.helperCpu,
       io: m.io,
       files,
+      requests,
     };
     records.push(r);
     log(
       `${tag} ${op}: ${r.seconds.toFixed(2)} s, ${(bytes / 1e6 / r.seconds).toFixed(0)} MB/s, CPU ${r.cpuSeconds.toFixed(2)} s ` +
         `(${(r.cpuSeconds / (dataset.bytes / 1e9)).toFixed(2)} s/GB), server+proxy CPU ${(r.helperCpuSeconds ?? 0).toFixed(2)} s, ` +
         `peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
-        (archive ? `, archive ${(archive / 1048576).toFixed(0)} MiB` : ''),
+        (archive ? `, archive ${(archive / 1048576).toFixed(0)} MiB` : '') +
+        (requests ? `, S3 requests ${JSON.stringify(requests)}` : ''),
     );
   };
   const fromM = (m: Measurement) => ({
@@ -398,7 +420,7 @@ async function benchCase(
     // The folder, with its '/': `<prefix>` alone would also list the `<prefix>-seg1` variant's entry.
     const saved = await entryOf(w, `${variantPrefix}/`);
     if (variant.suffix === '') entry = saved;
-    record(`action-save${variant.suffix}`, fromM(save.m), dataset.bytes, saved.size, 0);
+    record(`action-save${variant.suffix}`, fromM(save.m), dataset.bytes, saved.size, 0, save.requests);
 
     drop(target);
     mkdirSync(target, { recursive: true });
@@ -417,7 +439,14 @@ async function benchCase(
         );
       }
     }
-    record(`action-restore${variant.suffix}`, fromM(restore.m), dataset.bytes, saved.size, dataset.files);
+    record(
+      `action-restore${variant.suffix}`,
+      fromM(restore.m),
+      dataset.bytes,
+      saved.size,
+      dataset.files,
+      restore.requests,
+    );
     drop(target);
   }
 

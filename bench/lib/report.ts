@@ -23,6 +23,8 @@ export interface RunRecord {
   io?: IoCounters;
   /** Files the operation creates on restore or reads on save (the archive file of the sequential approach included). */
   files?: number;
+  /** Requests the S3 server answered during an action step, by operation (absent in older results). */
+  requests?: Record<string, number>;
 }
 
 export interface Summary {
@@ -41,6 +43,8 @@ export interface Summary {
   /** Medians of the I/O counters per GB of dataset (absent when no run recorded them). */
   ioPerGB?: IoCounters;
   filesPerGB?: number;
+  /** Median GetObject requests of an action step (absent when none were counted). */
+  gets?: number;
 }
 
 export interface Target {
@@ -103,6 +107,7 @@ export function summarise(records: RunRecord[]): Summary[] {
       datasetBytes: rs[0].datasetBytes,
       helperCpuSeconds: median(rs.map((r) => r.helperCpuSeconds ?? 0)),
       ...ioSummary(rs),
+      ...(rs.every((r) => r.requests) ? { gets: median(rs.map((r) => r.requests?.GetObject ?? 0)) } : {}),
     };
   });
 }
@@ -239,14 +244,14 @@ export function scalingTable(summaries: Summary[]): string {
   const out = [
     '**standard** case, plain loopback (medians): segments = pipelines the restore runs at once',
     '',
-    '| pipelines | save s | save CPU s/GB | restore s | restore CPU s/GB | restore speed-up over 1 pipeline |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| pipelines | save s | save CPU s/GB | restore s | restore CPU s/GB | restore GETs | restore speed-up over 1 pipeline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [label, save, restore] of rows) {
     if (!restore) continue;
     out.push(
       `| ${label} | ${save ? f2(save.seconds) : '–'} | ${save ? f2(save.cpuPerGB) : '–'} | ${f2(restore.seconds)} | ` +
-        `${f2(restore.cpuPerGB)} | ${f2(one.seconds / restore.seconds)}× |`,
+        `${f2(restore.cpuPerGB)} | ${restore.gets ?? '–'} | ${f2(one.seconds / restore.seconds)}× |`,
     );
   }
   const speedUp = one.seconds / two.seconds;

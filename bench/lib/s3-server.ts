@@ -330,6 +330,13 @@ export async function startS3Server(options: {
     const [, bucketName = '', ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const method = req.method ?? 'GET';
+    // The benchmark's own question, outside S3's names (a bucket name cannot start with '_'):
+    // how many requests of each operation the server has answered so far.
+    if (method === 'GET' && url.pathname === '/_bench/counts') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(Object.fromEntries(counts)));
+      return;
+    }
     if (!bucketName) throw new S3Error(400, 'InvalidRequest', 'path-style addressing is required');
 
     if (!key) {

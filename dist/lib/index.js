@@ -35196,6 +35196,7 @@ exports.extractSegments = extractSegments;
 const node_fs_1 = __nccwpck_require__(73024);
 const path = __importStar(__nccwpck_require__(76760));
 const node_stream_1 = __nccwpck_require__(57075);
+const constants_1 = __nccwpck_require__(64687);
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** The format recorded in the object's metadata for segmented entries. */
@@ -35214,8 +35215,11 @@ exports.MIN_SEGMENT_WEIGHT = 64 * MiB;
  * KiB; so a file counts as 32 KiB more than its size when the groups are balanced.
  */
 exports.FILE_WEIGHT = 32 * KiB;
-/** A segment's output is appended to the object in chunks of at least this many bytes (the last smaller). */
-exports.SEGMENT_CHUNK_BYTES = 8 * MiB;
+/**
+ * A segment's output is appended to the object in chunks of exactly this many bytes (the last
+ * smaller): the default ranged GET size, so a chunk is one GET.
+ */
+exports.SEGMENT_CHUNK_BYTES = constants_1.DEFAULT_DOWNLOAD_PART_SIZE;
 /** Marks the end of a segmented entry; the 4 bytes before it are the index's length. */
 exports.FOOTER_MAGIC = Buffer.from('DZCSEGS1', 'latin1');
 const FOOTER_BYTES = exports.FOOTER_MAGIC.length + 4;
@@ -35373,7 +35377,7 @@ function readTrailer(tail, size, what) {
 }
 /**
  * One stream of the segments' outputs read at once: whichever segment has SEGMENT_CHUNK_BYTES ready
- * appends them as a chunk; when all have ended, their rests and the trailer follow. The buffers
+ * appends exactly that many as a chunk; when all have ended, their rests and the trailer follow. The buffers
  * pass through uncopied (the uploader copies each byte once, into its part). Backpressure: every
  * segment pauses while the output is full.
  */
@@ -35412,9 +35416,22 @@ function interleave(sources, kinds, chunkBytes = exports.SEGMENT_CHUNK_BYTES) {
     };
     sources.forEach((source, segment) => {
         source.on('data', (data) => {
-            pendingData[segment].push(data);
-            pendingBytes[segment] += data.length;
-            if (pendingBytes[segment] >= chunkBytes && !flush(segment))
+            // Chunks of exactly chunkBytes (a view of the buffer is cut, not copied): one chunk is then
+            // one ranged GET of the default size; a chunk a few KiB over it cost a second, tiny GET.
+            let rest = data;
+            let accepted = true;
+            while (pendingBytes[segment] + rest.length >= chunkBytes) {
+                const take = chunkBytes - pendingBytes[segment];
+                pendingData[segment].push(rest.subarray(0, take));
+                pendingBytes[segment] += take;
+                rest = rest.subarray(take);
+                accepted = flush(segment) && accepted;
+            }
+            if (rest.length > 0) {
+                pendingData[segment].push(rest);
+                pendingBytes[segment] += rest.length;
+            }
+            if (!accepted)
                 pauseAll();
         });
         source.once('error', (error) => {

@@ -29,6 +29,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { DEFAULT_DOWNLOAD_PART_SIZE } from '../config/constants';
 import type { ExtractPipeline } from './pipeline';
 
 const KiB = 1024;
@@ -54,8 +55,11 @@ export const MIN_SEGMENT_WEIGHT = 64 * MiB;
  */
 export const FILE_WEIGHT = 32 * KiB;
 
-/** A segment's output is appended to the object in chunks of at least this many bytes (the last smaller). */
-export const SEGMENT_CHUNK_BYTES = 8 * MiB;
+/**
+ * A segment's output is appended to the object in chunks of exactly this many bytes (the last
+ * smaller): the default ranged GET size, so a chunk is one GET.
+ */
+export const SEGMENT_CHUNK_BYTES = DEFAULT_DOWNLOAD_PART_SIZE;
 
 /** Marks the end of a segmented entry; the 4 bytes before it are the index's length. */
 export const FOOTER_MAGIC = Buffer.from('DZCSEGS1', 'latin1');
@@ -243,7 +247,7 @@ export function readTrailer(tail: Buffer, size: number, what: string): TrailerRe
 
 /**
  * One stream of the segments' outputs read at once: whichever segment has SEGMENT_CHUNK_BYTES ready
- * appends them as a chunk; when all have ended, their rests and the trailer follow. The buffers
+ * appends exactly that many as a chunk; when all have ended, their rests and the trailer follow. The buffers
  * pass through uncopied (the uploader copies each byte once, into its part). Backpressure: every
  * segment pauses while the output is full.
  */
@@ -280,9 +284,22 @@ export function interleave(
   };
   sources.forEach((source, segment) => {
     source.on('data', (data: Buffer) => {
-      pendingData[segment].push(data);
-      pendingBytes[segment] += data.length;
-      if (pendingBytes[segment] >= chunkBytes && !flush(segment)) pauseAll();
+      // Chunks of exactly chunkBytes (a view of the buffer is cut, not copied): one chunk is then
+      // one ranged GET of the default size; a chunk a few KiB over it cost a second, tiny GET.
+      let rest = data;
+      let accepted = true;
+      while (pendingBytes[segment] + rest.length >= chunkBytes) {
+        const take = chunkBytes - pendingBytes[segment];
+        pendingData[segment].push(rest.subarray(0, take));
+        pendingBytes[segment] += take;
+        rest = rest.subarray(take);
+        accepted = flush(segment) && accepted;
+      }
+      if (rest.length > 0) {
+        pendingData[segment].push(rest);
+        pendingBytes[segment] += rest.length;
+      }
+      if (!accepted) pauseAll();
     });
     source.once('error', (error) => {
       failed = true;

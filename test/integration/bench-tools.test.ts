@@ -72,6 +72,31 @@ describe('the benchmark S3 server', () => {
   });
 });
 
+describe("the benchmark S3 server's request counts", () => {
+  it('counts each operation it answers, outside the names of buckets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-s3-'));
+    const server = await startS3Server({ dir });
+    const s3 = benchClient(server.endpoint);
+    try {
+      await createBucket(server.endpoint, 'c');
+      await s3.send(new PutObjectCommand({ Bucket: 'c', Key: 'k', Body: '0123456789' }));
+      for (const Range of ['bytes=0-4', 'bytes=5-9', undefined])
+        await (
+          await s3.send(new GetObjectCommand({ Bucket: 'c', Key: 'k', Range }))
+        ).Body?.transformToString();
+      const counts = (await (await fetch(`${server.endpoint}/_bench/counts`)).json()) as Record<
+        string,
+        number
+      >;
+      expect(counts).toMatchObject({ PutObject: 1, GetObject: 3 });
+    } finally {
+      s3.destroy();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the benchmark's measurement", () => {
   it('counts the I/O of the children and grandchildren of the measured command', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-io-'));

@@ -117,6 +117,26 @@ describe('interleave', () => {
       expect(got.equals(Buffer.concat(expected[s]))).toBe(true);
     });
   });
+  it('cuts chunks of exactly the chunk size, only the last of a segment shorter', async () => {
+    const sources = [new PassThrough(), new PassThrough()];
+    const output = interleave(sources, ['files', 'files'], 100);
+    const read: Buffer[] = [];
+    output.on('data', (chunk: Buffer) => read.push(chunk));
+    // Writes of 37 and 250 bytes: each crosses chunk boundaries at other places.
+    for (let round = 0; round < 12; round++) {
+      sources[0].write(Buffer.alloc(37, round));
+      sources[1].write(Buffer.alloc(250, round));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    sources.forEach((source) => source.end());
+    await once(output, 'end');
+    const object = Buffer.concat(read);
+    const trailer = readTrailer(object, object.length, 'e');
+    if (trailer.status !== 'index') throw new Error('no index');
+    const lengths = trailer.index.segments.map((segment) => segment.chunks.map(([, length]) => length));
+    expect(lengths[0]).toEqual([100, 100, 100, 100, 44]);
+    expect(lengths[1]).toEqual([...Array<number>(30).fill(100)]);
+  });
   it('fails the output when a segment fails', async () => {
     const sources = [Readable.from([Buffer.from('a')]), new PassThrough()];
     const output = interleave(sources, ['files', 'files'], 100);
