@@ -7,6 +7,8 @@ import {
   partition,
   readTrailer,
   segmentCount,
+  SegmentIndex,
+  SegmentKind,
 } from '../../../src/archive/segments';
 import { piecesOf } from '../../../src/storage/download';
 
@@ -89,28 +91,41 @@ describe('trailer', () => {
   });
 });
 
+/** Runs `rounds` rounds of writes into interleave's sources; the object written and its index. */
+async function interleaveRounds(
+  sources: PassThrough[],
+  kinds: SegmentKind[],
+  rounds: number,
+  write: (round: number) => void,
+): Promise<{ object: Buffer; index: SegmentIndex }> {
+  const output = interleave(sources, kinds, 100);
+  const read: Buffer[] = [];
+  output.on('data', (chunk: Buffer) => read.push(chunk));
+  for (let round = 0; round < rounds; round++) {
+    write(round);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  sources.forEach((source) => source.end());
+  await once(output, 'end');
+  const object = Buffer.concat(read);
+  const trailer = readTrailer(object, object.length, 'e');
+  if (trailer.status !== 'index') throw new Error('no index');
+  return { object, index: trailer.index };
+}
+
 describe('interleave', () => {
   it('writes each segment as chunks whose index gives every segment back in order', async () => {
     const sources = [new PassThrough(), new PassThrough(), new PassThrough()];
-    const output = interleave(sources, ['files', 'files', 'folders'], 100);
-    const read: Buffer[] = [];
-    output.on('data', (chunk: Buffer) => read.push(chunk));
     const expected = sources.map(() => [] as Buffer[]);
-    for (let round = 0; round < 30; round++) {
+    const { object, index } = await interleaveRounds(sources, ['files', 'files', 'folders'], 30, (round) =>
       sources.forEach((source, s) => {
         const data = Buffer.alloc(7 + ((round * (s + 3)) % 50), `${s}${round}`);
         expected[s].push(data);
         source.write(data);
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    sources.forEach((source) => source.end());
-    await once(output, 'end');
-    const object = Buffer.concat(read);
-    const trailer = readTrailer(object, object.length, 'e');
-    if (trailer.status !== 'index') throw new Error('no index');
-    expect(trailer.index.segments.map((s) => s.chunks.length).every((n) => n > 3)).toBe(true);
-    trailer.index.segments.forEach((segment, s) => {
+      }),
+    );
+    expect(index.segments.map((s) => s.chunks.length).every((n) => n > 3)).toBe(true);
+    index.segments.forEach((segment, s) => {
       const got = Buffer.concat(
         segment.chunks.map(([start, length]) => object.subarray(start, start + length)),
       );
@@ -119,21 +134,12 @@ describe('interleave', () => {
   });
   it('cuts chunks of exactly the chunk size, only the last of a segment shorter', async () => {
     const sources = [new PassThrough(), new PassThrough()];
-    const output = interleave(sources, ['files', 'files'], 100);
-    const read: Buffer[] = [];
-    output.on('data', (chunk: Buffer) => read.push(chunk));
     // Writes of 37 and 250 bytes: each crosses chunk boundaries at other places.
-    for (let round = 0; round < 12; round++) {
+    const { index } = await interleaveRounds(sources, ['files', 'files'], 12, (round) => {
       sources[0].write(Buffer.alloc(37, round));
       sources[1].write(Buffer.alloc(250, round));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    sources.forEach((source) => source.end());
-    await once(output, 'end');
-    const object = Buffer.concat(read);
-    const trailer = readTrailer(object, object.length, 'e');
-    if (trailer.status !== 'index') throw new Error('no index');
-    const lengths = trailer.index.segments.map((segment) => segment.chunks.map(([, length]) => length));
+    });
+    const lengths = index.segments.map((segment) => segment.chunks.map(([, length]) => length));
     expect(lengths[0]).toEqual([100, 100, 100, 100, 44]);
     expect(lengths[1]).toEqual([...Array<number>(30).fill(100)]);
   });
