@@ -350,7 +350,14 @@ async function benchCase(
   mkdirSync(scratch, { recursive: true });
   const record = (
     op: string,
-    m: { seconds: number; cpu: number; rss: number; helperCpu: number; io?: IoCounters },
+    m: {
+      seconds: number;
+      cpu: number;
+      system?: number;
+      rss: number;
+      helperCpu: number;
+      io?: IoCounters;
+    },
     bytes: number,
     archive = 0,
     files?: number,
@@ -363,6 +370,7 @@ async function benchCase(
       op,
       seconds: m.seconds,
       cpuSeconds: m.cpu,
+      systemSeconds: m.system,
       peakRssMiB: m.rss,
       bytes,
       datasetBytes: dataset.bytes,
@@ -375,7 +383,7 @@ async function benchCase(
     records.push(r);
     log(
       `${tag} ${op}: ${r.seconds.toFixed(2)} s, ${(bytes / 1e6 / r.seconds).toFixed(0)} MB/s, CPU ${r.cpuSeconds.toFixed(2)} s ` +
-        `(${(r.cpuSeconds / (dataset.bytes / 1e9)).toFixed(2)} s/GB), server+proxy CPU ${(r.helperCpuSeconds ?? 0).toFixed(2)} s, ` +
+        `(${(r.cpuSeconds / (dataset.bytes / 1e9)).toFixed(2)} s/GB${r.systemSeconds === undefined ? '' : `, system ${r.systemSeconds.toFixed(2)} s`}), server+proxy CPU ${(r.helperCpuSeconds ?? 0).toFixed(2)} s, ` +
         `peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
         (archive ? `, archive ${(archive / 1048576).toFixed(0)} MiB` : '') +
         (requests ? `, S3 requests ${JSON.stringify(requests)}` : ''),
@@ -384,6 +392,7 @@ async function benchCase(
   const fromM = (m: Measurement) => ({
     seconds: m.seconds,
     cpu: cpuOf(m),
+    system: m.cpuSystem,
     rss: m.peakRssMiB,
     helperCpu: m.helperCpuSeconds,
     io: m.io,

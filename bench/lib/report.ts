@@ -10,6 +10,8 @@ export interface RunRecord {
   op: string;
   seconds: number;
   cpuSeconds: number;
+  /** The system (kernel) part of cpuSeconds (absent in older results and for composed baselines). */
+  systemSeconds?: number;
   /** Peak RSS of the measured process itself (MiB); for composed baselines the largest part's. */
   peakRssMiB: number;
   /** Bytes the operation is about: the dataset for archive/restore operations, the archive for transfers. */
