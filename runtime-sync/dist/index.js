@@ -756,9 +756,6 @@ async function pullArchives(ctx, rsync, wanted, leased) {
             return;
         }
     }
-    const removed = await (0, local_work_1.removeDeadLocalWork)(settings.toolCache, budget_1.STOP_GRACE_MS);
-    if (removed.length > 0)
-        log.info(`removed local leftovers: ${removed.join(', ')}`);
     const work = (0, local_work_1.localWorkDir)(settings.toolCache, 'pull', ctx.owner);
     await node_fs_1.promises.mkdir(work, { recursive: true });
     try {
@@ -849,6 +846,10 @@ async function pull(ctx) {
         const wanted = remote.versions.filter((v) => !have.has((0, names_1.versionKey)(v)));
         log.info(`${remote.versions.length} complete versions on ${settings.root}, ${have.size} already local, ` +
             `${wanted.length} to pull`);
+        // what a killed archive pull left in the local tool cache (a readdir when there is nothing)
+        const removed = await (0, local_work_1.removeDeadLocalWork)(settings.toolCache, budget_1.STOP_GRACE_MS);
+        if (removed.length > 0)
+            log.info(`removed local leftovers: ${removed.join(', ')}`);
         if (wanted.length === 0)
             return;
         if (leased)

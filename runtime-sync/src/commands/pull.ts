@@ -196,8 +196,6 @@ async function pullArchives(
       return;
     }
   }
-  const removed = await removeDeadLocalWork(settings.toolCache, STOP_GRACE_MS);
-  if (removed.length > 0) log.info(`removed local leftovers: ${removed.join(', ')}`);
   const work = localWorkDir(settings.toolCache, 'pull', ctx.owner);
   await fsp.mkdir(work, { recursive: true });
   try {
@@ -290,6 +288,9 @@ export async function pull(ctx: RunContext): Promise<void> {
       `${remote.versions.length} complete versions on ${settings.root}, ${have.size} already local, ` +
         `${wanted.length} to pull`,
     );
+    // what a killed archive pull left in the local tool cache (a readdir when there is nothing)
+    const removed = await removeDeadLocalWork(settings.toolCache, STOP_GRACE_MS);
+    if (removed.length > 0) log.info(`removed local leftovers: ${removed.join(', ')}`);
     if (wanted.length === 0) return;
     if (leased)
       narrowing = rewriteLease(lease, leaseBody(ctx.owner, expiresAtMs, wanted.map(versionKey))).catch(
