@@ -697,11 +697,11 @@ async function installArchive(ctx, work, v) {
         return 'the archive was not copied';
     if (size !== expected.size)
         return `the archive has ${size} bytes, its marker says ${expected.size}`;
-    const { sha256 } = await (0, archive_1.hashFile)(file);
+    const bounds = () => ({ timeoutMs: budget.remainingMs(), signal: budget.signal });
+    // Hashing and listing only read the file: both at once; nothing is extracted before both passed.
+    const [{ sha256 }, refused] = await Promise.all([(0, archive_1.hashFile)(file), (0, archive_1.refuseArchive)(file, v.arch, bounds())]);
     if (sha256 !== expected.sha256)
         return `the archive has sha256 ${sha256}, its marker says ${expected.sha256}`;
-    const bounds = () => ({ timeoutMs: budget.remainingMs(), signal: budget.signal });
-    const refused = await (0, archive_1.refuseArchive)(file, v.arch, bounds());
     if (refused)
         return `member refused: ${refused}`;
     const into = node_path_1.default.join(work, '.extract', (0, names_1.keyFileName)(v));

@@ -137,11 +137,11 @@ async function installArchive(ctx: RunContext, work: string, v: ScannedVersion):
   const size = (await fsp.stat(file).catch(() => undefined))?.size;
   if (size === undefined) return 'the archive was not copied';
   if (size !== expected.size) return `the archive has ${size} bytes, its marker says ${expected.size}`;
-  const { sha256 } = await hashFile(file);
+  const bounds = () => ({ timeoutMs: budget.remainingMs(), signal: budget.signal });
+  // Hashing and listing only read the file: both at once; nothing is extracted before both passed.
+  const [{ sha256 }, refused] = await Promise.all([hashFile(file), refuseArchive(file, v.arch, bounds())]);
   if (sha256 !== expected.sha256)
     return `the archive has sha256 ${sha256}, its marker says ${expected.sha256}`;
-  const bounds = () => ({ timeoutMs: budget.remainingMs(), signal: budget.signal });
-  const refused = await refuseArchive(file, v.arch, bounds());
   if (refused) return `member refused: ${refused}`;
   const into = path.join(work, '.extract', keyFileName(v));
   await fsp.mkdir(into, { recursive: true });
