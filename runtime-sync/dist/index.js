@@ -2,13 +2,13 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 984:
+/***/ 466:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectArch = detectArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
 const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
 /** The architecture this machine's binaries are built for, as written into the EFS root. */
@@ -24,7 +24,226 @@ function detectArch(nodeArch = process.arch) {
 
 /***/ }),
 
-/***/ 449:
+/***/ 879:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ArchiveStoppedError = exports.ARCHIVE_TOOLS_HINT = void 0;
+exports.checkArchiveTools = checkArchiveTools;
+exports.countTree = countTree;
+exports.createArchive = createArchive;
+exports.hashFile = hashFile;
+exports.refuseMember = refuseMember;
+exports.refuseArchive = refuseArchive;
+exports.extractArchive = extractArchive;
+/**
+ * The archive form of a version: `<arch>/` as one `tar --format=posix` stream compressed by zstd, built by
+ * push and checked member by member by pull before it is extracted. tar and zstd run like rsync does: each
+ * in its own process group, bounded by the run's budget (process/run.ts).
+ */
+const node_crypto_1 = __nccwpck_require__(598);
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const node_readline_1 = __nccwpck_require__(481);
+const node_stream_1 = __nccwpck_require__(75);
+const promises_1 = __nccwpck_require__(228);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
+/** How long `tar --version` and `zstd --version` may take (ms). */
+const VERSION_PROBE_TIMEOUT_MS = 10_000;
+/** zstd level 3 (its default speed/ratio point) on every core. */
+const ZSTD_ARGS = ['-3', '-T0', '-q', '-c'];
+/** Fixed locale: tar's listing (dates, quoting) is parsed. */
+const TAR_ENV = { ...process.env, LC_ALL: 'C' };
+exports.ARCHIVE_TOOLS_HINT = 'install GNU tar and zstd in the runner image (Debian/Ubuntu: apt-get install -y tar zstd; ' +
+    'Amazon Linux/RHEL: dnf install -y tar zstd) or set RUNTIME_SYNC_LAYOUT=folders';
+/** Checks that GNU tar (for --zstd and its listing format) and zstd are there; the error says how to install them. */
+async function checkArchiveTools() {
+    const probe = async (program, expect) => {
+        let output = '';
+        try {
+            const run = await (0, run_1.runBounded)(program, ['--version'], { timeoutMs: VERSION_PROBE_TIMEOUT_MS });
+            output = run.code === 0 ? run.stdout : '';
+        }
+        catch (error) {
+            if ((0, errors_1.errnoCode)(error) !== 'ENOENT')
+                throw error;
+        }
+        if (!expect.test(output)) {
+            throw new errors_1.ArchiveToolsUnavailableError(`the archive layout needs ${program === 'tar' ? 'GNU tar' : program}, which was not found or did not ` +
+                `answer --version as expected: ${exports.ARCHIVE_TOOLS_HINT}`);
+        }
+    };
+    await Promise.all([probe('tar', /GNU tar/), probe('zstd', /zstd|Zstandard/i)]);
+}
+/** Counts a tree without following symlinks, the way the root scan sizes a folder. */
+async function countTree(dir) {
+    const acc = { files: 0, bytes: 0 };
+    const walk = async (p) => {
+        for (const entry of await node_fs_1.promises.readdir(p, { withFileTypes: true })) {
+            const full = node_path_1.default.join(p, entry.name);
+            if (entry.isDirectory())
+                await walk(full);
+            else {
+                acc.files += 1;
+                acc.bytes += (await node_fs_1.promises.lstat(full)).size;
+            }
+        }
+    };
+    await walk(dir);
+    return acc;
+}
+function failure(program, run) {
+    return run.stopped
+        ? `${program} was stopped (time budget or signal)`
+        : `${program} exited ${String(run.code)}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+}
+class ArchiveStoppedError extends Error {
+}
+exports.ArchiveStoppedError = ArchiveStoppedError;
+/**
+ * `tar --create --format=posix --numeric-owner -C <parent> <arch>` piped through `zstd -3 -T0` into
+ * outFile (created, never overwritten), hashed while it is written. Hard links are stored as copies (pull
+ * accepts files, folders and symlinks only). Throws ArchiveStoppedError when the budget stopped it.
+ */
+async function createArchive(parent, arch, outFile, bounds) {
+    const tar = (0, run_1.startBounded)('tar', [
+        '--create',
+        '--format=posix',
+        '--numeric-owner',
+        '--hard-dereference',
+        '--pax-option=delete=atime,delete=ctime',
+        '-C',
+        parent,
+        '-f',
+        '-',
+        arch,
+    ], { ...bounds, stdout: 'stream', env: TAR_ENV });
+    if (!tar.child.stdout)
+        throw new Error('tar has no stdout');
+    const zstd = (0, run_1.startBounded)('zstd', ZSTD_ARGS, { ...bounds, stdin: tar.child.stdout, stdout: 'stream' });
+    if (!zstd.child.stdout)
+        throw new Error('zstd has no stdout');
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    let size = 0;
+    const hashing = new node_stream_1.Transform({
+        transform(chunk, _encoding, callback) {
+            hash.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+        },
+    });
+    const written = (0, promises_1.pipeline)(zstd.child.stdout, hashing, (0, node_fs_1.createWriteStream)(outFile, { flags: 'wx' }));
+    const [tarRun, zstdRun, write] = await Promise.allSettled([tar.done, zstd.done, written]);
+    for (const run of [tarRun, zstdRun])
+        if (run.status === 'rejected')
+            throw run.reason;
+    const t = tarRun.value;
+    const z = zstdRun.value;
+    if (t.stopped || z.stopped)
+        throw new ArchiveStoppedError(failure('tar | zstd', { ...t, stopped: true }));
+    if (t.code !== 0)
+        throw new Error(failure('tar', t));
+    if (z.code !== 0)
+        throw new Error(failure('zstd', z));
+    if (write.status === 'rejected')
+        throw new Error(`writing ${outFile}: ${(0, errors_1.errorMessage)(write.reason)}`);
+    return { sha256: hash.digest('hex'), size };
+}
+/** SHA-256 (hex) and size of a file. */
+async function hashFile(file) {
+    const hash = (0, node_crypto_1.createHash)('sha256');
+    let size = 0;
+    for await (const chunk of (0, node_fs_1.createReadStream)(file)) {
+        hash.update(chunk);
+        size += chunk.length;
+    }
+    return { sha256: hash.digest('hex'), size };
+}
+/** The text of a C-quoted string starting at line[start] (a `"`), escapes kept as written, and its end. */
+function quoted(line, start) {
+    let text = '';
+    for (let i = start + 1; i < line.length; i += 1) {
+        const c = line[i] ?? '';
+        if (c === '\\') {
+            text += c + (line[i + 1] ?? '');
+            i += 1;
+        }
+        else if (c === '"')
+            return { text, end: i };
+        else
+            text += c;
+    }
+    return undefined;
+}
+/** Member types pull accepts (the first letter of `tar -tv`): regular file, folder, symlink. */
+const ACCEPTED_TYPES = new Set(['-', 'd', 'l']);
+/**
+ * Why one line of `tar -tv --quoting-style=c` is refused, or undefined: only files, folders and symlinks,
+ * each under `<arch>/` (not absolute, no `..`, no other top name) and not below a symlink of the archive
+ * (a member written through a link would land outside the folder).
+ */
+function refuseMember(line, arch, links) {
+    const start = line.indexOf('"');
+    const name = start >= 0 ? quoted(line, start)?.text : undefined;
+    if (name === undefined)
+        return `unreadable listing line '${line}'`;
+    const type = line[0] ?? '';
+    if (!ACCEPTED_TYPES.has(type))
+        return `${name}: not a file, folder or symlink (type '${type}')`;
+    if (name.startsWith('/'))
+        return `${name}: an absolute name`;
+    const parts = name.split('/');
+    if (parts[parts.length - 1] === '')
+        parts.pop();
+    if (parts[0] !== arch)
+        return `${name}: not under ${arch}/`;
+    if (parts.some((p) => p === '..' || p === '.' || p === ''))
+        return `${name}: a '..', '.' or empty component`;
+    for (let i = 2; i < parts.length; i += 1) {
+        if (links.has(parts.slice(0, i).join('/')))
+            return `${name}: below the symlink ${parts.slice(0, i).join('/')}`;
+    }
+    if (type === 'l')
+        links.add(parts.join('/'));
+    return undefined;
+}
+/** Lists the archive's members (`tar --zstd -tv`) and returns why it is refused, or undefined when every one passes. */
+async function refuseArchive(file, arch, bounds) {
+    const listing = (0, run_1.startBounded)('tar', ['--zstd', '-t', '-v', '--numeric-owner', '--quoting-style=c', '-f', file], { ...bounds, stdout: 'stream', env: TAR_ENV });
+    if (!listing.child.stdout)
+        throw new Error('tar has no stdout');
+    const links = new Set();
+    let refused;
+    let members = 0;
+    const lines = (0, node_readline_1.createInterface)({ input: listing.child.stdout, crlfDelay: Infinity });
+    const reading = (async () => {
+        for await (const line of lines) {
+            members += 1;
+            refused ??= refuseMember(line, arch, links);
+        }
+    })();
+    const [run] = await Promise.all([listing.done, reading]);
+    if (run.code !== 0 || run.stopped)
+        return `listing failed: ${failure('tar', run)}`;
+    if (members === 0)
+        return 'the archive is empty';
+    return refused;
+}
+/** Extracts into dest (an empty private folder): modes kept, owner the extracting user. */
+async function extractArchive(file, dest, bounds) {
+    const run = await (0, run_1.runBounded)('tar', ['--zstd', '-x', '-p', '--no-same-owner', '--delay-directory-restore', '-f', file, '-C', dest], { ...bounds, env: TAR_ENV });
+    return run.code === 0 && !run.stopped ? undefined : `extraction failed: ${failure('tar', run)}`;
+}
+
+
+/***/ }),
+
+/***/ 987:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -97,14 +316,14 @@ exports.Budget = Budget;
 
 /***/ }),
 
-/***/ 894:
+/***/ 544:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
 exports.refuseForeignArch = refuseForeignArch;
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 function refuseForeignRoot(scan, ctx) {
     if (scan.archMismatch)
         refuseForeignArch(scan.arch ?? '?', ctx);
@@ -120,24 +339,58 @@ function refuseForeignArch(rootArch, ctx) {
 
 /***/ }),
 
-/***/ 613:
+/***/ 43:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
 var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.chooseVictims = chooseVictims;
 exports.prune = prune;
+const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lease_1 = __nccwpck_require__(858);
-const staging_1 = __nccwpck_require__(445);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const context_1 = __nccwpck_require__(894);
+const lease_1 = __nccwpck_require__(688);
+const staging_1 = __nccwpck_require__(615);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const context_1 = __nccwpck_require__(544);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
 function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
@@ -149,51 +402,96 @@ function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
                 victims.add(v);
     }
     if (maxSizeBytes !== undefined) {
-        let total = byAge.filter((v) => !victims.has(v)).reduce((n, v) => n + (v.bytes ?? 0), 0);
+        // what a version takes on the volume: its folder's bytes and its archive's size, when it has both
+        const size = (v) => v.storedBytes ?? v.bytes ?? 0;
+        let total = byAge.filter((v) => !victims.has(v)).reduce((n, v) => n + size(v), 0);
         for (const v of byAge) {
             if (total <= maxSizeBytes)
                 break;
             if (victims.has(v))
                 continue;
             victims.add(v);
-            total -= v.bytes ?? 0;
+            total -= size(v);
         }
     }
     return byAge.filter((v) => victims.has(v));
 }
+/** Renames from to to; false when from is gone. */
+async function moveIfThere(from, to) {
+    try {
+        await node_fs_1.promises.rename(from, to);
+        return true;
+    }
+    catch (error) {
+        if ((0, errors_1.errnoCode)(error) === 'ENOENT')
+            return false;
+        throw error;
+    }
+}
 /**
- * Removes one whole version unless a pull holds a lease on it. The marker goes first (the version stops
- * being complete, so no new pull picks it), then leases are read again: a pull that saw the marker wrote its
- * lease before looking, so it shows up now and the marker is put back. Then the folder is renamed into the
- * trash (one atomic step) and deleted there.
+ * Removes one whole version, in every form it has (folder, archive), unless a pull holds a lease on it. The
+ * markers go first (the version stops being complete, so no new pull picks it), then leases are read again:
+ * a pull that saw a marker wrote its lease before looking, so it shows up now and the markers are put back
+ * (by link, which never replaces a marker a push placed meanwhile). Then the folder and the archive are
+ * renamed into the trash (one step each) and deleted there.
  */
 async function removeVersion(ctx, v, trash) {
     const root = ctx.settings.root;
     const key = (0, names_1.versionKey)(v);
     if ((await (0, lease_1.readLeases)(root, Date.now())).covers(key))
         return 'in use';
-    const marker = node_path_1.default.join(root, (0, names_1.markerFile)(v));
-    const markerAside = node_path_1.default.join(trash, `${(0, names_1.keyFileName)(v)}.complete`);
-    try {
-        await node_fs_1.promises.rename(marker, markerAside);
-    }
-    catch (error) {
-        if ((0, errors_1.errnoCode)(error) === 'ENOENT')
-            return 'gone'; // removed by another prune
-        throw error;
-    }
+    const markers = [
+        ...(v.forms.includes('folder') ? [(0, names_1.markerFile)(v)] : []),
+        ...(v.forms.includes('archive') ? [(0, names_1.archiveMarkerFile)(v)] : []),
+    ].map((rel, i) => ({ at: node_path_1.default.join(root, rel), aside: node_path_1.default.join(trash, `${(0, names_1.keyFileName)(v)}.marker-${i}`) }));
+    const moved = [];
+    for (const m of markers)
+        if (await moveIfThere(m.at, m.aside))
+            moved.push(m);
+    if (moved.length === 0)
+        return 'gone'; // removed by another prune
     if ((await (0, lease_1.readLeases)(root, Date.now())).covers(key)) {
-        await node_fs_1.promises.rename(markerAside, marker);
+        for (const m of moved) {
+            await node_fs_1.promises.link(m.aside, m.at).catch(() => undefined);
+            await node_fs_1.promises.unlink(m.aside).catch(() => undefined);
+        }
         return 'in use';
     }
-    const folderAside = node_path_1.default.join(trash, (0, names_1.keyFileName)(v));
-    await node_fs_1.promises.rename(node_path_1.default.join(root, (0, names_1.versionDir)(v)), folderAside);
+    if (v.forms.includes('folder'))
+        await moveIfThere(node_path_1.default.join(root, (0, names_1.versionDir)(v)), node_path_1.default.join(trash, (0, names_1.keyFileName)(v)));
+    if (v.forms.includes('archive'))
+        await moveIfThere(node_path_1.default.join(root, (0, names_1.archiveFile)(v)), node_path_1.default.join(trash, `${(0, names_1.keyFileName)(v)}${names_1.ARCHIVE_SUFFIX}`));
     await (0, staging_1.removeTree)(trash, ctx.budget.remainingMs(), ctx.budget.signal);
     await node_fs_1.promises.unlink(node_path_1.default.join(root, names_1.USAGE_DIR, (0, names_1.keyFileName)(v))).catch(() => undefined);
     for (const dir of [node_path_1.default.join(root, v.tool, v.version), node_path_1.default.join(root, v.tool)]) {
         await node_fs_1.promises.rmdir(dir).catch(() => undefined); // only when empty
     }
     return 'removed';
+}
+/**
+ * Archives without their marker, placed longer than the lock ttl ago: a push killed between placing the
+ * archive and its marker left them; they never counted. Returns their paths.
+ */
+async function removeUnmarkedArchives(ctx, found) {
+    const root = ctx.settings.root;
+    const removed = [];
+    for (const a of found) {
+        if (Date.now() - a.changedMs < ctx.settings.lockTtlMs)
+            continue;
+        const file = node_path_1.default.join(root, a.path);
+        if (fs.existsSync(`${file}${names_1.MARKER_SUFFIX}`))
+            continue; // marked meanwhile
+        const st = await node_fs_1.promises.lstat(file).catch(() => undefined);
+        if (!st || Date.now() - st.ctimeMs < ctx.settings.lockTtlMs)
+            continue;
+        await node_fs_1.promises.unlink(file).catch(() => undefined);
+        removed.push(a.path);
+        const parts = a.path.split('/');
+        for (const dir of [node_path_1.default.join(root, parts[0] ?? '', parts[1] ?? ''), node_path_1.default.join(root, parts[0] ?? '')]) {
+            await node_fs_1.promises.rmdir(dir).catch(() => undefined); // only when empty
+        }
+    }
+    return removed;
 }
 /** prune: removes whole versions by age and/or size cap, never one in use by a pull; cleans expired leftovers. */
 async function prune(ctx) {
@@ -225,6 +523,9 @@ async function prune(ctx) {
     }
     if (kept > 0)
         tally.notes.push(`${kept} kept because a pull is using them`);
+    const unmarked = await removeUnmarkedArchives(ctx, remote.unmarkedArchives);
+    if (unmarked.length > 0)
+        log.info(`removed unmarked archives (killed pushes): ${unmarked.join(', ')}`);
     const report = await (0, staging_1.cleanupExpired)(settings.root, settings.lockTtlMs, Date.now(), () => budget.remainingMs());
     if (report.removed.length > 0)
         log.info(`removed expired leftovers: ${report.removed.join(', ')}`);
@@ -233,7 +534,7 @@ async function prune(ctx) {
 
 /***/ }),
 
-/***/ 42:
+/***/ 492:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -278,17 +579,23 @@ exports.pull = pull;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const lease_1 = __nccwpck_require__(858);
-const usage_1 = __nccwpck_require__(55);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
+const archive_1 = __nccwpck_require__(879);
+const budget_1 = __nccwpck_require__(987);
+const errors_1 = __nccwpck_require__(85);
+const lease_1 = __nccwpck_require__(688);
+const local_work_1 = __nccwpck_require__(795);
+const staging_1 = __nccwpck_require__(615);
+const usage_1 = __nccwpck_require__(593);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
 const LEASE_MARGIN_MS = 60_000;
 /** When rsync is unusable, how long pull waits for the probe to finish so it can remove its lease (ms). */
 const RSYNC_ERROR_LEASE_WAIT_MS = 2_000;
+/** Archives checked and extracted at once (each extraction is one tar and one zstd). */
+const EXTRACTIONS_AT_ONCE = 2;
 /**
  * Writes the local marker of each copied version, with the content and mtime the scan read on the root. This
  * replaces a second rsync for the markers: on EFS that costs a process start and a few round trips per
@@ -296,12 +603,13 @@ const RSYNC_ERROR_LEASE_WAIT_MS = 2_000;
  * rsync of all folders succeeded; the markers are independent of each other, so they are written in parallel.
  */
 async function writeMarkers(toolCache, versions) {
-    await Promise.all(versions.map(async (v) => {
-        const file = node_path_1.default.join(toolCache, (0, names_1.markerFile)(v));
-        await node_fs_1.promises.writeFile(file, Buffer.from(v.marker ?? '', 'base64'));
-        const mtimeSeconds = v.markerMtimeMs / 1000;
-        await node_fs_1.promises.utimes(file, mtimeSeconds, mtimeSeconds);
-    }));
+    await Promise.all(versions.map((v) => writeMarker(toolCache, v)));
+}
+async function writeMarker(toolCache, v) {
+    const file = node_path_1.default.join(toolCache, (0, names_1.markerFile)(v));
+    await node_fs_1.promises.writeFile(file, Buffer.from(v.marker ?? '', 'base64'));
+    const mtimeSeconds = v.markerMtimeMs / 1000;
+    await node_fs_1.promises.utimes(file, mtimeSeconds, mtimeSeconds);
 }
 /**
  * The two independent start-up steps at once: `rsync --version` and the root probe (a child process, the
@@ -315,7 +623,9 @@ async function startPull(ctx, request) {
     probing.catch(() => undefined);
     let rsync;
     try {
-        rsync = await ctx.rsync();
+        // the archive layout's tools are checked up front, like rsync: a missing one is a setup error
+        const tools = ctx.settings.layout === 'archive' ? (0, archive_1.checkArchiveTools)() : undefined;
+        [rsync] = await Promise.all([ctx.rsync(), tools]);
     }
     catch (error) {
         const probed = await Promise.race([
@@ -328,14 +638,181 @@ async function startPull(ctx, request) {
     }
     return { rsync, remote: await probing };
 }
+/** Runs `work` on every item, at most `width` at a time. */
+async function atMost(width, items, work) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const item = items[next];
+            next += 1;
+            await work(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+/** The folder form: one rsync for every folder; the markers after it, from what the scan read. */
+async function pullFolders(ctx, rsync, wanted, leased) {
+    const { settings, budget, log, tally } = ctx;
+    if (wanted.length === 0)
+        return;
+    const data = await rsync.copy({
+        sourceRoot: settings.root,
+        destRoot: settings.toolCache,
+        paths: wanted.map(names_1.versionDir),
+        timeoutMs: budget.remainingMs(),
+        signal: budget.signal,
+    });
+    tally.files += data.stats.files;
+    tally.bytes += data.stats.bytes;
+    if (!data.ok) {
+        const why = data.stopped ? budget.reason : `rsync exited ${String(data.exitCode)}: ${data.errorTail}`;
+        log.warn(`pull stopped, no version was marked complete: ${why}`);
+        tally.notes.push(`warning: ${why}`);
+        return;
+    }
+    // The local markers and the usage records on the root do not depend on each other: both at once.
+    const recording = leased
+        ? (0, usage_1.recordUse)(settings.root, wanted).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`))
+        : Promise.resolve();
+    await Promise.all([writeMarkers(settings.toolCache, wanted), recording]);
+    tally.files += wanted.length;
+    tally.versions += wanted.length;
+    for (const v of wanted)
+        log.info(`pulled ${(0, names_1.versionKey)(v)}`);
+}
 /**
- * pull: every complete version on the root that the local cache lacks, in one rsync for all folders; only
- * after it succeeded are their markers written (so a local marker never precedes its folder). A failure is a
- * warning: the markers of an interrupted copy are not written, which leaves the versions absent for
- * @actions/tool-cache.
+ * One archive, received in `work`: size and sha256 against its marker, every member under `<arch>/`
+ * (refuseArchive), extracted into a private folder, file count and bytes against the marker, then the
+ * folder renamed into the tool cache and the local marker written, last. Returns why it was refused, or
+ * undefined when installed (or installed meanwhile by someone else, which is left alone).
+ */
+async function installArchive(ctx, work, v) {
+    const { settings, budget } = ctx;
+    const expected = v.archive;
+    if (!expected)
+        return 'its marker was not read';
+    const file = node_path_1.default.join(work, (0, names_1.archiveFile)(v));
+    const size = (await node_fs_1.promises.stat(file).catch(() => undefined))?.size;
+    if (size === undefined)
+        return 'the archive was not copied';
+    if (size !== expected.size)
+        return `the archive has ${size} bytes, its marker says ${expected.size}`;
+    const bounds = () => ({ timeoutMs: budget.remainingMs(), signal: budget.signal });
+    // Hashing and listing only read the file: both at once; nothing is extracted before both passed.
+    const [{ sha256 }, refused] = await Promise.all([(0, archive_1.hashFile)(file), (0, archive_1.refuseArchive)(file, v.arch, bounds())]);
+    if (sha256 !== expected.sha256)
+        return `the archive has sha256 ${sha256}, its marker says ${expected.sha256}`;
+    if (refused)
+        return `member refused: ${refused}`;
+    const into = node_path_1.default.join(work, '.extract', (0, names_1.keyFileName)(v));
+    await node_fs_1.promises.mkdir(into, { recursive: true });
+    const failed = await (0, archive_1.extractArchive)(file, into, bounds());
+    if (failed)
+        return failed;
+    const top = await node_fs_1.promises.readdir(into);
+    if (top.length !== 1 || top[0] !== v.arch)
+        return `extracted ${top.join(', ')} instead of ${v.arch}/`;
+    const count = await (0, archive_1.countTree)(node_path_1.default.join(into, v.arch));
+    if (count.files !== expected.files || count.bytes !== expected.bytes) {
+        return `extracted ${count.files} files, ${count.bytes} bytes; its marker says ${expected.files}, ${expected.bytes}`;
+    }
+    await node_fs_1.promises.unlink(file).catch(() => undefined); // room on the local disk, as soon as possible
+    const target = node_path_1.default.join(settings.toolCache, (0, names_1.versionDir)(v));
+    await node_fs_1.promises.mkdir(node_path_1.default.dirname(target), { recursive: true });
+    if (fs.existsSync(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v)))) {
+        ctx.log.info(`${(0, names_1.versionKey)(v)}: installed locally meanwhile, left alone`);
+        return undefined;
+    }
+    // a folder without its marker never counted (an interrupted pull's): moved aside, removed with `work`
+    await node_fs_1.promises.rename(target, node_path_1.default.join(work, '.extract', `${(0, names_1.keyFileName)(v)}.old`)).catch((e) => {
+        if ((0, errors_1.errnoCode)(e) !== 'ENOENT')
+            throw e;
+    });
+    await node_fs_1.promises.rename(node_path_1.default.join(into, v.arch), target);
+    await writeMarker(settings.toolCache, v);
+    ctx.tally.versions += 1;
+    ctx.tally.files += expected.files + 1;
+    ctx.tally.bytes += expected.bytes;
+    ctx.log.info(`pulled ${(0, names_1.versionKey)(v)} (archive)`);
+    return undefined;
+}
+/**
+ * The archive form: one rsync of every archive into a private work folder in the tool cache, then at most
+ * EXTRACTIONS_AT_ONCE at a time checked and installed (installArchive). A refused version is a warning and
+ * stays absent. The work folder is removed at the end (one left by a killed pull, by the next pull).
+ */
+async function pullArchives(ctx, rsync, wanted, leased) {
+    const { settings, budget, log, tally } = ctx;
+    if (wanted.length === 0)
+        return;
+    if (settings.layout !== 'archive') {
+        try {
+            await (0, archive_1.checkArchiveTools)();
+        }
+        catch (error) {
+            const why = `${wanted.length} versions exist only as archives and were not pulled: ${(0, errors_1.errorMessage)(error)}`;
+            log.warn(why);
+            tally.notes.push(`warning: ${why}`);
+            return;
+        }
+    }
+    const work = (0, local_work_1.localWorkDir)(settings.toolCache, 'pull', ctx.owner);
+    await node_fs_1.promises.mkdir(work, { recursive: true });
+    try {
+        const copy = await rsync.copy({
+            sourceRoot: settings.root,
+            destRoot: work,
+            paths: wanted.map(names_1.archiveFile),
+            timeoutMs: budget.remainingMs(),
+            signal: budget.signal,
+        });
+        if (!copy.ok) {
+            const why = copy.stopped ? budget.reason : `rsync exited ${String(copy.exitCode)}: ${copy.errorTail}`;
+            log.warn(`archive copy failed, only the archives that arrived whole are installed: ${why}`);
+            tally.notes.push(`warning: ${why}`);
+            if (copy.stopped)
+                return;
+        }
+        const installed = [];
+        const refused = [];
+        await atMost(EXTRACTIONS_AT_ONCE, wanted, async (v) => {
+            let why;
+            try {
+                why = await installArchive(ctx, work, v);
+            }
+            catch (error) {
+                why = (0, errors_1.errorMessage)(error);
+            }
+            if (why === undefined)
+                installed.push(v);
+            else {
+                log.warn(`${(0, names_1.versionKey)(v)}: archive refused, not installed: ${why}`);
+                refused.push((0, names_1.versionKey)(v));
+            }
+        });
+        if (refused.length > 0)
+            tally.notes.push(`warning: archives refused: ${refused.join(', ')}`);
+        if (leased && installed.length > 0)
+            await (0, usage_1.recordUse)(settings.root, installed).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`));
+    }
+    finally {
+        await (0, staging_1.removeTree)(work, Math.max(budget_1.STOP_GRACE_MS, budget.remainingMs()));
+        await node_fs_1.promises.rmdir(node_path_1.default.dirname(work)).catch(() => undefined); // .runtime-sync, when empty
+    }
+}
+/** Which form each wanted version is pulled in: the layout's when the root has both, else the one there. */
+function byForm(ctx, wanted) {
+    const viaArchive = (v) => v.forms.includes('archive') && (ctx.settings.layout === 'archive' || !v.forms.includes('folder'));
+    return { archives: wanted.filter(viaArchive), folders: wanted.filter((v) => !viaArchive(v)) };
+}
+/**
+ * pull: every complete version on the root that the local cache lacks. Folders: one rsync for all of them,
+ * and only after it succeeded their markers (so a local marker never precedes its folder). Archives: one
+ * rsync for all of them, then each checked, extracted and renamed into place, marker last. The two run at
+ * once. A failure is a warning: a version whose marker is not written stays absent for @actions/tool-cache.
  */
 async function pull(ctx) {
-    const { settings, budget, log, tally } = ctx;
+    const { settings, log } = ctx;
     const lease = (0, lease_1.leasePath)(settings.root, ctx.owner);
     const expiresAtMs = Date.now() + settings.timeoutMs + LEASE_MARGIN_MS;
     const starting = startPull(ctx, {
@@ -369,35 +846,18 @@ async function pull(ctx) {
         const wanted = remote.versions.filter((v) => !have.has((0, names_1.versionKey)(v)));
         log.info(`${remote.versions.length} complete versions on ${settings.root}, ${have.size} already local, ` +
             `${wanted.length} to pull`);
+        // what a killed archive pull left in the local tool cache (a readdir when there is nothing)
+        const removed = await (0, local_work_1.removeDeadLocalWork)(settings.toolCache, budget_1.STOP_GRACE_MS);
+        if (removed.length > 0)
+            log.info(`removed local leftovers: ${removed.join(', ')}`);
         if (wanted.length === 0)
             return;
         if (leased)
             narrowing = (0, lease_1.rewriteLease)(lease, (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, wanted.map(names_1.versionKey))).catch((e) => log.warn(`lease not narrowed (it keeps covering every version): ${(0, errors_1.errorMessage)(e)}`));
-        // One rsync for every folder; the markers after it, from what the scan read.
-        const data = await rsync.copy({
-            sourceRoot: settings.root,
-            destRoot: settings.toolCache,
-            paths: wanted.map(names_1.versionDir),
-            timeoutMs: budget.remainingMs(),
-            signal: budget.signal,
-        });
-        tally.files += data.stats.files;
-        tally.bytes += data.stats.bytes;
-        if (!data.ok) {
-            const why = data.stopped ? budget.reason : `rsync exited ${String(data.exitCode)}: ${data.errorTail}`;
-            log.warn(`pull stopped, no version was marked complete: ${why}`);
-            tally.notes.push(`warning: ${why}`);
-            return;
-        }
-        // The local markers and the usage records on the root do not depend on each other: both at once.
-        const recording = leased
-            ? (0, usage_1.recordUse)(settings.root, wanted).catch((e) => log.warn(`last use not recorded: ${(0, errors_1.errorMessage)(e)}`))
-            : Promise.resolve();
-        await Promise.all([writeMarkers(settings.toolCache, wanted), recording]);
-        tally.files += wanted.length;
-        tally.versions += wanted.length;
-        for (const v of wanted)
-            log.info(`pulled ${(0, names_1.versionKey)(v)}`);
+        const { archives, folders } = byForm(ctx, wanted);
+        if (archives.length > 0)
+            log.info(`${archives.length} as archives, ${folders.length} as folders`);
+        await Promise.all([pullFolders(ctx, rsync, folders, leased), pullArchives(ctx, rsync, archives, leased)]);
     }
     finally {
         if (leased) {
@@ -410,7 +870,7 @@ async function pull(ctx) {
 
 /***/ }),
 
-/***/ 801:
+/***/ 583:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -455,17 +915,19 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const arch_claim_1 = __nccwpck_require__(247);
-const lock_1 = __nccwpck_require__(161);
-const staging_1 = __nccwpck_require__(445);
-const usage_1 = __nccwpck_require__(55);
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const context_1 = __nccwpck_require__(894);
-const publishers_1 = __nccwpck_require__(777);
-const verify_1 = __nccwpck_require__(497);
+const archive_1 = __nccwpck_require__(879);
+const arch_claim_1 = __nccwpck_require__(641);
+const local_work_1 = __nccwpck_require__(795);
+const lock_1 = __nccwpck_require__(147);
+const staging_1 = __nccwpck_require__(615);
+const usage_1 = __nccwpck_require__(593);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const context_1 = __nccwpck_require__(544);
+const publishers_1 = __nccwpck_require__(919);
+const verify_1 = __nccwpck_require__(923);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
 /** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
@@ -524,7 +986,19 @@ async function placeOne(ctx, staging, v) {
     await node_fs_1.promises.rename(node_path_1.default.join(staging.dir, (0, names_1.markerFile)(v)), node_path_1.default.join(root, (0, names_1.markerFile)(v)));
     return 'placed';
 }
-/** The complete local versions the root lacks (after the root was probed and claimed). */
+/** The form push writes in this run's layout. */
+function pushedForm(ctx) {
+    return ctx.settings.layout === 'archive' ? 'archive' : 'folder';
+}
+/** The lock of a version's form (the two forms are written independently). */
+function lockName(ctx, v) {
+    return pushedForm(ctx) === 'archive' ? `${(0, names_1.keyFileName)(v)}${names_1.ARCHIVE_SUFFIX}` : (0, names_1.keyFileName)(v);
+}
+/** The marker that makes the pushed form visible on the root. */
+function formMarker(ctx, v) {
+    return pushedForm(ctx) === 'archive' ? (0, names_1.archiveMarkerFile)(v) : (0, names_1.markerFile)(v);
+}
+/** The complete local versions the root lacks in this layout's form (after the root was probed and claimed). */
 async function candidates(ctx) {
     const { settings, budget, log } = ctx;
     const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch }, budget);
@@ -532,9 +1006,11 @@ async function candidates(ctx) {
     await requireWritableRoot(ctx);
     await claimRootArch(ctx, remote.arch);
     const local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
-    const onRoot = new Set(remote.versions.map(names_1.versionKey));
+    const form = pushedForm(ctx);
+    const onRoot = new Set(remote.versions.filter((v) => v.forms.includes(form)).map(names_1.versionKey));
     const missing = local.versions.filter((v) => !onRoot.has((0, names_1.versionKey)(v)));
-    log.info(`${local.versions.length} complete local versions, ${missing.length} missing on ${settings.root}`);
+    log.info(`${local.versions.length} complete local versions, ${missing.length} missing on ${settings.root} ` +
+        `(${settings.layout} layout)`);
     if (local.incomplete.length > 0)
         log.info(`not pushed, incomplete: ${local.incomplete.join(', ')}`);
     return missing;
@@ -543,13 +1019,13 @@ async function candidates(ctx) {
 async function acquire(ctx, locks, wanted) {
     const mine = [];
     for (const v of wanted) {
-        if (!(await locks.tryAcquire((0, names_1.keyFileName)(v)))) {
+        if (!(await locks.tryAcquire(lockName(ctx, v)))) {
             ctx.log.info(`${(0, names_1.versionKey)(v)}: another runner is pushing it, skipping`);
             continue;
         }
-        if (fs.existsSync(node_path_1.default.join(ctx.settings.root, (0, names_1.markerFile)(v)))) {
+        if (fs.existsSync(node_path_1.default.join(ctx.settings.root, formMarker(ctx, v)))) {
             ctx.log.info(`${(0, names_1.versionKey)(v)}: pushed by another runner meanwhile`);
-            await locks.release((0, names_1.keyFileName)(v));
+            await locks.release(lockName(ctx, v));
             continue;
         }
         mine.push(v);
@@ -568,14 +1044,14 @@ function startHeartbeat(ctx, locks, staging) {
     timer.unref();
     return timer;
 }
-/** Stage: one rsync of every folder and marker into the staging folder; a failed copy throws. */
-async function stage(ctx, staging, mine) {
+/** Stage: one rsync of every folder and marker (or archive and its marker) into the staging folder; a failed copy throws. */
+async function stage(ctx, staging, mine, source) {
     const { budget } = ctx;
     const rsync = await ctx.rsync();
     const copy = await rsync.copy({
-        sourceRoot: ctx.settings.toolCache,
+        sourceRoot: source.root,
         destRoot: staging.dir,
-        paths: mine.flatMap((v) => [(0, names_1.versionDir)(v), (0, names_1.markerFile)(v)]),
+        paths: mine.flatMap(source.paths),
         timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
         signal: budget.signal,
     });
@@ -587,10 +1063,10 @@ async function stage(ctx, staging, mine) {
     }
     throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
 }
-/** Place: the staged versions that pass verification, each renamed into place, marker last. */
-async function place(ctx, staging, mine) {
+/** Place: the staged versions, each moved into place (placeOne or placeArchive), marker last. */
+async function place(ctx, staging, versions, placeOne) {
     const placed = [];
-    for (const v of await verifyStaged(ctx, staging.dir, mine)) {
+    for (const v of versions) {
         if ((await placeOne(ctx, staging, v)) === 'placed') {
             placed.push(v);
             ctx.log.info(`pushed ${(0, names_1.versionKey)(v)}`);
@@ -628,7 +1104,8 @@ async function push(ctx) {
         tally.notes.push('push disabled');
         return;
     }
-    await ctx.rsync(); // a missing rsync is a setup error, reported before the root is touched
+    // a missing rsync (or tar, zstd for the archive layout) is a setup error, reported before the root is touched
+    await Promise.all([ctx.rsync(), settings.layout === 'archive' ? (0, archive_1.checkArchiveTools)() : undefined]);
     const wanted = await candidates(ctx);
     const locks = new lock_1.LockSet(node_path_1.default.join(settings.root, names_1.LOCKS_DIR), settings.lockTtlMs, ctx.owner);
     const staging = new staging_1.Staging(settings.root, ctx.owner);
@@ -641,11 +1118,19 @@ async function push(ctx) {
         await staging.create(ctx.owner);
         stagingCreated = true;
         heartbeat = startHeartbeat(ctx, locks, staging);
-        const copy = await stage(ctx, staging, mine);
-        const placed = await place(ctx, staging, mine);
-        tally.versions += placed.length;
-        tally.files += copy.stats.files;
-        tally.bytes += copy.stats.bytes;
+        if (settings.layout === 'archive') {
+            await pushArchives(ctx, staging, mine);
+        }
+        else {
+            const copy = await stage(ctx, staging, mine, {
+                root: settings.toolCache,
+                paths: (v) => [(0, names_1.versionDir)(v), (0, names_1.markerFile)(v)],
+            });
+            const placed = await place(ctx, staging, await verifyVersions(ctx, staging.dir, mine), placeOne);
+            tally.versions += placed.length;
+            tally.files += copy.stats.files;
+            tally.bytes += copy.stats.bytes;
+        }
     }
     finally {
         if (heartbeat)
@@ -657,17 +1142,18 @@ async function push(ctx) {
     }
 }
 /**
- * With RUNTIME_SYNC_VERIFY=published (the default), the staged versions that are their tool's published
- * release; the others are refused (logged, noted in the summary, left in staging, which is removed).
+ * With RUNTIME_SYNC_VERIFY=published (the default), the versions under `base` (the staged copies in the
+ * folder layout, the local tool cache in the archive layout) that are their tool's published release; the
+ * others are refused (logged, noted in the summary, not placed).
  */
-async function verifyStaged(ctx, stagingDir, versions) {
+async function verifyVersions(ctx, base, versions) {
     if (ctx.settings.verify === 'off')
         return [...versions];
     const byTool = (0, publishers_1.publishers)(ctx.settings);
     const accepted = [];
     const refused = [];
     for (const v of versions) {
-        const verdict = await (0, verify_1.verifyAgainstPublished)(v, node_path_1.default.join(stagingDir, (0, names_1.versionDir)(v)), byTool.get(v.tool), ctx.budget);
+        const verdict = await (0, verify_1.verifyAgainstPublished)(v, node_path_1.default.join(base, (0, names_1.versionDir)(v)), byTool.get(v.tool), ctx.budget);
         if (verdict.ok) {
             ctx.log.info(`${(0, names_1.versionKey)(v)}: verified, ${verdict.detail}`);
             accepted.push(v);
@@ -681,11 +1167,97 @@ async function verifyStaged(ctx, stagingDir, versions) {
         ctx.tally.notes.push(`refused by verification: ${refused.join(', ')}`);
     return accepted;
 }
+/**
+ * Places one staged archive, then its marker, each by link(2), which fails with EEXIST rather than replace
+ * a file (rename would): a version placed meanwhile is left alone. An archive in place without its marker,
+ * older than the lock ttl (its ctime: the time it was linked), is what a push killed between its two links
+ * left; it never counted, and this push, holding the lock, replaces it.
+ */
+async function placeArchive(ctx, staging, v) {
+    const root = ctx.settings.root;
+    const target = node_path_1.default.join(root, (0, names_1.archiveFile)(v));
+    const marker = node_path_1.default.join(root, (0, names_1.archiveMarkerFile)(v));
+    const link = async (from, to) => {
+        try {
+            await node_fs_1.promises.link(from, to);
+            return true;
+        }
+        catch (error) {
+            if ((0, errors_1.errnoCode)(error) !== 'EEXIST')
+                throw error;
+            return false;
+        }
+    };
+    await node_fs_1.promises.mkdir(node_path_1.default.dirname(target), { recursive: true });
+    if (!(await link(node_path_1.default.join(staging.dir, (0, names_1.archiveFile)(v)), target))) {
+        if (fs.existsSync(marker))
+            return 'present';
+        const placedAt = (await node_fs_1.promises.lstat(target)).ctimeMs;
+        if (Date.now() - placedAt < ctx.settings.lockTtlMs)
+            return 'present'; // another push is placing it
+        ctx.log.info(`${(0, names_1.versionKey)(v)}: replacing an unmarked archive left by a killed push`);
+        await node_fs_1.promises.unlink(target).catch(() => undefined);
+        if (!(await link(node_path_1.default.join(staging.dir, (0, names_1.archiveFile)(v)), target)))
+            return 'present';
+    }
+    return (await link(node_path_1.default.join(staging.dir, (0, names_1.archiveMarkerFile)(v)), marker)) ? 'placed' : 'present';
+}
+/**
+ * The archive layout: each verified local version is archived locally (tar | zstd, hashed while written,
+ * its marker drafted next to it), then one rsync copies every archive and marker into the staging folder,
+ * and each is linked into place, marker last.
+ */
+async function pushArchives(ctx, staging, mine) {
+    const { settings, budget, log, tally } = ctx;
+    const verified = await verifyVersions(ctx, settings.toolCache, mine);
+    if (verified.length === 0)
+        return;
+    const removedWork = await (0, local_work_1.removeDeadLocalWork)(settings.toolCache, CLEANUP_RESERVE_MS);
+    if (removedWork.length > 0)
+        log.info(`removed local leftovers: ${removedWork.join(', ')}`);
+    const work = (0, local_work_1.localWorkDir)(settings.toolCache, 'push', ctx.owner);
+    const counts = new Map();
+    try {
+        for (const v of verified) {
+            await node_fs_1.promises.mkdir(node_path_1.default.join(work, v.tool, v.version), { recursive: true });
+            const count = await (0, archive_1.countTree)(node_path_1.default.join(settings.toolCache, (0, names_1.versionDir)(v)));
+            let built;
+            try {
+                built = await (0, archive_1.createArchive)(node_path_1.default.join(settings.toolCache, v.tool, v.version), v.arch, node_path_1.default.join(work, (0, names_1.archiveFile)(v)), { timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS), signal: budget.signal });
+            }
+            catch (error) {
+                if (!(error instanceof archive_1.ArchiveStoppedError))
+                    throw error;
+                throw new errors_1.BudgetExceededError(`push stopped while archiving ${(0, names_1.versionKey)(v)} (${budget.reason || 'time budget ran out'}); ` +
+                    'nothing partial is visible, a later push completes it');
+            }
+            const marker = {
+                marker: (await node_fs_1.promises.readFile(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v)))).toString('base64'),
+                ...built,
+                ...count,
+            };
+            await node_fs_1.promises.writeFile(node_path_1.default.join(work, (0, names_1.archiveMarkerFile)(v)), JSON.stringify(marker));
+            counts.set(v, marker);
+            log.info(`${(0, names_1.versionKey)(v)}: archived, ${count.files} files, ${count.bytes} bytes in ${built.size} bytes`);
+        }
+        await stage(ctx, staging, verified, { root: work, paths: (v) => [(0, names_1.archiveFile)(v), (0, names_1.archiveMarkerFile)(v)] });
+        const placed = await place(ctx, staging, verified, placeArchive);
+        tally.versions += placed.length;
+        for (const v of placed) {
+            tally.files += counts.get(v)?.files ?? 0;
+            tally.bytes += counts.get(v)?.bytes ?? 0;
+        }
+    }
+    finally {
+        await (0, staging_1.removeTree)(work, Math.max(CLEANUP_RESERVE_MS, budget.remainingMs()));
+        await node_fs_1.promises.rmdir(node_path_1.default.dirname(work)).catch(() => undefined); // .runtime-sync, when empty
+    }
+}
 
 
 /***/ }),
 
-/***/ 311:
+/***/ 657:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -725,16 +1297,17 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.status = status;
 const fs = __importStar(__nccwpck_require__(24));
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const probe_1 = __nccwpck_require__(995);
-const scan_1 = __nccwpck_require__(832);
-const names_1 = __nccwpck_require__(273);
-const context_1 = __nccwpck_require__(894);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const probe_1 = __nccwpck_require__(825);
+const scan_1 = __nccwpck_require__(514);
+const names_1 = __nccwpck_require__(323);
+const context_1 = __nccwpck_require__(544);
 function rows(where, scan) {
     const line = (v) => [
         where.padEnd(6),
         (0, names_1.versionKey)(v).padEnd(40),
+        (v.forms.length > 1 ? 'both' : (v.forms[0] ?? '')).padEnd(7),
         (0, log_1.formatBytes)(v.bytes ?? 0).padStart(10),
         String(v.files ?? 0).padStart(8),
         `  ${new Date(v.lastUsedMs).toISOString()}`,
@@ -742,9 +1315,13 @@ function rows(where, scan) {
     return [
         ...scan.versions.map(line),
         ...scan.incomplete.map((key) => `${where.padEnd(6)} ${key.padEnd(40)} (incomplete: no marker, never moved)`),
+        ...scan.unmarkedArchives.map((a) => `${where.padEnd(6)} ${a.path.padEnd(40)} (archive without its marker: being placed, or left by a killed push)`),
     ];
 }
-/** status: versions on the root and locally, with sizes, file counts and last use. */
+/**
+ * status: versions on the root and locally, with their form (folder, archive or both; an archive's size and
+ * file count come from its marker), sizes, file counts and last use.
+ */
 async function status(ctx) {
     const { settings, budget, tally } = ctx;
     const remote = await (0, probe_1.probeRoot)({ root: settings.root, expectArch: ctx.arch, sizes: true }, budget);
@@ -755,11 +1332,18 @@ async function status(ctx) {
     }
     catch (error) {
         ctx.log.warn(`cannot read the local tool cache ${settings.toolCache}: ${(0, errors_1.errorMessage)(error)}`);
-        local = { exists: false, arch: null, archMismatch: false, versions: [], incomplete: [] };
+        local = {
+            exists: false,
+            arch: null,
+            archMismatch: false,
+            versions: [],
+            incomplete: [],
+            unmarkedArchives: [],
+        };
     }
     const out = [
         `root ${settings.root} (${remote.arch ?? 'no architecture yet'}), local ${settings.toolCache}`,
-        `${'where'.padEnd(6)} ${'version'.padEnd(40)} ${'size'.padStart(10)} ${'files'.padStart(8)}   last use`,
+        `${'where'.padEnd(6)} ${'version'.padEnd(40)} ${'form'.padEnd(7)} ${'size'.padStart(10)} ${'files'.padStart(8)}   last use`,
         ...rows('efs', remote),
         ...rows('local', local),
     ];
@@ -774,7 +1358,7 @@ async function status(ctx) {
 
 /***/ }),
 
-/***/ 782:
+/***/ 908:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -782,11 +1366,11 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.HELP = exports.VERIFY_MODES = exports.DEFAULT_GO_DL_URL = exports.DEFAULT_NODE_DIST_URL = exports.DEFAULT_LOCK_TTL_SECONDS = exports.DEFAULT_TOOL_CACHE = exports.DEFAULT_TIMEOUT_SECONDS = exports.COMMANDS = void 0;
+exports.HELP = exports.DEFAULT_LAYOUT = exports.LAYOUTS = exports.VERIFY_MODES = exports.DEFAULT_GO_DL_URL = exports.DEFAULT_NODE_DIST_URL = exports.DEFAULT_LOCK_TTL_SECONDS = exports.DEFAULT_TOOL_CACHE = exports.DEFAULT_TIMEOUT_SECONDS = exports.COMMANDS = void 0;
 exports.parseSize = parseSize;
 exports.parseArgs = parseArgs;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
 /** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
 exports.DEFAULT_TIMEOUT_SECONDS = {
@@ -802,6 +1386,14 @@ exports.DEFAULT_LOCK_TTL_SECONDS = 60;
 exports.DEFAULT_NODE_DIST_URL = 'https://nodejs.org/dist';
 exports.DEFAULT_GO_DL_URL = 'https://go.dev/dl';
 exports.VERIFY_MODES = ['published', 'off'];
+/** How versions are kept on the root: one folder each (rsync of every file) or one archive each. */
+exports.LAYOUTS = ['folders', 'archive'];
+/**
+ * The program's default is the folder layout: it needs nothing but rsync (the archive layout also needs tar
+ * and zstd) and is the faster one on a local disk; Terraform sets `archive` for EFS, where it is several
+ * times faster (runtime-sync/README.md, "Layouts").
+ */
+exports.DEFAULT_LAYOUT = 'folders';
 exports.HELP = `Usage: runtime-sync <command> [flags]
 
 Keeps the runner tool cache (@actions/tool-cache layout) on a shared EFS volume, one per CPU architecture.
@@ -821,6 +1413,9 @@ Flags (each overrides its environment variable):
   --rsync PATH          RUNTIME_SYNC_RSYNC            rsync program (default rsync from PATH)
   --verify MODE         RUNTIME_SYNC_VERIFY           push: published (default; only versions that match the
                                                       tool's published release and checksums) or off
+  --layout LAYOUT       RUNTIME_SYNC_LAYOUT           folders (default: one folder per version, rsync of
+                                                      every file) or archive (one .tar.zst per version;
+                                                      needs tar and zstd); pull reads both
   --node-dist-url URL   RUNTIME_SYNC_NODE_DIST_URL    Node releases (default ${exports.DEFAULT_NODE_DIST_URL})
   --go-dl-url URL       RUNTIME_SYNC_GO_DL_URL        Go releases (default ${exports.DEFAULT_GO_DL_URL})
   --max-age-days N      RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS  prune: versions unused for more than N days
@@ -833,7 +1428,7 @@ Exit codes:
   1  unexpected failure (push, status, prune)
   2  bad command line or setting
   3  the root belongs to the other CPU architecture (wrong mount)
-  4  rsync is missing or older than 3.0
+  4  rsync is missing or older than 3.0 (archive layout: or tar, zstd missing)
   5  push or prune ran out of time or was stopped by SIGTERM/SIGINT
   6  the root is missing, unreadable or did not answer in time (push, status, prune)
   7  push: the root is mounted read-only for this runner (a reader pool); nothing was written
@@ -883,6 +1478,12 @@ function verifyMode(value) {
         return v;
     throw new errors_1.UsageError(`RUNTIME_SYNC_VERIFY (--verify) must be published or off, got '${value}'`);
 }
+function layout(value) {
+    const v = value.trim().toLowerCase();
+    if (exports.LAYOUTS.includes(v))
+        return v;
+    throw new errors_1.UsageError(`RUNTIME_SYNC_LAYOUT (--layout) must be folders or archive, got '${value}'`);
+}
 function httpUrl(value, name, example) {
     let url;
     try {
@@ -926,6 +1527,7 @@ const SETTINGS = [
     },
     { flag: '--rsync', variable: 'RUNTIME_SYNC_RSYNC', apply: (s, v) => (s.rsyncPath = v) },
     { flag: '--verify', variable: 'RUNTIME_SYNC_VERIFY', apply: (s, v) => (s.verify = verifyMode(v)) },
+    { flag: '--layout', variable: 'RUNTIME_SYNC_LAYOUT', apply: (s, v) => (s.layout = layout(v)) },
     {
         flag: '--node-dist-url',
         variable: 'RUNTIME_SYNC_NODE_DIST_URL',
@@ -1018,6 +1620,7 @@ function parseArgs(argv, env) {
         lockTtlMs: 1000 * exports.DEFAULT_LOCK_TTL_SECONDS,
         rsyncPath: 'rsync',
         verify: 'published',
+        layout: exports.DEFAULT_LAYOUT,
         nodeDistUrl: exports.DEFAULT_NODE_DIST_URL,
         goDlUrl: exports.DEFAULT_GO_DL_URL,
     };
@@ -1033,7 +1636,7 @@ function parseArgs(argv, env) {
 
 /***/ }),
 
-/***/ 247:
+/***/ 641:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1044,8 +1647,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.claimArch = claimArch;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
 /**
  * Writes the root's architecture file once, whole. The content is written to a private file under the
  * staging folder first and then hard-linked into place: link fails with EEXIST when the file exists, and
@@ -1075,7 +1678,7 @@ async function claimArch(root, arch, ownerId) {
 
 /***/ }),
 
-/***/ 858:
+/***/ 688:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1089,7 +1692,7 @@ exports.rewriteLease = rewriteLease;
 exports.readLeases = readLeases;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 function leasePath(root, owner) {
     return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
 }
@@ -1130,7 +1733,57 @@ async function readLeases(root, now) {
 
 /***/ }),
 
-/***/ 161:
+/***/ 795:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.localWorkDir = localWorkDir;
+exports.removeDeadLocalWork = removeDeadLocalWork;
+const node_fs_1 = __nccwpck_require__(24);
+const node_path_1 = __importDefault(__nccwpck_require__(760));
+const names_1 = __nccwpck_require__(323);
+const staging_1 = __nccwpck_require__(615);
+/**
+ * Private work folders in the local tool cache, `<tool cache>/.runtime-sync/<pull|push>-<pid>-<id>/`: where
+ * pull receives and extracts archives (the same file system as the tool cache, so a version is renamed into
+ * place) and push builds them. The dot name keeps them out of every scan. One left by a killed run (its
+ * pid gone) is removed by the next pull or push.
+ */
+function localWorkDir(toolCache, kind, owner) {
+    return node_path_1.default.join(toolCache, names_1.LOCAL_WORK_DIR, `${kind}-${owner.pid}-${owner.id}`);
+}
+function running(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Removes the work folders of runs that are gone; returns their names. */
+async function removeDeadLocalWork(toolCache, timeoutMs) {
+    const base = node_path_1.default.join(toolCache, names_1.LOCAL_WORK_DIR);
+    const names = await node_fs_1.promises.readdir(base).catch(() => []);
+    const removed = [];
+    for (const name of names) {
+        const pid = Number(/^(?:pull|push)-(\d+)-/.exec(name)?.[1]);
+        if (!Number.isInteger(pid) || pid === process.pid || running(pid))
+            continue;
+        if (await (0, staging_1.removeTree)(node_path_1.default.join(base, name), timeoutMs))
+            removed.push(name);
+    }
+    return removed;
+}
+
+
+/***/ }),
+
+/***/ 147:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1141,7 +1794,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LockSet = void 0;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
+const errors_1 = __nccwpck_require__(85);
 /**
  * Per-version push locks that work on NFS, where advisory locks are not reliable.
  *
@@ -1272,7 +1925,7 @@ exports.LockSet = LockSet;
 
 /***/ }),
 
-/***/ 771:
+/***/ 485:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1282,7 +1935,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.newOwner = newOwner;
 const node_crypto_1 = __nccwpck_require__(598);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 function newOwner() {
     return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
 }
@@ -1290,7 +1943,7 @@ function newOwner() {
 
 /***/ }),
 
-/***/ 445:
+/***/ 615:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1303,9 +1956,9 @@ exports.removeTree = removeTree;
 exports.cleanupExpired = cleanupExpired;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
 /**
  * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
  * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
@@ -1412,7 +2065,7 @@ async function cleanupExpired(root, ttlMs, now, deadline, signal) {
 
 /***/ }),
 
-/***/ 55:
+/***/ 593:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1423,7 +2076,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.recordUse = recordUse;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 /**
  * Last use of each version, for prune and status: `<root>/.usage/<key>`, whose mtime is the time of the last
  * pull or push. Written by both commands; the files are written in parallel (on EFS each one costs a few
@@ -1440,12 +2093,12 @@ async function recordUse(root, versions) {
 
 /***/ }),
 
-/***/ 919:
+/***/ 85:
 /***/ ((__unused_webpack_module, exports) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.ReadOnlyRootError = exports.RootUnavailableError = exports.BudgetExceededError = exports.RsyncUnavailableError = exports.ArchMismatchError = exports.UsageError = exports.RuntimeSyncError = exports.ExitCode = void 0;
+exports.ArchiveToolsUnavailableError = exports.ReadOnlyRootError = exports.RootUnavailableError = exports.BudgetExceededError = exports.RsyncUnavailableError = exports.ArchMismatchError = exports.UsageError = exports.RuntimeSyncError = exports.ExitCode = void 0;
 exports.isSetupError = isSetupError;
 exports.errorMessage = errorMessage;
 exports.errnoCode = errnoCode;
@@ -1533,11 +2186,15 @@ function errnoCode(error) {
     }
     return undefined;
 }
+/** The archive layout's tar or zstd is missing (the same exit code as a missing rsync). */
+class ArchiveToolsUnavailableError extends RsyncUnavailableError {
+}
+exports.ArchiveToolsUnavailableError = ArchiveToolsUnavailableError;
 
 
 /***/ }),
 
-/***/ 273:
+/***/ 323:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1545,11 +2202,13 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.TRASH_DIR = exports.USAGE_DIR = exports.LEASES_DIR = exports.STAGING_DIR = exports.LOCKS_DIR = exports.ARCH_FILE = exports.MARKER_SUFFIX = void 0;
+exports.TRASH_DIR = exports.USAGE_DIR = exports.LEASES_DIR = exports.STAGING_DIR = exports.LOCKS_DIR = exports.ARCH_FILE = exports.LOCAL_WORK_DIR = exports.ARCHIVE_MARKER_SUFFIX = exports.ARCHIVE_SUFFIX = exports.MARKER_SUFFIX = void 0;
 exports.versionKey = versionKey;
 exports.keyFileName = keyFileName;
 exports.versionDir = versionDir;
 exports.markerFile = markerFile;
+exports.archiveFile = archiveFile;
+exports.archiveMarkerFile = archiveMarkerFile;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
 /**
  * Names in the tool cache (`<tool>/<version>/<arch>/…` + `<tool>/<version>/<arch>.complete`, the layout
@@ -1557,6 +2216,11 @@ const node_path_1 = __importDefault(__nccwpck_require__(760));
  * names start with a dot, which no tool folder does, so scans skip them.
  */
 exports.MARKER_SUFFIX = '.complete';
+/** The archive form of a version, next to its folder: `<tool>/<version>/<arch>.tar.zst` + its marker. */
+exports.ARCHIVE_SUFFIX = '.tar.zst';
+exports.ARCHIVE_MARKER_SUFFIX = `${exports.ARCHIVE_SUFFIX}${exports.MARKER_SUFFIX}`;
+/** In the local tool cache: pull's and push's private work folders (a dot name, so scans skip it). */
+exports.LOCAL_WORK_DIR = '.runtime-sync';
 exports.ARCH_FILE = '.runtime-sync-arch';
 exports.LOCKS_DIR = '.locks';
 exports.STAGING_DIR = '.staging';
@@ -1579,19 +2243,27 @@ function versionDir(v) {
 function markerFile(v) {
     return node_path_1.default.join(v.tool, v.version, `${v.arch}${exports.MARKER_SUFFIX}`);
 }
+/** The archive of a version, relative to a cache root. */
+function archiveFile(v) {
+    return node_path_1.default.join(v.tool, v.version, `${v.arch}${exports.ARCHIVE_SUFFIX}`);
+}
+/** The archive's marker (JSON, see ArchiveMarker), relative to a cache root. */
+function archiveMarkerFile(v) {
+    return node_path_1.default.join(v.tool, v.version, `${v.arch}${exports.ARCHIVE_MARKER_SUFFIX}`);
+}
 
 
 /***/ }),
 
-/***/ 995:
+/***/ 825:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeRoot = probeRoot;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
-const scan_1 = __nccwpck_require__(832);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
+const scan_1 = __nccwpck_require__(514);
 /**
  * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
  * becomes a RootUnavailableError naming the root and what to check.
@@ -1621,23 +2293,32 @@ async function probeRoot(request, budget) {
 
 /***/ }),
 
-/***/ 832:
+/***/ 514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
 exports.scanRoot = scanRoot;
-const names_1 = __nccwpck_require__(273);
+const names_1 = __nccwpck_require__(323);
 exports.SCAN_NAMES = {
     archFile: names_1.ARCH_FILE,
     markerSuffix: names_1.MARKER_SUFFIX,
+    archiveSuffix: names_1.ARCHIVE_SUFFIX,
+    archiveMarkerSuffix: names_1.ARCHIVE_MARKER_SUFFIX,
     usageDir: names_1.USAGE_DIR,
 };
 /** Runs with `fsm` = node:fs. Symlinks are never followed: every entry is looked at with lstat. */
 function scanRoot(fsm, request, names) {
     const join = (...parts) => parts.join('/');
-    const result = { exists: false, arch: null, archMismatch: false, versions: [], incomplete: [] };
+    const result = {
+        exists: false,
+        arch: null,
+        archMismatch: false,
+        versions: [],
+        incomplete: [],
+        unmarkedArchives: [],
+    };
     const rootStat = fsm.statSync(request.root, { throwIfNoEntry: false });
     if (!rootStat)
         return result;
@@ -1687,37 +2368,72 @@ function scanRoot(fsm, request, names) {
             const versionPath = join(request.root, tool.name, version.name);
             const entries = fsm.readdirSync(versionPath, { withFileTypes: true });
             const folders = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-            const marked = new Set();
-            for (const entry of entries) {
-                if (!entry.isFile() || !entry.name.endsWith(names.markerSuffix))
-                    continue;
-                const arch = entry.name.slice(0, -names.markerSuffix.length);
-                if (!folders.has(arch))
-                    continue;
-                marked.add(arch);
-                const markerMtimeMs = fsm.lstatSync(join(versionPath, entry.name)).mtimeMs;
+            const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+            const byArch = new Map();
+            const usageMs = (arch) => {
                 const usageName = encodeURIComponent(`${tool.name}/${version.name}/${arch}`);
                 const usage = fsm.statSync(join(request.root, names.usageDir, usageName), { throwIfNoEntry: false });
-                const scanned = {
-                    tool: tool.name,
-                    version: version.name,
-                    arch,
-                    markerMtimeMs,
-                    lastUsedMs: Math.max(markerMtimeMs, usage ? usage.mtimeMs : 0),
-                };
-                if (request.markers) {
-                    scanned.marker = fsm.readFileSync(join(versionPath, entry.name)).toString('base64');
+                return usage ? usage.mtimeMs : 0;
+            };
+            const add = (arch, form, markerMtimeMs) => {
+                let v = byArch.get(arch);
+                if (!v) {
+                    v = { tool: tool.name, version: version.name, arch, forms: [], markerMtimeMs, lastUsedMs: 0 };
+                    byArch.set(arch, v);
                 }
+                if (form === 'folder')
+                    v.markerMtimeMs = markerMtimeMs;
+                v.forms = form === 'folder' ? ['folder', ...v.forms] : [...v.forms, 'archive'];
+                v.lastUsedMs = Math.max(v.lastUsedMs, markerMtimeMs, usageMs(arch));
+                return v;
+            };
+            for (const name of files) {
+                if (name.endsWith(names.archiveMarkerSuffix)) {
+                    const arch = name.slice(0, -names.archiveMarkerSuffix.length);
+                    if (!files.has(`${arch}${names.archiveSuffix}`))
+                        continue;
+                    const markerPath = join(versionPath, name);
+                    let archive;
+                    try {
+                        archive = JSON.parse(fsm.readFileSync(markerPath, 'utf8'));
+                    }
+                    catch {
+                        continue; // unreadable: the archive does not count
+                    }
+                    const v = add(arch, 'archive', fsm.lstatSync(markerPath).mtimeMs);
+                    if (request.markers || request.sizes)
+                        v.archive = archive;
+                }
+                else if (name.endsWith(names.markerSuffix)) {
+                    const arch = name.slice(0, -names.markerSuffix.length);
+                    if (!folders.has(arch))
+                        continue;
+                    const v = add(arch, 'folder', fsm.lstatSync(join(versionPath, name)).mtimeMs);
+                    if (request.markers)
+                        v.marker = fsm.readFileSync(join(versionPath, name)).toString('base64');
+                }
+                else if (name.endsWith(names.archiveSuffix) && !files.has(`${name}${names.markerSuffix}`)) {
+                    result.unmarkedArchives.push({
+                        path: `${tool.name}/${version.name}/${name}`,
+                        changedMs: fsm.lstatSync(join(versionPath, name)).ctimeMs,
+                    });
+                }
+            }
+            for (const v of byArch.values()) {
+                if (request.markers && v.marker === undefined)
+                    v.marker = v.archive?.marker ?? '';
                 if (request.sizes) {
                     const acc = { files: 0, bytes: 0 };
-                    walk(join(versionPath, arch), acc);
-                    scanned.files = acc.files;
-                    scanned.bytes = acc.bytes;
+                    if (v.forms.includes('folder'))
+                        walk(join(versionPath, v.arch), acc);
+                    v.files = v.archive ? v.archive.files : acc.files;
+                    v.bytes = v.archive ? v.archive.bytes : acc.bytes;
+                    v.storedBytes = acc.bytes + (v.archive ? v.archive.size : 0);
                 }
-                result.versions.push(scanned);
+                result.versions.push(v);
             }
             for (const folder of folders) {
-                if (!marked.has(folder))
+                if (!byArch.get(folder)?.forms.includes('folder'))
                     result.incomplete.push(`${tool.name}/${version.name}/${folder}`);
             }
         }
@@ -1734,7 +2450,7 @@ exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
 
 /***/ }),
 
-/***/ 680:
+/***/ 254:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1783,7 +2499,7 @@ function summaryLine(command, tally, seconds) {
 
 /***/ }),
 
-/***/ 617:
+/***/ 799:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1792,17 +2508,17 @@ exports.VERSION = void 0;
 exports.exitCodeFor = exitCodeFor;
 exports.main = main;
 /** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
-const budget_1 = __nccwpck_require__(449);
-const arch_1 = __nccwpck_require__(984);
-const pull_1 = __nccwpck_require__(42);
-const push_1 = __nccwpck_require__(801);
-const prune_1 = __nccwpck_require__(613);
-const status_1 = __nccwpck_require__(311);
-const owner_1 = __nccwpck_require__(771);
-const config_1 = __nccwpck_require__(782);
-const errors_1 = __nccwpck_require__(919);
-const log_1 = __nccwpck_require__(680);
-const rsync_1 = __nccwpck_require__(851);
+const budget_1 = __nccwpck_require__(987);
+const arch_1 = __nccwpck_require__(466);
+const pull_1 = __nccwpck_require__(492);
+const push_1 = __nccwpck_require__(583);
+const prune_1 = __nccwpck_require__(43);
+const status_1 = __nccwpck_require__(657);
+const owner_1 = __nccwpck_require__(485);
+const config_1 = __nccwpck_require__(908);
+const errors_1 = __nccwpck_require__(85);
+const log_1 = __nccwpck_require__(254);
+const rsync_1 = __nccwpck_require__(81);
 exports.VERSION = '1.0.0';
 const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
 /**
@@ -1885,11 +2601,12 @@ async function main(argv, env) {
 
 /***/ }),
 
-/***/ 761:
+/***/ 383:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.startBounded = startBounded;
 exports.runBounded = runBounded;
 const node_child_process_1 = __nccwpck_require__(421);
 /** After SIGTERM, how long a process group gets before SIGKILL (ms). rsync removes its temp files on TERM. */
@@ -1904,17 +2621,18 @@ function appendTail(current, chunk) {
     return next.length > OUTPUT_LIMIT ? next.slice(next.length - OUTPUT_LIMIT) : next;
 }
 /**
- * Runs a program in its own process group and returns its exit code and output. On timeout or abort the
- * whole group gets SIGTERM, then SIGKILL, and the promise resolves without waiting for a child stuck in
- * the kernel. Rejects only when the program cannot be started (e.g. ENOENT).
+ * Starts a program in its own process group. On timeout or abort the whole group gets SIGTERM, then
+ * SIGKILL, and `done` resolves without waiting for a child stuck in the kernel. `done` rejects only when
+ * the program cannot be started (e.g. ENOENT).
  */
-function runBounded(file, args, options) {
-    return new Promise((resolve, reject) => {
-        const child = (0, node_child_process_1.spawn)(file, args, {
-            detached: true,
-            stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-            env: options.env ?? process.env,
-        });
+function startBounded(file, args, options) {
+    const piped = options.input !== undefined || options.stdin !== undefined;
+    const child = (0, node_child_process_1.spawn)(file, args, {
+        detached: true,
+        stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        env: options.env ?? process.env,
+    });
+    const done = new Promise((resolve, reject) => {
         let stdout = '';
         let stderr = '';
         let stopped = false;
@@ -1948,7 +2666,8 @@ function runBounded(file, args, options) {
                 timers.push(setTimeout(() => finish(null), EXIT_WAIT_MS));
             }, KILL_GRACE_MS));
         }
-        child.stdout?.on('data', (c) => (stdout = appendTail(stdout, c)));
+        if (options.stdout !== 'stream')
+            child.stdout?.on('data', (c) => (stdout = appendTail(stdout, c)));
         child.stderr?.on('data', (c) => (stderr = appendTail(stderr, c)));
         child.on('error', (error) => {
             if (settled)
@@ -1959,9 +2678,12 @@ function runBounded(file, args, options) {
             reject(error);
         });
         child.on('close', (code) => finish(code));
-        if (options.input !== undefined && child.stdin) {
+        if (piped && child.stdin) {
             child.stdin.on('error', () => undefined); // the program may exit without reading all of it
-            child.stdin.end(options.input);
+            if (options.stdin)
+                options.stdin.pipe(child.stdin);
+            else
+                child.stdin.end(options.input);
         }
         if (options.signal?.aborted)
             stop();
@@ -1969,12 +2691,17 @@ function runBounded(file, args, options) {
             options.signal?.addEventListener('abort', stop, { once: true });
         timers.push(setTimeout(stop, Math.max(0, options.timeoutMs)));
     });
+    return { child, done };
+}
+/** Runs a program in its own process group (see startBounded) and returns its exit code and output. */
+function runBounded(file, args, options) {
+    return startBounded(file, args, options).done;
 }
 
 
 /***/ }),
 
-/***/ 851:
+/***/ 81:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1984,8 +2711,8 @@ exports.parseRsyncVersion = parseRsyncVersion;
 exports.parseRsyncStats = parseRsyncStats;
 exports.copyArgs = copyArgs;
 exports.createRsync = createRsync;
-const errors_1 = __nccwpck_require__(919);
-const run_1 = __nccwpck_require__(761);
+const errors_1 = __nccwpck_require__(85);
+const run_1 = __nccwpck_require__(383);
 /** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
 exports.MIN_RSYNC_VERSION = [3, 0, 0];
 /** How long `rsync --version` may take (ms). */
@@ -2066,7 +2793,7 @@ async function createRsync(path) {
 
 /***/ }),
 
-/***/ 777:
+/***/ 919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2185,7 +2912,7 @@ function publishers(settings) {
 
 /***/ }),
 
-/***/ 184:
+/***/ 522:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2299,7 +3026,7 @@ function treeDifferences(expected, actual, limit = 5) {
 
 /***/ }),
 
-/***/ 497:
+/***/ 923:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2319,12 +3046,12 @@ exports.verifyAgainstPublished = verifyAgainstPublished;
  */
 const node_crypto_1 = __nccwpck_require__(598);
 const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __importDefault(__nccwpck_require__(542));
+const node_os_1 = __importDefault(__nccwpck_require__(161));
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(919);
-const names_1 = __nccwpck_require__(273);
-const run_1 = __nccwpck_require__(761);
-const tree_1 = __nccwpck_require__(184);
+const errors_1 = __nccwpck_require__(85);
+const names_1 = __nccwpck_require__(323);
+const run_1 = __nccwpck_require__(383);
+const tree_1 = __nccwpck_require__(522);
 /** Longest one checksum list or archive download may take (ms); the run's budget bounds it too. */
 const FETCH_TIMEOUT_MS = 60_000;
 /** Largest checksum list read (bytes): Go's full release list is ~2 MB. */
@@ -2442,7 +3169,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 542:
+/***/ 161:
 /***/ ((module) => {
 
 module.exports = require("node:os");
@@ -2453,6 +3180,27 @@ module.exports = require("node:os");
 /***/ ((module) => {
 
 module.exports = require("node:path");
+
+/***/ }),
+
+/***/ 481:
+/***/ ((module) => {
+
+module.exports = require("node:readline");
+
+/***/ }),
+
+/***/ 75:
+/***/ ((module) => {
+
+module.exports = require("node:stream");
+
+/***/ }),
+
+/***/ 228:
+/***/ ((module) => {
+
+module.exports = require("node:stream/promises");
 
 /***/ })
 
@@ -2500,7 +3248,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 /** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
-const main_1 = __nccwpck_require__(617);
+const main_1 = __nccwpck_require__(799);
 void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
     // Exit now: a child stuck on a hung mount must not keep the runner waiting.
     process.exit(code);

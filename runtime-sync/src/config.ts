@@ -19,6 +19,15 @@ export const DEFAULT_NODE_DIST_URL = 'https://nodejs.org/dist';
 export const DEFAULT_GO_DL_URL = 'https://go.dev/dl';
 export const VERIFY_MODES = ['published', 'off'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
+/** How versions are kept on the root: one folder each (rsync of every file) or one archive each. */
+export const LAYOUTS = ['folders', 'archive'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+/**
+ * The program's default is the folder layout: it needs nothing but rsync (the archive layout also needs tar
+ * and zstd) and is the faster one on a local disk; Terraform sets `archive` for EFS, where it is several
+ * times faster (runtime-sync/README.md, "Layouts").
+ */
+export const DEFAULT_LAYOUT: Layout = 'folders';
 
 /** Every setting of a run, resolved once from the environment and the flags (flags win). */
 export interface Settings {
@@ -40,6 +49,12 @@ export interface Settings {
    * against its published checksums; `off` places every complete version (RUNTIME_SYNC_VERIFY / --verify).
    */
   verify: VerifyMode;
+  /**
+   * What push writes (`folders`: `<arch>/` + marker; `archive`: `<arch>.tar.zst` + marker) and which form pull
+   * prefers when the root has both; pull takes the other form when only that one is there
+   * (RUNTIME_SYNC_LAYOUT / --layout).
+   */
+  layout: Layout;
   /** Node's release folder: `<url>/v<version>/SHASUMS256.txt` (RUNTIME_SYNC_NODE_DIST_URL / --node-dist-url). */
   nodeDistUrl: string;
   /** Go's download page: `<url>/?mode=json&include=all` (RUNTIME_SYNC_GO_DL_URL / --go-dl-url). */
@@ -71,6 +86,9 @@ Flags (each overrides its environment variable):
   --rsync PATH          RUNTIME_SYNC_RSYNC            rsync program (default rsync from PATH)
   --verify MODE         RUNTIME_SYNC_VERIFY           push: published (default; only versions that match the
                                                       tool's published release and checksums) or off
+  --layout LAYOUT       RUNTIME_SYNC_LAYOUT           folders (default: one folder per version, rsync of
+                                                      every file) or archive (one .tar.zst per version;
+                                                      needs tar and zstd); pull reads both
   --node-dist-url URL   RUNTIME_SYNC_NODE_DIST_URL    Node releases (default ${DEFAULT_NODE_DIST_URL})
   --go-dl-url URL       RUNTIME_SYNC_GO_DL_URL        Go releases (default ${DEFAULT_GO_DL_URL})
   --max-age-days N      RUNTIME_SYNC_PRUNE_MAX_AGE_DAYS  prune: versions unused for more than N days
@@ -83,7 +101,7 @@ Exit codes:
   1  unexpected failure (push, status, prune)
   2  bad command line or setting
   3  the root belongs to the other CPU architecture (wrong mount)
-  4  rsync is missing or older than 3.0
+  4  rsync is missing or older than 3.0 (archive layout: or tar, zstd missing)
   5  push or prune ran out of time or was stopped by SIGTERM/SIGINT
   6  the root is missing, unreadable or did not answer in time (push, status, prune)
   7  push: the root is mounted read-only for this runner (a reader pool); nothing was written
@@ -140,6 +158,12 @@ function verifyMode(value: string): VerifyMode {
   throw new UsageError(`RUNTIME_SYNC_VERIFY (--verify) must be published or off, got '${value}'`);
 }
 
+function layout(value: string): Layout {
+  const v = value.trim().toLowerCase();
+  if ((LAYOUTS as readonly string[]).includes(v)) return v as Layout;
+  throw new UsageError(`RUNTIME_SYNC_LAYOUT (--layout) must be folders or archive, got '${value}'`);
+}
+
 function httpUrl(value: string, name: string, example: string): string {
   let url: URL | undefined;
   try {
@@ -192,6 +216,7 @@ const SETTINGS: readonly SettingSpec[] = [
   },
   { flag: '--rsync', variable: 'RUNTIME_SYNC_RSYNC', apply: (s, v) => (s.rsyncPath = v) },
   { flag: '--verify', variable: 'RUNTIME_SYNC_VERIFY', apply: (s, v) => (s.verify = verifyMode(v)) },
+  { flag: '--layout', variable: 'RUNTIME_SYNC_LAYOUT', apply: (s, v) => (s.layout = layout(v)) },
   {
     flag: '--node-dist-url',
     variable: 'RUNTIME_SYNC_NODE_DIST_URL',
@@ -294,6 +319,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     lockTtlMs: 1000 * DEFAULT_LOCK_TTL_SECONDS,
     rsyncPath: 'rsync',
     verify: 'published',
+    layout: DEFAULT_LAYOUT,
     nodeDistUrl: DEFAULT_NODE_DIST_URL,
     goDlUrl: DEFAULT_GO_DL_URL,
   };

@@ -89,3 +89,6 @@ export function errnoCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The archive layout's tar or zstd is missing (the same exit code as a missing rsync). */
+export class ArchiveToolsUnavailableError extends RsyncUnavailableError {}

@@ -156,7 +156,7 @@ describe('pull and push of a tool-cache tree (real rsync, real folders)', () => 
     const entries = Object.values(describeTree(versionPath(efs, node))).filter(
       (e) => e.type !== 'dir',
     ).length;
-    expect(result.stdout).toMatch(new RegExp(`efs +${key(node)} +[\\d.]+ KiB +${entries} `));
+    expect(result.stdout).toMatch(new RegExp(`efs +${key(node)} +folder +[\\d.]+ KiB +${entries} `));
     expect(result.stdout).toMatch(new RegExp(`local +${key(rubyIncomplete)} +\\(incomplete`));
     expect(result.summary).toMatch(/^runtime-sync status: 3 versions, \d+ files/);
   });

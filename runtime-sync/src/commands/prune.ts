@@ -1,11 +1,23 @@
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readLeases } from '../coordination/lease';
 import { cleanupExpired, removeTree } from '../coordination/staging';
 import { BudgetExceededError, errnoCode } from '../errors';
-import { keyFileName, markerFile, TRASH_DIR, USAGE_DIR, versionDir, versionKey } from '../layout/names';
+import {
+  ARCHIVE_SUFFIX,
+  archiveFile,
+  archiveMarkerFile,
+  keyFileName,
+  MARKER_SUFFIX,
+  markerFile,
+  TRASH_DIR,
+  USAGE_DIR,
+  versionDir,
+  versionKey,
+} from '../layout/names';
 import { probeRoot } from '../layout/probe';
-import { ScannedVersion } from '../layout/scan';
+import { ScannedVersion, ScanResult } from '../layout/scan';
 import { RunContext, refuseForeignRoot } from './context';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,22 +35,36 @@ export function chooseVictims(
     for (const v of byAge) if (nowMs - v.lastUsedMs > maxAgeDays * DAY_MS) victims.add(v);
   }
   if (maxSizeBytes !== undefined) {
-    let total = byAge.filter((v) => !victims.has(v)).reduce((n, v) => n + (v.bytes ?? 0), 0);
+    // what a version takes on the volume: its folder's bytes and its archive's size, when it has both
+    const size = (v: ScannedVersion): number => v.storedBytes ?? v.bytes ?? 0;
+    let total = byAge.filter((v) => !victims.has(v)).reduce((n, v) => n + size(v), 0);
     for (const v of byAge) {
       if (total <= maxSizeBytes) break;
       if (victims.has(v)) continue;
       victims.add(v);
-      total -= v.bytes ?? 0;
+      total -= size(v);
     }
   }
   return byAge.filter((v) => victims.has(v));
 }
 
+/** Renames from to to; false when from is gone. */
+async function moveIfThere(from: string, to: string): Promise<boolean> {
+  try {
+    await fsp.rename(from, to);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
 /**
- * Removes one whole version unless a pull holds a lease on it. The marker goes first (the version stops
- * being complete, so no new pull picks it), then leases are read again: a pull that saw the marker wrote its
- * lease before looking, so it shows up now and the marker is put back. Then the folder is renamed into the
- * trash (one atomic step) and deleted there.
+ * Removes one whole version, in every form it has (folder, archive), unless a pull holds a lease on it. The
+ * markers go first (the version stops being complete, so no new pull picks it), then leases are read again:
+ * a pull that saw a marker wrote its lease before looking, so it shows up now and the markers are put back
+ * (by link, which never replaces a marker a push placed meanwhile). Then the folder and the archive are
+ * renamed into the trash (one step each) and deleted there.
  */
 async function removeVersion(
   ctx: RunContext,
@@ -48,26 +74,59 @@ async function removeVersion(
   const root = ctx.settings.root;
   const key = versionKey(v);
   if ((await readLeases(root, Date.now())).covers(key)) return 'in use';
-  const marker = path.join(root, markerFile(v));
-  const markerAside = path.join(trash, `${keyFileName(v)}.complete`);
-  try {
-    await fsp.rename(marker, markerAside);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return 'gone'; // removed by another prune
-    throw error;
-  }
+  const markers = [
+    ...(v.forms.includes('folder') ? [markerFile(v)] : []),
+    ...(v.forms.includes('archive') ? [archiveMarkerFile(v)] : []),
+  ].map((rel, i) => ({ at: path.join(root, rel), aside: path.join(trash, `${keyFileName(v)}.marker-${i}`) }));
+  const moved = [];
+  for (const m of markers) if (await moveIfThere(m.at, m.aside)) moved.push(m);
+  if (moved.length === 0) return 'gone'; // removed by another prune
   if ((await readLeases(root, Date.now())).covers(key)) {
-    await fsp.rename(markerAside, marker);
+    for (const m of moved) {
+      await fsp.link(m.aside, m.at).catch(() => undefined);
+      await fsp.unlink(m.aside).catch(() => undefined);
+    }
     return 'in use';
   }
-  const folderAside = path.join(trash, keyFileName(v));
-  await fsp.rename(path.join(root, versionDir(v)), folderAside);
+  if (v.forms.includes('folder'))
+    await moveIfThere(path.join(root, versionDir(v)), path.join(trash, keyFileName(v)));
+  if (v.forms.includes('archive'))
+    await moveIfThere(
+      path.join(root, archiveFile(v)),
+      path.join(trash, `${keyFileName(v)}${ARCHIVE_SUFFIX}`),
+    );
   await removeTree(trash, ctx.budget.remainingMs(), ctx.budget.signal);
   await fsp.unlink(path.join(root, USAGE_DIR, keyFileName(v))).catch(() => undefined);
   for (const dir of [path.join(root, v.tool, v.version), path.join(root, v.tool)]) {
     await fsp.rmdir(dir).catch(() => undefined); // only when empty
   }
   return 'removed';
+}
+
+/**
+ * Archives without their marker, placed longer than the lock ttl ago: a push killed between placing the
+ * archive and its marker left them; they never counted. Returns their paths.
+ */
+async function removeUnmarkedArchives(
+  ctx: RunContext,
+  found: ScanResult['unmarkedArchives'],
+): Promise<string[]> {
+  const root = ctx.settings.root;
+  const removed: string[] = [];
+  for (const a of found) {
+    if (Date.now() - a.changedMs < ctx.settings.lockTtlMs) continue;
+    const file = path.join(root, a.path);
+    if (fs.existsSync(`${file}${MARKER_SUFFIX}`)) continue; // marked meanwhile
+    const st = await fsp.lstat(file).catch(() => undefined);
+    if (!st || Date.now() - st.ctimeMs < ctx.settings.lockTtlMs) continue;
+    await fsp.unlink(file).catch(() => undefined);
+    removed.push(a.path);
+    const parts = a.path.split('/');
+    for (const dir of [path.join(root, parts[0] ?? '', parts[1] ?? ''), path.join(root, parts[0] ?? '')]) {
+      await fsp.rmdir(dir).catch(() => undefined); // only when empty
+    }
+  }
+  return removed;
 }
 
 /** prune: removes whole versions by age and/or size cap, never one in use by a pull; cleans expired leftovers. */
@@ -97,6 +156,8 @@ export async function prune(ctx: RunContext): Promise<void> {
     }
   }
   if (kept > 0) tally.notes.push(`${kept} kept because a pull is using them`);
+  const unmarked = await removeUnmarkedArchives(ctx, remote.unmarkedArchives);
+  if (unmarked.length > 0) log.info(`removed unmarked archives (killed pushes): ${unmarked.join(', ')}`);
   const report = await cleanupExpired(settings.root, settings.lockTtlMs, Date.now(), () =>
     budget.remainingMs(),
   );

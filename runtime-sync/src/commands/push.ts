@@ -1,13 +1,18 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { ArchiveStoppedError, checkArchiveTools, countTree, createArchive } from '../archive/archive';
 import { claimArch } from '../coordination/arch-claim';
+import { localWorkDir, removeDeadLocalWork } from '../coordination/local-work';
 import { LockSet } from '../coordination/lock';
-import { cleanupExpired, Staging } from '../coordination/staging';
+import { cleanupExpired, removeTree, Staging } from '../coordination/staging';
 import { recordUse } from '../coordination/usage';
 import { BudgetExceededError, errnoCode, errorMessage, ReadOnlyRootError } from '../errors';
 import {
   ARCH_FILE,
+  ARCHIVE_SUFFIX,
+  archiveFile,
+  archiveMarkerFile,
   keyFileName,
   LOCKS_DIR,
   markerFile,
@@ -16,7 +21,7 @@ import {
   versionKey,
 } from '../layout/names';
 import { probeRoot } from '../layout/probe';
-import { SCAN_NAMES, scanRoot, ScannedVersion } from '../layout/scan';
+import { ArchiveMarker, Form, SCAN_NAMES, scanRoot, ScannedVersion } from '../layout/scan';
 import { CopyResult } from '../rsync';
 import { RunContext, refuseForeignArch, refuseForeignRoot } from './context';
 import { publishers } from '../verify/publishers';
@@ -79,7 +84,22 @@ async function placeOne(ctx: RunContext, staging: Staging, v: ScannedVersion): P
   return 'placed';
 }
 
-/** The complete local versions the root lacks (after the root was probed and claimed). */
+/** The form push writes in this run's layout. */
+function pushedForm(ctx: RunContext): Form {
+  return ctx.settings.layout === 'archive' ? 'archive' : 'folder';
+}
+
+/** The lock of a version's form (the two forms are written independently). */
+function lockName(ctx: RunContext, v: ScannedVersion): string {
+  return pushedForm(ctx) === 'archive' ? `${keyFileName(v)}${ARCHIVE_SUFFIX}` : keyFileName(v);
+}
+
+/** The marker that makes the pushed form visible on the root. */
+function formMarker(ctx: RunContext, v: ScannedVersion): string {
+  return pushedForm(ctx) === 'archive' ? archiveMarkerFile(v) : markerFile(v);
+}
+
+/** The complete local versions the root lacks in this layout's form (after the root was probed and claimed). */
 async function candidates(ctx: RunContext): Promise<ScannedVersion[]> {
   const { settings, budget, log } = ctx;
   const remote = await probeRoot({ root: settings.root, expectArch: ctx.arch }, budget);
@@ -87,9 +107,13 @@ async function candidates(ctx: RunContext): Promise<ScannedVersion[]> {
   await requireWritableRoot(ctx);
   await claimRootArch(ctx, remote.arch);
   const local = scanRoot(fs, { root: settings.toolCache }, SCAN_NAMES);
-  const onRoot = new Set(remote.versions.map(versionKey));
+  const form = pushedForm(ctx);
+  const onRoot = new Set(remote.versions.filter((v) => v.forms.includes(form)).map(versionKey));
   const missing = local.versions.filter((v) => !onRoot.has(versionKey(v)));
-  log.info(`${local.versions.length} complete local versions, ${missing.length} missing on ${settings.root}`);
+  log.info(
+    `${local.versions.length} complete local versions, ${missing.length} missing on ${settings.root} ` +
+      `(${settings.layout} layout)`,
+  );
   if (local.incomplete.length > 0) log.info(`not pushed, incomplete: ${local.incomplete.join(', ')}`);
   return missing;
 }
@@ -102,13 +126,13 @@ async function acquire(
 ): Promise<ScannedVersion[]> {
   const mine: ScannedVersion[] = [];
   for (const v of wanted) {
-    if (!(await locks.tryAcquire(keyFileName(v)))) {
+    if (!(await locks.tryAcquire(lockName(ctx, v)))) {
       ctx.log.info(`${versionKey(v)}: another runner is pushing it, skipping`);
       continue;
     }
-    if (fs.existsSync(path.join(ctx.settings.root, markerFile(v)))) {
+    if (fs.existsSync(path.join(ctx.settings.root, formMarker(ctx, v)))) {
       ctx.log.info(`${versionKey(v)}: pushed by another runner meanwhile`);
-      await locks.release(keyFileName(v));
+      await locks.release(lockName(ctx, v));
       continue;
     }
     mine.push(v);
@@ -132,18 +156,19 @@ function startHeartbeat(ctx: RunContext, locks: LockSet, staging: Staging): Node
   return timer;
 }
 
-/** Stage: one rsync of every folder and marker into the staging folder; a failed copy throws. */
+/** Stage: one rsync of every folder and marker (or archive and its marker) into the staging folder; a failed copy throws. */
 async function stage(
   ctx: RunContext,
   staging: Staging,
   mine: readonly ScannedVersion[],
+  source: { root: string; paths: (v: ScannedVersion) => string[] },
 ): Promise<CopyResult> {
   const { budget } = ctx;
   const rsync = await ctx.rsync();
   const copy = await rsync.copy({
-    sourceRoot: ctx.settings.toolCache,
+    sourceRoot: source.root,
     destRoot: staging.dir,
-    paths: mine.flatMap((v) => [versionDir(v), markerFile(v)]),
+    paths: mine.flatMap(source.paths),
     timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
     signal: budget.signal,
   });
@@ -157,14 +182,15 @@ async function stage(
   throw new Error(`rsync exited ${String(copy.exitCode)} copying to ${staging.dir}: ${copy.errorTail}`);
 }
 
-/** Place: the staged versions that pass verification, each renamed into place, marker last. */
+/** Place: the staged versions, each moved into place (placeOne or placeArchive), marker last. */
 async function place(
   ctx: RunContext,
   staging: Staging,
-  mine: readonly ScannedVersion[],
+  versions: readonly ScannedVersion[],
+  placeOne: (ctx: RunContext, staging: Staging, v: ScannedVersion) => Promise<'placed' | 'present'>,
 ): Promise<ScannedVersion[]> {
   const placed: ScannedVersion[] = [];
-  for (const v of await verifyStaged(ctx, staging.dir, mine)) {
+  for (const v of versions) {
     if ((await placeOne(ctx, staging, v)) === 'placed') {
       placed.push(v);
       ctx.log.info(`pushed ${versionKey(v)}`);
@@ -204,7 +230,8 @@ export async function push(ctx: RunContext): Promise<void> {
     tally.notes.push('push disabled');
     return;
   }
-  await ctx.rsync(); // a missing rsync is a setup error, reported before the root is touched
+  // a missing rsync (or tar, zstd for the archive layout) is a setup error, reported before the root is touched
+  await Promise.all([ctx.rsync(), settings.layout === 'archive' ? checkArchiveTools() : undefined]);
   const wanted = await candidates(ctx);
   const locks = new LockSet(path.join(settings.root, LOCKS_DIR), settings.lockTtlMs, ctx.owner);
   const staging = new Staging(settings.root, ctx.owner);
@@ -216,11 +243,18 @@ export async function push(ctx: RunContext): Promise<void> {
     await staging.create(ctx.owner);
     stagingCreated = true;
     heartbeat = startHeartbeat(ctx, locks, staging);
-    const copy = await stage(ctx, staging, mine);
-    const placed = await place(ctx, staging, mine);
-    tally.versions += placed.length;
-    tally.files += copy.stats.files;
-    tally.bytes += copy.stats.bytes;
+    if (settings.layout === 'archive') {
+      await pushArchives(ctx, staging, mine);
+    } else {
+      const copy = await stage(ctx, staging, mine, {
+        root: settings.toolCache,
+        paths: (v) => [versionDir(v), markerFile(v)],
+      });
+      const placed = await place(ctx, staging, await verifyVersions(ctx, staging.dir, mine), placeOne);
+      tally.versions += placed.length;
+      tally.files += copy.stats.files;
+      tally.bytes += copy.stats.bytes;
+    }
   } finally {
     if (heartbeat) clearInterval(heartbeat);
     if (stagingCreated) await staging.remove(Math.max(CLEANUP_RESERVE_MS, budget.remainingMs()));
@@ -230,12 +264,13 @@ export async function push(ctx: RunContext): Promise<void> {
 }
 
 /**
- * With RUNTIME_SYNC_VERIFY=published (the default), the staged versions that are their tool's published
- * release; the others are refused (logged, noted in the summary, left in staging, which is removed).
+ * With RUNTIME_SYNC_VERIFY=published (the default), the versions under `base` (the staged copies in the
+ * folder layout, the local tool cache in the archive layout) that are their tool's published release; the
+ * others are refused (logged, noted in the summary, not placed).
  */
-async function verifyStaged(
+async function verifyVersions(
   ctx: RunContext,
-  stagingDir: string,
+  base: string,
   versions: readonly ScannedVersion[],
 ): Promise<ScannedVersion[]> {
   if (ctx.settings.verify === 'off') return [...versions];
@@ -245,7 +280,7 @@ async function verifyStaged(
   for (const v of versions) {
     const verdict = await verifyAgainstPublished(
       v,
-      path.join(stagingDir, versionDir(v)),
+      path.join(base, versionDir(v)),
       byTool.get(v.tool),
       ctx.budget,
     );
@@ -259,4 +294,99 @@ async function verifyStaged(
   }
   if (refused.length > 0) ctx.tally.notes.push(`refused by verification: ${refused.join(', ')}`);
   return accepted;
+}
+
+/**
+ * Places one staged archive, then its marker, each by link(2), which fails with EEXIST rather than replace
+ * a file (rename would): a version placed meanwhile is left alone. An archive in place without its marker,
+ * older than the lock ttl (its ctime: the time it was linked), is what a push killed between its two links
+ * left; it never counted, and this push, holding the lock, replaces it.
+ */
+async function placeArchive(
+  ctx: RunContext,
+  staging: Staging,
+  v: ScannedVersion,
+): Promise<'placed' | 'present'> {
+  const root = ctx.settings.root;
+  const target = path.join(root, archiveFile(v));
+  const marker = path.join(root, archiveMarkerFile(v));
+  const link = async (from: string, to: string): Promise<boolean> => {
+    try {
+      await fsp.link(from, to);
+      return true;
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+      return false;
+    }
+  };
+  await fsp.mkdir(path.dirname(target), { recursive: true });
+  if (!(await link(path.join(staging.dir, archiveFile(v)), target))) {
+    if (fs.existsSync(marker)) return 'present';
+    const placedAt = (await fsp.lstat(target)).ctimeMs;
+    if (Date.now() - placedAt < ctx.settings.lockTtlMs) return 'present'; // another push is placing it
+    ctx.log.info(`${versionKey(v)}: replacing an unmarked archive left by a killed push`);
+    await fsp.unlink(target).catch(() => undefined);
+    if (!(await link(path.join(staging.dir, archiveFile(v)), target))) return 'present';
+  }
+  return (await link(path.join(staging.dir, archiveMarkerFile(v)), marker)) ? 'placed' : 'present';
+}
+
+/**
+ * The archive layout: each verified local version is archived locally (tar | zstd, hashed while written,
+ * its marker drafted next to it), then one rsync copies every archive and marker into the staging folder,
+ * and each is linked into place, marker last.
+ */
+async function pushArchives(
+  ctx: RunContext,
+  staging: Staging,
+  mine: readonly ScannedVersion[],
+): Promise<void> {
+  const { settings, budget, log, tally } = ctx;
+  const verified = await verifyVersions(ctx, settings.toolCache, mine);
+  if (verified.length === 0) return;
+  const removedWork = await removeDeadLocalWork(settings.toolCache, CLEANUP_RESERVE_MS);
+  if (removedWork.length > 0) log.info(`removed local leftovers: ${removedWork.join(', ')}`);
+  const work = localWorkDir(settings.toolCache, 'push', ctx.owner);
+  const counts = new Map<ScannedVersion, ArchiveMarker>();
+  try {
+    for (const v of verified) {
+      await fsp.mkdir(path.join(work, v.tool, v.version), { recursive: true });
+      const count = await countTree(path.join(settings.toolCache, versionDir(v)));
+      let built;
+      try {
+        built = await createArchive(
+          path.join(settings.toolCache, v.tool, v.version),
+          v.arch,
+          path.join(work, archiveFile(v)),
+          { timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS), signal: budget.signal },
+        );
+      } catch (error) {
+        if (!(error instanceof ArchiveStoppedError)) throw error;
+        throw new BudgetExceededError(
+          `push stopped while archiving ${versionKey(v)} (${budget.reason || 'time budget ran out'}); ` +
+            'nothing partial is visible, a later push completes it',
+        );
+      }
+      const marker: ArchiveMarker = {
+        marker: (await fsp.readFile(path.join(settings.toolCache, markerFile(v)))).toString('base64'),
+        ...built,
+        ...count,
+      };
+      await fsp.writeFile(path.join(work, archiveMarkerFile(v)), JSON.stringify(marker));
+      counts.set(v, marker);
+      log.info(
+        `${versionKey(v)}: archived, ${count.files} files, ${count.bytes} bytes in ${built.size} bytes`,
+      );
+    }
+    await stage(ctx, staging, verified, { root: work, paths: (v) => [archiveFile(v), archiveMarkerFile(v)] });
+    const placed = await place(ctx, staging, verified, placeArchive);
+    tally.versions += placed.length;
+    for (const v of placed) {
+      tally.files += counts.get(v)?.files ?? 0;
+      tally.bytes += counts.get(v)?.bytes ?? 0;
+    }
+  } finally {
+    await removeTree(work, Math.max(CLEANUP_RESERVE_MS, budget.remainingMs()));
+    await fsp.rmdir(path.dirname(work)).catch(() => undefined); // .runtime-sync, when empty
+  }
 }

@@ -6,6 +6,11 @@ import path from 'node:path';
  * names start with a dot, which no tool folder does, so scans skip them.
  */
 export const MARKER_SUFFIX = '.complete';
+/** The archive form of a version, next to its folder: `<tool>/<version>/<arch>.tar.zst` + its marker. */
+export const ARCHIVE_SUFFIX = '.tar.zst';
+export const ARCHIVE_MARKER_SUFFIX = `${ARCHIVE_SUFFIX}${MARKER_SUFFIX}`;
+/** In the local tool cache: pull's and push's private work folders (a dot name, so scans skip it). */
+export const LOCAL_WORK_DIR = '.runtime-sync';
 export const ARCH_FILE = '.runtime-sync-arch';
 export const LOCKS_DIR = '.locks';
 export const STAGING_DIR = '.staging';
@@ -37,4 +42,14 @@ export function versionDir(v: VersionId): string {
 /** The completeness marker, relative to a cache root. */
 export function markerFile(v: VersionId): string {
   return path.join(v.tool, v.version, `${v.arch}${MARKER_SUFFIX}`);
+}
+
+/** The archive of a version, relative to a cache root. */
+export function archiveFile(v: VersionId): string {
+  return path.join(v.tool, v.version, `${v.arch}${ARCHIVE_SUFFIX}`);
+}
+
+/** The archive's marker (JSON, see ArchiveMarker), relative to a cache root. */
+export function archiveMarkerFile(v: VersionId): string {
+  return path.join(v.tool, v.version, `${v.arch}${ARCHIVE_MARKER_SUFFIX}`);
 }

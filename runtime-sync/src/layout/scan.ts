@@ -1,5 +1,5 @@
 import type * as fs from 'node:fs';
-import { ARCH_FILE, MARKER_SUFFIX, USAGE_DIR } from './names';
+import { ARCH_FILE, ARCHIVE_MARKER_SUFFIX, ARCHIVE_SUFFIX, MARKER_SUFFIX, USAGE_DIR } from './names';
 
 /**
  * Scanning a cache root. `scanRoot` is self-contained (it uses only its arguments and Node built-ins it is
@@ -19,10 +19,31 @@ export interface ScanRequest {
   markers?: boolean;
 }
 
+/** The forms a version takes on a root: its folder (`<arch>/` + `<arch>.complete`), its archive, or both. */
+export type Form = 'folder' | 'archive';
+
+/**
+ * The archive's marker, `<arch>.tar.zst.complete`, written after the archive: what pull checks the archive
+ * and its extracted tree against.
+ */
+export interface ArchiveMarker {
+  /** The tool-cache marker's content (base64), written as the local marker after extraction. */
+  marker: string;
+  /** SHA-256 (hex) and size in bytes of the archive file. */
+  sha256: string;
+  size: number;
+  /** Entries that are not folders (files and symlinks) under `<arch>/`, and the bytes of the regular files. */
+  files: number;
+  bytes: number;
+}
+
 export interface ScannedVersion {
   tool: string;
   version: string;
   arch: string;
+  /** The complete forms on this root ('folder' first when both). */
+  forms: Form[];
+  /** The folder marker's mtime, else the archive marker's. */
   markerMtimeMs: number;
   /** Last pull or push (from the root's usage records), else the marker's time. */
   lastUsedMs: number;
@@ -30,6 +51,10 @@ export interface ScannedVersion {
   bytes?: number;
   /** The marker's content, base64 (with `markers`; @actions/tool-cache writes an empty one). */
   marker?: string;
+  /** The archive's marker (with `markers` or `sizes`, when the version has the archive form). */
+  archive?: ArchiveMarker;
+  /** Bytes the version takes on the root (with `sizes`): its folder's files plus its archive. */
+  storedBytes?: number;
 }
 
 export interface ScanResult {
@@ -40,6 +65,11 @@ export interface ScanResult {
   versions: ScannedVersion[];
   /** Version folders without a marker (`tool/version/arch`). */
   incomplete: string[];
+  /**
+   * Archives without their marker (`tool/version/arch.tar.zst`): a push placing it, or one killed while it
+   * did; `changedMs` is the ctime, which link(2) sets, so it says when the archive was placed.
+   */
+  unmarkedArchives: { path: string; changedMs: number }[];
   /** The requested lease was written (a read-only mount cannot take one). */
   leaseWritten?: boolean;
   leaseError?: string;
@@ -49,19 +79,30 @@ export interface ScanResult {
 export interface ScanNames {
   archFile: string;
   markerSuffix: string;
+  archiveSuffix: string;
+  archiveMarkerSuffix: string;
   usageDir: string;
 }
 
 export const SCAN_NAMES: ScanNames = {
   archFile: ARCH_FILE,
   markerSuffix: MARKER_SUFFIX,
+  archiveSuffix: ARCHIVE_SUFFIX,
+  archiveMarkerSuffix: ARCHIVE_MARKER_SUFFIX,
   usageDir: USAGE_DIR,
 };
 
 /** Runs with `fsm` = node:fs. Symlinks are never followed: every entry is looked at with lstat. */
 export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames): ScanResult {
   const join = (...parts: string[]): string => parts.join('/');
-  const result: ScanResult = { exists: false, arch: null, archMismatch: false, versions: [], incomplete: [] };
+  const result: ScanResult = {
+    exists: false,
+    arch: null,
+    archMismatch: false,
+    versions: [],
+    incomplete: [],
+    unmarkedArchives: [],
+  };
   const rootStat = fsm.statSync(request.root, { throwIfNoEntry: false });
   if (!rootStat) return result;
   if (!rootStat.isDirectory()) throw new Error(`${request.root} is not a directory`);
@@ -104,35 +145,63 @@ export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames)
       const versionPath = join(request.root, tool.name, version.name);
       const entries = fsm.readdirSync(versionPath, { withFileTypes: true });
       const folders = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-      const marked = new Set<string>();
-      for (const entry of entries) {
-        if (!entry.isFile() || !entry.name.endsWith(names.markerSuffix)) continue;
-        const arch = entry.name.slice(0, -names.markerSuffix.length);
-        if (!folders.has(arch)) continue;
-        marked.add(arch);
-        const markerMtimeMs = fsm.lstatSync(join(versionPath, entry.name)).mtimeMs;
+      const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+      const byArch = new Map<string, ScannedVersion>();
+      const usageMs = (arch: string): number => {
         const usageName = encodeURIComponent(`${tool.name}/${version.name}/${arch}`);
         const usage = fsm.statSync(join(request.root, names.usageDir, usageName), { throwIfNoEntry: false });
-        const scanned: ScannedVersion = {
-          tool: tool.name,
-          version: version.name,
-          arch,
-          markerMtimeMs,
-          lastUsedMs: Math.max(markerMtimeMs, usage ? usage.mtimeMs : 0),
-        };
-        if (request.markers) {
-          scanned.marker = fsm.readFileSync(join(versionPath, entry.name)).toString('base64');
+        return usage ? usage.mtimeMs : 0;
+      };
+      const add = (arch: string, form: Form, markerMtimeMs: number): ScannedVersion => {
+        let v = byArch.get(arch);
+        if (!v) {
+          v = { tool: tool.name, version: version.name, arch, forms: [], markerMtimeMs, lastUsedMs: 0 };
+          byArch.set(arch, v);
         }
+        if (form === 'folder') v.markerMtimeMs = markerMtimeMs;
+        v.forms = form === 'folder' ? ['folder', ...v.forms] : [...v.forms, 'archive'];
+        v.lastUsedMs = Math.max(v.lastUsedMs, markerMtimeMs, usageMs(arch));
+        return v;
+      };
+      for (const name of files) {
+        if (name.endsWith(names.archiveMarkerSuffix)) {
+          const arch = name.slice(0, -names.archiveMarkerSuffix.length);
+          if (!files.has(`${arch}${names.archiveSuffix}`)) continue;
+          const markerPath = join(versionPath, name);
+          let archive: ArchiveMarker;
+          try {
+            archive = JSON.parse(fsm.readFileSync(markerPath, 'utf8')) as ArchiveMarker;
+          } catch {
+            continue; // unreadable: the archive does not count
+          }
+          const v = add(arch, 'archive', fsm.lstatSync(markerPath).mtimeMs);
+          if (request.markers || request.sizes) v.archive = archive;
+        } else if (name.endsWith(names.markerSuffix)) {
+          const arch = name.slice(0, -names.markerSuffix.length);
+          if (!folders.has(arch)) continue;
+          const v = add(arch, 'folder', fsm.lstatSync(join(versionPath, name)).mtimeMs);
+          if (request.markers) v.marker = fsm.readFileSync(join(versionPath, name)).toString('base64');
+        } else if (name.endsWith(names.archiveSuffix) && !files.has(`${name}${names.markerSuffix}`)) {
+          result.unmarkedArchives.push({
+            path: `${tool.name}/${version.name}/${name}`,
+            changedMs: fsm.lstatSync(join(versionPath, name)).ctimeMs,
+          });
+        }
+      }
+      for (const v of byArch.values()) {
+        if (request.markers && v.marker === undefined) v.marker = v.archive?.marker ?? '';
         if (request.sizes) {
           const acc = { files: 0, bytes: 0 };
-          walk(join(versionPath, arch), acc);
-          scanned.files = acc.files;
-          scanned.bytes = acc.bytes;
+          if (v.forms.includes('folder')) walk(join(versionPath, v.arch), acc);
+          v.files = v.archive ? v.archive.files : acc.files;
+          v.bytes = v.archive ? v.archive.bytes : acc.bytes;
+          v.storedBytes = acc.bytes + (v.archive ? v.archive.size : 0);
         }
-        result.versions.push(scanned);
+        result.versions.push(v);
       }
       for (const folder of folders) {
-        if (!marked.has(folder)) result.incomplete.push(`${tool.name}/${version.name}/${folder}`);
+        if (!byArch.get(folder)?.forms.includes('folder'))
+          result.incomplete.push(`${tool.name}/${version.name}/${folder}`);
       }
     }
   }

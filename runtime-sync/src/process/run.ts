@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /** After SIGTERM, how long a process group gets before SIGKILL (ms). rsync removes its temp files on TERM. */
 const KILL_GRACE_MS = 1_000;
@@ -12,6 +13,13 @@ export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   input?: string | Buffer;
+  /** Another program's output, piped into this one's stdin (a pipeline of bounded programs). */
+  stdin?: Readable;
+  /**
+   * `stream`: stdout is left to the caller (`child.stdout`, e.g. piped into another program or a file)
+   * instead of keeping its tail in the result.
+   */
+  stdout?: 'tail' | 'stream';
   env?: NodeJS.ProcessEnv;
 }
 
@@ -23,23 +31,29 @@ export interface RunResult {
   stopped: boolean;
 }
 
+export interface Running {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+}
+
 function appendTail(current: string, chunk: Buffer): string {
   const next = current + chunk.toString('utf8');
   return next.length > OUTPUT_LIMIT ? next.slice(next.length - OUTPUT_LIMIT) : next;
 }
 
 /**
- * Runs a program in its own process group and returns its exit code and output. On timeout or abort the
- * whole group gets SIGTERM, then SIGKILL, and the promise resolves without waiting for a child stuck in
- * the kernel. Rejects only when the program cannot be started (e.g. ENOENT).
+ * Starts a program in its own process group. On timeout or abort the whole group gets SIGTERM, then
+ * SIGKILL, and `done` resolves without waiting for a child stuck in the kernel. `done` rejects only when
+ * the program cannot be started (e.g. ENOENT).
  */
-export function runBounded(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: options.env ?? process.env,
-    });
+export function startBounded(file: string, args: readonly string[], options: RunOptions): Running {
+  const piped = options.input !== undefined || options.stdin !== undefined;
+  const child = spawn(file, args, {
+    detached: true,
+    stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  });
+  const done = new Promise<RunResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     let stopped = false;
@@ -71,7 +85,8 @@ export function runBounded(file: string, args: readonly string[], options: RunOp
         }, KILL_GRACE_MS),
       );
     }
-    child.stdout?.on('data', (c: Buffer) => (stdout = appendTail(stdout, c)));
+    if (options.stdout !== 'stream')
+      child.stdout?.on('data', (c: Buffer) => (stdout = appendTail(stdout, c)));
     child.stderr?.on('data', (c: Buffer) => (stderr = appendTail(stderr, c)));
     child.on('error', (error) => {
       if (settled) return;
@@ -81,12 +96,19 @@ export function runBounded(file: string, args: readonly string[], options: RunOp
       reject(error);
     });
     child.on('close', (code) => finish(code));
-    if (options.input !== undefined && child.stdin) {
+    if (piped && child.stdin) {
       child.stdin.on('error', () => undefined); // the program may exit without reading all of it
-      child.stdin.end(options.input);
+      if (options.stdin) options.stdin.pipe(child.stdin);
+      else child.stdin.end(options.input);
     }
     if (options.signal?.aborted) stop();
     else options.signal?.addEventListener('abort', stop, { once: true });
     timers.push(setTimeout(stop, Math.max(0, options.timeoutMs)));
   });
+  return { child, done };
+}
+
+/** Runs a program in its own process group (see startBounded) and returns its exit code and output. */
+export function runBounded(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return startBounded(file, args, options).done;
 }

@@ -2,7 +2,7 @@
  * Runs the bundled command (runtime-sync/dist/index.js, or RUNTIME_SYNC_TEST_BUNDLE) as a real process under
  * the Node of DAZN_TEST_NODE (default: this Node), and makes temporary folders and rsync wrappers.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +94,31 @@ exec rsync "\${extra[@]}" "$@" < "${dir}/call-$n.list"
     { mode: 0o755 },
   );
   return file;
+}
+
+/**
+ * A folder holding a `tar` wrapper, to put first on PATH: it writes its pid (= its process group, as
+ * runtime-sync starts tar in its own group) to `<dir>/tar-pid` and, with WRAP_TAR_SLOW=create or extract,
+ * makes that operation slow (GNU tar sleeps a second every few records) so a test can kill it midway.
+ */
+export function tarWrapper(dir: string): string {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const realTar = execFileSync('bash', ['-c', 'command -v tar'], { encoding: 'utf8' }).trim();
+  fs.writeFileSync(
+    path.join(bin, 'tar'),
+    `#!/bin/bash
+echo $$ > "${dir}/tar-pid"
+slow=()
+case " $* " in
+  *" --create "*) [[ "\${WRAP_TAR_SLOW:-}" == create ]] && slow=(--checkpoint=2 --checkpoint-action=sleep=1) ;;
+  *" -x "*) [[ "\${WRAP_TAR_SLOW:-}" == extract ]] && slow=(--checkpoint=2 --checkpoint-action=sleep=1) ;;
+esac
+exec "${realTar}" "\${slow[@]}" "$@"
+`,
+    { mode: 0o755 },
+  );
+  return `${bin}:${process.env.PATH ?? ''}`;
 }
 
 /** The file lists of the copies the wrapper saw, in order (NUL-separated lists split). */

@@ -21,6 +21,18 @@ describe('parseArgs', () => {
     );
   });
 
+  it('reads the layout (folders or archive, flag over variable) and refuses others with the setting and both values named', () => {
+    const env = parseArgs(['pull'], { ...root, RUNTIME_SYNC_LAYOUT: 'Archive' });
+    expect(env.kind === 'run' && env.settings.layout).toBe('archive');
+    const flag = parseArgs(['pull', '--layout=folders'], { ...root, RUNTIME_SYNC_LAYOUT: 'archive' });
+    expect(flag.kind === 'run' && flag.settings.layout).toBe('folders');
+    for (const word of ['tar', 'archives', 'folder']) {
+      expect(() => parseArgs(['push', '--layout', word], root)).toThrow(
+        `RUNTIME_SYNC_LAYOUT (--layout) must be folders or archive, got '${word}'`,
+      );
+    }
+  });
+
   it('reads the environment with defaults per command', () => {
     const parsed = parseArgs(['push'], root);
     expect(parsed).toEqual({
@@ -34,6 +46,7 @@ describe('parseArgs', () => {
         lockTtlMs: 60_000,
         rsyncPath: 'rsync',
         verify: 'published',
+        layout: 'folders',
         nodeDistUrl: 'https://nodejs.org/dist',
         goDlUrl: 'https://go.dev/dl',
       },

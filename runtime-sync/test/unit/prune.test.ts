@@ -9,6 +9,7 @@ const v = (version: string, daysAgo: number, bytes: number): ScannedVersion => (
   tool: 'node',
   version,
   arch: 'x64',
+  forms: ['folder'],
   markerMtimeMs: now - daysAgo * DAY,
   lastUsedMs: now - daysAgo * DAY,
   bytes,
@@ -23,6 +24,16 @@ describe('chooseVictims', () => {
     expect(chooseVictims(versions, now, undefined, 150).map((x) => x.version)).toEqual(['a', 'b']);
     expect(chooseVictims(versions, now, undefined, 300)).toEqual([]);
     expect(chooseVictims(versions, now, 20, 250).map((x) => x.version)).toEqual(['a']);
+  });
+  it('counts what a version takes on the volume (folder plus archive) against the cap', () => {
+    const both = {
+      ...v('d', 2, 100),
+      forms: ['folder', 'archive'] as ScannedVersion['forms'],
+      storedBytes: 140,
+    };
+    const withBoth = [v('a', 30, 100), both, v('c', 1, 100)];
+    expect(chooseVictims(withBoth, now, undefined, 240).map((x) => x.version)).toEqual(['a']);
+    expect(chooseVictims(withBoth, now, undefined, 239).map((x) => x.version)).toEqual(['a', 'd']);
   });
 });
 

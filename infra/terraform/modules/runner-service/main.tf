@@ -50,6 +50,7 @@ locals {
         RUNNER_NAME_PREFIX  = name
         RUNTIME_SYNC_ROOT   = var.runtime_mount_path
         RUNTIME_SYNC_PUSH   = tostring(p.runtime_sync_push)
+        RUNTIME_SYNC_LAYOUT = var.runtime_sync_layout
         RUNNER_TOOL_CACHE   = var.shared_paths.tool_cache
         DAZN_RUNNER_POOL    = name
         DAZN_STOP_TIMEOUT_S = tostring(var.stop_timeout)

@@ -205,6 +205,17 @@ variable "runtime_sync_push_budget" {
   default     = 90
 }
 
+variable "runtime_sync_layout" {
+  description = "How runtime-sync keeps versions on the runtime EFS (RUNTIME_SYNC_LAYOUT): \"archive\" (one .tar.zst per version: on EFS about 7x faster to pull and 22x faster to push than one file per file) or \"folders\" (one folder per version, rsync of every file). Pull reads both forms."
+  type        = string
+  default     = "archive"
+
+  validation {
+    condition     = contains(["archive", "folders"], var.runtime_sync_layout)
+    error_message = "runtime_sync_layout must be \"archive\" or \"folders\"."
+  }
+}
+
 variable "fargate_ephemeral_storage_gib" {
   description = "Ephemeral storage of Fargate runner tasks (21 to 200 GiB)."
   type        = number

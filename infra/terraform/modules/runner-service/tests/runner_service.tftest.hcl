@@ -236,6 +236,15 @@ run "rejects_a_stop_timeout_that_cannot_hold_the_push" {
   expect_failures = [var.stop_timeout]
 }
 
+run "rejects_a_runtime_sync_layout_other_than_archive_or_folders" {
+  command = plan
+  variables {
+    pools               = run.pools.fargate_pools
+    runtime_sync_layout = "tarball"
+  }
+  expect_failures = [var.runtime_sync_layout]
+}
+
 run "rejects_an_unexplained_or_blanket_capability" {
   command = plan
   variables {
@@ -271,6 +280,10 @@ run "pools_mount_the_tool_cache_read_only_through_the_read_only_access_point_wit
   assert {
     condition     = alltrue([for td in aws_ecs_task_definition.runner : { for e in jsondecode(td.container_definitions)[0].environment : e.name => e.value }["RUNTIME_SYNC_PUSH"] == "false"])
     error_message = "runtime-sync push is switched off where the mount is read-only."
+  }
+  assert {
+    condition     = alltrue([for td in aws_ecs_task_definition.runner : { for e in jsondecode(td.container_definitions)[0].environment : e.name => e.value }["RUNTIME_SYNC_LAYOUT"] == "archive"])
+    error_message = "runtime-sync keeps one archive per version on EFS by default (RUNTIME_SYNC_LAYOUT=archive)."
   }
   assert {
     condition = alltrue([for k, rp in aws_iam_role_policy.task : alltrue([
