@@ -2,13 +2,13 @@
 /******/ 	"use strict";
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 466:
+/***/ 984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.detectArch = detectArch;
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 /** Names as @actions/tool-cache uses them for its `<arch>` folders (os.arch()). */
 const SUPPORTED = { x64: 'x64', arm64: 'arm64' };
 /** The architecture this machine's binaries are built for, as written into the EFS root. */
@@ -24,7 +24,7 @@ function detectArch(nodeArch = process.arch) {
 
 /***/ }),
 
-/***/ 879:
+/***/ 469:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -50,9 +50,9 @@ const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
 const node_readline_1 = __nccwpck_require__(481);
 const node_stream_1 = __nccwpck_require__(75);
-const promises_1 = __nccwpck_require__(228);
-const errors_1 = __nccwpck_require__(85);
-const run_1 = __nccwpck_require__(383);
+const promises_1 = __nccwpck_require__(466);
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
 /** How long `tar --version` and `zstd --version` may take (ms). */
 const VERSION_PROBE_TIMEOUT_MS = 10_000;
 /** zstd level 3 (its default speed/ratio point) on every core. */
@@ -243,7 +243,7 @@ async function extractArchive(file, dest, bounds) {
 
 /***/ }),
 
-/***/ 987:
+/***/ 449:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -316,14 +316,14 @@ exports.Budget = Budget;
 
 /***/ }),
 
-/***/ 544:
+/***/ 894:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.refuseForeignRoot = refuseForeignRoot;
 exports.refuseForeignArch = refuseForeignArch;
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 function refuseForeignRoot(scan, ctx) {
     if (scan.archMismatch)
         refuseForeignArch(scan.arch ?? '?', ctx);
@@ -339,7 +339,7 @@ function refuseForeignArch(rootArch, ctx) {
 
 /***/ }),
 
-/***/ 43:
+/***/ 613:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -385,12 +385,12 @@ exports.prune = prune;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const lease_1 = __nccwpck_require__(688);
-const staging_1 = __nccwpck_require__(615);
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const probe_1 = __nccwpck_require__(825);
-const context_1 = __nccwpck_require__(544);
+const lease_1 = __nccwpck_require__(858);
+const staging_1 = __nccwpck_require__(445);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const context_1 = __nccwpck_require__(894);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Versions to remove: unused for longer than maxAgeDays, then the least recently used beyond the cap. */
 function chooseVictims(versions, nowMs, maxAgeDays, maxSizeBytes) {
@@ -534,7 +534,7 @@ async function prune(ctx) {
 
 /***/ }),
 
-/***/ 492:
+/***/ 42:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -579,17 +579,17 @@ exports.pull = pull;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const archive_1 = __nccwpck_require__(879);
-const budget_1 = __nccwpck_require__(987);
-const errors_1 = __nccwpck_require__(85);
-const lease_1 = __nccwpck_require__(688);
-const local_work_1 = __nccwpck_require__(795);
-const staging_1 = __nccwpck_require__(615);
-const usage_1 = __nccwpck_require__(593);
-const names_1 = __nccwpck_require__(323);
-const probe_1 = __nccwpck_require__(825);
-const scan_1 = __nccwpck_require__(514);
-const context_1 = __nccwpck_require__(544);
+const archive_1 = __nccwpck_require__(469);
+const budget_1 = __nccwpck_require__(449);
+const errors_1 = __nccwpck_require__(919);
+const lease_1 = __nccwpck_require__(858);
+const local_work_1 = __nccwpck_require__(549);
+const staging_1 = __nccwpck_require__(445);
+const usage_1 = __nccwpck_require__(55);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const context_1 = __nccwpck_require__(894);
 /** A lease outlives the pull's budget by this much (ms), so clock skew between hosts does not end it early. */
 const LEASE_MARGIN_MS = 60_000;
 /** When rsync is unusable, how long pull waits for the probe to finish so it can remove its lease (ms). */
@@ -870,7 +870,7 @@ async function pull(ctx) {
 
 /***/ }),
 
-/***/ 583:
+/***/ 801:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -915,19 +915,19 @@ exports.push = push;
 const fs = __importStar(__nccwpck_require__(24));
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const archive_1 = __nccwpck_require__(879);
-const arch_claim_1 = __nccwpck_require__(641);
-const local_work_1 = __nccwpck_require__(795);
-const lock_1 = __nccwpck_require__(147);
-const staging_1 = __nccwpck_require__(615);
-const usage_1 = __nccwpck_require__(593);
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const probe_1 = __nccwpck_require__(825);
-const scan_1 = __nccwpck_require__(514);
-const context_1 = __nccwpck_require__(544);
-const publishers_1 = __nccwpck_require__(919);
-const verify_1 = __nccwpck_require__(923);
+const archive_1 = __nccwpck_require__(469);
+const arch_claim_1 = __nccwpck_require__(247);
+const local_work_1 = __nccwpck_require__(549);
+const lock_1 = __nccwpck_require__(161);
+const staging_1 = __nccwpck_require__(445);
+const usage_1 = __nccwpck_require__(55);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const context_1 = __nccwpck_require__(894);
+const publishers_1 = __nccwpck_require__(777);
+const verify_1 = __nccwpck_require__(497);
 /** Time kept back from the budget for removing our staging folder after a failed copy (ms). */
 const CLEANUP_RESERVE_MS = 3_000;
 /** errno codes of a write refused by the mount (read-only bind or EFS without ClientWrite) or by permissions. */
@@ -1257,7 +1257,7 @@ async function pushArchives(ctx, staging, mine) {
 
 /***/ }),
 
-/***/ 657:
+/***/ 311:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1297,12 +1297,12 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.status = status;
 const fs = __importStar(__nccwpck_require__(24));
-const errors_1 = __nccwpck_require__(85);
-const log_1 = __nccwpck_require__(254);
-const probe_1 = __nccwpck_require__(825);
-const scan_1 = __nccwpck_require__(514);
-const names_1 = __nccwpck_require__(323);
-const context_1 = __nccwpck_require__(544);
+const errors_1 = __nccwpck_require__(919);
+const log_1 = __nccwpck_require__(680);
+const probe_1 = __nccwpck_require__(995);
+const scan_1 = __nccwpck_require__(832);
+const names_1 = __nccwpck_require__(273);
+const context_1 = __nccwpck_require__(894);
 function rows(where, scan) {
     const line = (v) => [
         where.padEnd(6),
@@ -1358,7 +1358,7 @@ async function status(ctx) {
 
 /***/ }),
 
-/***/ 908:
+/***/ 782:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1370,7 +1370,7 @@ exports.HELP = exports.DEFAULT_LAYOUT = exports.LAYOUTS = exports.VERIFY_MODES =
 exports.parseSize = parseSize;
 exports.parseArgs = parseArgs;
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 exports.COMMANDS = ['pull', 'push', 'status', 'prune'];
 /** Default time budgets per command (seconds). push must fit inside the ECS task's stopTimeout. */
 exports.DEFAULT_TIMEOUT_SECONDS = {
@@ -1636,7 +1636,7 @@ function parseArgs(argv, env) {
 
 /***/ }),
 
-/***/ 641:
+/***/ 247:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1647,8 +1647,8 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.claimArch = claimArch;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
 /**
  * Writes the root's architecture file once, whole. The content is written to a private file under the
  * staging folder first and then hard-linked into place: link fails with EEXIST when the file exists, and
@@ -1678,7 +1678,7 @@ async function claimArch(root, arch, ownerId) {
 
 /***/ }),
 
-/***/ 688:
+/***/ 858:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1692,7 +1692,7 @@ exports.rewriteLease = rewriteLease;
 exports.readLeases = readLeases;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(323);
+const names_1 = __nccwpck_require__(273);
 function leasePath(root, owner) {
     return node_path_1.default.join(root, names_1.LEASES_DIR, `${owner.id}.json`);
 }
@@ -1733,7 +1733,7 @@ async function readLeases(root, now) {
 
 /***/ }),
 
-/***/ 795:
+/***/ 549:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1745,8 +1745,8 @@ exports.localWorkDir = localWorkDir;
 exports.removeDeadLocalWork = removeDeadLocalWork;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(323);
-const staging_1 = __nccwpck_require__(615);
+const names_1 = __nccwpck_require__(273);
+const staging_1 = __nccwpck_require__(445);
 /**
  * Private work folders in the local tool cache, `<tool cache>/.runtime-sync/<pull|push>-<pid>-<id>/`: where
  * pull receives and extracts archives (the same file system as the tool cache, so a version is renamed into
@@ -1783,7 +1783,7 @@ async function removeDeadLocalWork(toolCache, timeoutMs) {
 
 /***/ }),
 
-/***/ 147:
+/***/ 161:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1794,7 +1794,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.LockSet = void 0;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
+const errors_1 = __nccwpck_require__(919);
 /**
  * Per-version push locks that work on NFS, where advisory locks are not reliable.
  *
@@ -1925,7 +1925,7 @@ exports.LockSet = LockSet;
 
 /***/ }),
 
-/***/ 485:
+/***/ 771:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1935,7 +1935,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.newOwner = newOwner;
 const node_crypto_1 = __nccwpck_require__(598);
-const node_os_1 = __importDefault(__nccwpck_require__(161));
+const node_os_1 = __importDefault(__nccwpck_require__(542));
 function newOwner() {
     return { id: (0, node_crypto_1.randomBytes)(8).toString('hex'), host: node_os_1.default.hostname(), pid: process.pid };
 }
@@ -1943,7 +1943,7 @@ function newOwner() {
 
 /***/ }),
 
-/***/ 615:
+/***/ 445:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -1956,9 +1956,9 @@ exports.removeTree = removeTree;
 exports.cleanupExpired = cleanupExpired;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const run_1 = __nccwpck_require__(383);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const run_1 = __nccwpck_require__(761);
 /**
  * A push's private staging folder `<root>/.staging/<owner id>/` and its heartbeat file
  * `<root>/.staging/<owner id>.alive` (mtime refreshed with the locks). Anything in .staging whose heartbeat
@@ -2065,7 +2065,7 @@ async function cleanupExpired(root, ttlMs, now, deadline, signal) {
 
 /***/ }),
 
-/***/ 593:
+/***/ 55:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2076,7 +2076,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.recordUse = recordUse;
 const node_fs_1 = __nccwpck_require__(24);
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const names_1 = __nccwpck_require__(323);
+const names_1 = __nccwpck_require__(273);
 /**
  * Last use of each version, for prune and status: `<root>/.usage/<key>`, whose mtime is the time of the last
  * pull or push. Written by both commands; the files are written in parallel (on EFS each one costs a few
@@ -2093,7 +2093,7 @@ async function recordUse(root, versions) {
 
 /***/ }),
 
-/***/ 85:
+/***/ 919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2194,7 +2194,7 @@ exports.ArchiveToolsUnavailableError = ArchiveToolsUnavailableError;
 
 /***/ }),
 
-/***/ 323:
+/***/ 273:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -2255,15 +2255,15 @@ function archiveMarkerFile(v) {
 
 /***/ }),
 
-/***/ 825:
+/***/ 995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.probeRoot = probeRoot;
-const errors_1 = __nccwpck_require__(85);
-const run_1 = __nccwpck_require__(383);
-const scan_1 = __nccwpck_require__(514);
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
+const scan_1 = __nccwpck_require__(832);
 /**
  * Scans the EFS root in a child process bounded by the run's budget. A missing, unreadable or hung root
  * becomes a RootUnavailableError naming the root and what to check.
@@ -2293,14 +2293,14 @@ async function probeRoot(request, budget) {
 
 /***/ }),
 
-/***/ 514:
+/***/ 832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SCAN_PROGRAM = exports.SCAN_NAMES = void 0;
 exports.scanRoot = scanRoot;
-const names_1 = __nccwpck_require__(323);
+const names_1 = __nccwpck_require__(273);
 exports.SCAN_NAMES = {
     archFile: names_1.ARCH_FILE,
     markerSuffix: names_1.MARKER_SUFFIX,
@@ -2450,7 +2450,7 @@ exports.SCAN_PROGRAM = `const fs = require('fs');\n` +
 
 /***/ }),
 
-/***/ 254:
+/***/ 680:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2499,7 +2499,7 @@ function summaryLine(command, tally, seconds) {
 
 /***/ }),
 
-/***/ 799:
+/***/ 617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2508,17 +2508,17 @@ exports.VERSION = void 0;
 exports.exitCodeFor = exitCodeFor;
 exports.main = main;
 /** The program: parses settings, runs one command under its budget, applies the exit-code policy. */
-const budget_1 = __nccwpck_require__(987);
-const arch_1 = __nccwpck_require__(466);
-const pull_1 = __nccwpck_require__(492);
-const push_1 = __nccwpck_require__(583);
-const prune_1 = __nccwpck_require__(43);
-const status_1 = __nccwpck_require__(657);
-const owner_1 = __nccwpck_require__(485);
-const config_1 = __nccwpck_require__(908);
-const errors_1 = __nccwpck_require__(85);
-const log_1 = __nccwpck_require__(254);
-const rsync_1 = __nccwpck_require__(81);
+const budget_1 = __nccwpck_require__(449);
+const arch_1 = __nccwpck_require__(984);
+const pull_1 = __nccwpck_require__(42);
+const push_1 = __nccwpck_require__(801);
+const prune_1 = __nccwpck_require__(613);
+const status_1 = __nccwpck_require__(311);
+const owner_1 = __nccwpck_require__(771);
+const config_1 = __nccwpck_require__(782);
+const errors_1 = __nccwpck_require__(919);
+const log_1 = __nccwpck_require__(680);
+const rsync_1 = __nccwpck_require__(851);
 exports.VERSION = '1.0.0';
 const COMMAND_RUNNERS = { pull: pull_1.pull, push: push_1.push, status: status_1.status, prune: prune_1.prune };
 /**
@@ -2601,7 +2601,7 @@ async function main(argv, env) {
 
 /***/ }),
 
-/***/ 383:
+/***/ 761:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2701,7 +2701,7 @@ function runBounded(file, args, options) {
 
 /***/ }),
 
-/***/ 81:
+/***/ 851:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2711,8 +2711,8 @@ exports.parseRsyncVersion = parseRsyncVersion;
 exports.parseRsyncStats = parseRsyncStats;
 exports.copyArgs = copyArgs;
 exports.createRsync = createRsync;
-const errors_1 = __nccwpck_require__(85);
-const run_1 = __nccwpck_require__(383);
+const errors_1 = __nccwpck_require__(919);
+const run_1 = __nccwpck_require__(761);
 /** Oldest rsync we accept: --files-from with --from0 and --stats output as parsed here. */
 exports.MIN_RSYNC_VERSION = [3, 0, 0];
 /** How long `rsync --version` may take (ms). */
@@ -2793,7 +2793,7 @@ async function createRsync(path) {
 
 /***/ }),
 
-/***/ 919:
+/***/ 777:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2912,7 +2912,7 @@ function publishers(settings) {
 
 /***/ }),
 
-/***/ 522:
+/***/ 184:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3026,7 +3026,7 @@ function treeDifferences(expected, actual, limit = 5) {
 
 /***/ }),
 
-/***/ 923:
+/***/ 497:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -3046,12 +3046,12 @@ exports.verifyAgainstPublished = verifyAgainstPublished;
  */
 const node_crypto_1 = __nccwpck_require__(598);
 const node_fs_1 = __nccwpck_require__(24);
-const node_os_1 = __importDefault(__nccwpck_require__(161));
+const node_os_1 = __importDefault(__nccwpck_require__(542));
 const node_path_1 = __importDefault(__nccwpck_require__(760));
-const errors_1 = __nccwpck_require__(85);
-const names_1 = __nccwpck_require__(323);
-const run_1 = __nccwpck_require__(383);
-const tree_1 = __nccwpck_require__(522);
+const errors_1 = __nccwpck_require__(919);
+const names_1 = __nccwpck_require__(273);
+const run_1 = __nccwpck_require__(761);
+const tree_1 = __nccwpck_require__(184);
 /** Longest one checksum list or archive download may take (ms); the run's budget bounds it too. */
 const FETCH_TIMEOUT_MS = 60_000;
 /** Largest checksum list read (bytes): Go's full release list is ~2 MB. */
@@ -3169,7 +3169,7 @@ module.exports = require("node:fs");
 
 /***/ }),
 
-/***/ 161:
+/***/ 542:
 /***/ ((module) => {
 
 module.exports = require("node:os");
@@ -3197,7 +3197,7 @@ module.exports = require("node:stream");
 
 /***/ }),
 
-/***/ 228:
+/***/ 466:
 /***/ ((module) => {
 
 module.exports = require("node:stream/promises");
@@ -3248,7 +3248,7 @@ var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 /** Entry point of the bundle (runtime-sync/dist/index.js): runs one command and exits with its code. */
-const main_1 = __nccwpck_require__(799);
+const main_1 = __nccwpck_require__(617);
 void (0, main_1.main)(process.argv.slice(2), process.env).then((code) => {
     // Exit now: a child stuck on a hung mount must not keep the runner waiting.
     process.exit(code);
