@@ -364,6 +364,34 @@ describe('archive layout', () => {
     expect(listDir(local).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('a version whose archive cannot be built is a warning for it alone: the others are pushed', async () => {
+    const local = path.join(dir, 'runner');
+    const good: ToolVersion = { tool: 'node', version: '20.11.1', files: 20 };
+    const bad: ToolVersion = { tool: 'node', version: '21.0.0', files: 20 };
+    for (const v of [good, bad]) writeVersion(local, v);
+    const wrapDir = tempDir('wrap-fail');
+    try {
+      const pushed = await runCli(['push'], {
+        ...env(local),
+        PATH: tarWrapper(wrapDir),
+        WRAP_TAR_FAIL: `${path.sep}${bad.version} `,
+      });
+      expect(pushed.code).toBe(0);
+      expect(pushed.summary).toMatch(
+        new RegExp(`^runtime-sync push: 1 versions.*; not archived: ${key(bad)}$`),
+      );
+      expect(pushed.stderr).toContain(
+        `${key(bad)}: not archived, not pushed: tar exited 2: tar: failing on purpose`,
+      );
+      expect(fs.existsSync(archiveMarkerPath(efs, good))).toBe(true);
+      expect(listDir(path.join(efs, bad.tool))).toEqual([good.version]);
+      expect(listDir(path.join(efs, '.locks'))).toEqual([]);
+      expect(listDir(local).filter((n) => n.startsWith('.'))).toEqual([]);
+    } finally {
+      removeDir(wrapDir);
+    }
+  });
+
   it('a layout other than folders or archive is a usage error naming the setting and both values', async () => {
     const result = await runCli(['pull'], env(path.join(dir, 'x'), { RUNTIME_SYNC_LAYOUT: 'tarball' }));
     expect(result.code).toBe(2);
