@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # runtime-sync tests (called by scripts/test-all.sh): the jest project "runtime-sync" (real rsync, real
 # folders, the committed bundle run as a process), then a smoke run of the bundle under Node 20 (PATH) and
-# Node 24 (.cache/node24): help, push, pull, status of a small tool cache, compared with diff.
+# Node 24 (.cache/node24): help, push, pull, status of a small tool cache in both layouts, compared with diff.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +37,17 @@ smoke() { # <node binary>
   diff -r --no-dereference "$dir/a/node" "$dir/b/node"
   [[ ! -e $dir/b/go && ! -e $dir/efs/go ]] || { log error "an incomplete version moved"; return 1; }
   RUNNER_TOOL_CACHE=$dir/b "$node" "$bundle" status 2>/dev/null | grep -q '^efs  *node/20.11.1/x64'
+  # the archive layout: tar | zstd and the checked extraction under this Node
+  mkdir -p "$dir/efs-archive"
+  out=$(RUNTIME_SYNC_LAYOUT=archive RUNTIME_SYNC_ROOT=$dir/efs-archive RUNNER_TOOL_CACHE=$dir/a "$node" "$bundle" push 2>/dev/null)
+  [[ $out == 'runtime-sync push: 1 versions, '* ]] || { log error "archive push: $out"; return 1; }
+  [[ -f $dir/efs-archive/node/20.11.1/x64.tar.zst.complete && ! -e $dir/efs-archive/node/20.11.1/x64 ]] ||
+    { log error "the archive push did not write the archive form alone"; return 1; }
+  out=$(RUNTIME_SYNC_LAYOUT=archive RUNTIME_SYNC_ROOT=$dir/efs-archive RUNNER_TOOL_CACHE=$dir/c "$node" "$bundle" pull 2>/dev/null)
+  [[ $out == 'runtime-sync pull: 1 versions, '* ]] || { log error "archive pull: $out"; return 1; }
+  diff -r --no-dereference "$dir/a/node" "$dir/c/node"
+  RUNTIME_SYNC_ROOT=$dir/efs-archive RUNNER_TOOL_CACHE=$dir/c "$node" "$bundle" status 2>/dev/null |
+    grep -q '^efs  *node/20.11.1/x64  *archive '
   local code=0
   RUNTIME_SYNC_ROOT=$dir/missing RUNNER_TOOL_CACHE=$dir/b "$node" "$bundle" push >/dev/null 2>&1 || code=$?
   [[ $code == 6 ]] || { log error "push to a missing root exited $code, expected 6"; return 1; }

@@ -1203,6 +1203,37 @@ async function placeArchive(ctx, staging, v) {
     return (await link(node_path_1.default.join(staging.dir, (0, names_1.archiveMarkerFile)(v)), marker)) ? 'placed' : 'present';
 }
 /**
+ * Archives one local version into `work` (tar | zstd, hashed while written) and drafts its marker next to
+ * it. The budget running out is a BudgetExceededError; any other failure (tar saw a file change, no room)
+ * is thrown for this version alone.
+ */
+async function archiveOne(ctx, work, v) {
+    const { settings, budget } = ctx;
+    await node_fs_1.promises.mkdir(node_path_1.default.join(work, v.tool, v.version), { recursive: true });
+    const count = await (0, archive_1.countTree)(node_path_1.default.join(settings.toolCache, (0, names_1.versionDir)(v)));
+    let built;
+    try {
+        built = await (0, archive_1.createArchive)(node_path_1.default.join(settings.toolCache, v.tool, v.version), v.arch, node_path_1.default.join(work, (0, names_1.archiveFile)(v)), {
+            timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
+            signal: budget.signal,
+        });
+    }
+    catch (error) {
+        if (!(error instanceof archive_1.ArchiveStoppedError))
+            throw error;
+        throw new errors_1.BudgetExceededError(`push stopped while archiving ${(0, names_1.versionKey)(v)} (${budget.reason || 'time budget ran out'}); ` +
+            'nothing partial is visible, a later push completes it');
+    }
+    const marker = {
+        marker: (await node_fs_1.promises.readFile(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v)))).toString('base64'),
+        ...built,
+        ...count,
+    };
+    await node_fs_1.promises.writeFile(node_path_1.default.join(work, (0, names_1.archiveMarkerFile)(v)), JSON.stringify(marker));
+    ctx.log.info(`${(0, names_1.versionKey)(v)}: archived, ${count.files} files, ${count.bytes} bytes in ${built.size} bytes`);
+    return marker;
+}
+/**
  * The archive layout: each verified local version is archived locally (tar | zstd, hashed while written,
  * its marker drafted next to it), then one rsync copies every archive and marker into the staging folder,
  * and each is linked into place, marker last.
@@ -1218,30 +1249,25 @@ async function pushArchives(ctx, staging, mine) {
     const work = (0, local_work_1.localWorkDir)(settings.toolCache, 'push', ctx.owner);
     const counts = new Map();
     try {
+        const failed = [];
         for (const v of verified) {
-            await node_fs_1.promises.mkdir(node_path_1.default.join(work, v.tool, v.version), { recursive: true });
-            const count = await (0, archive_1.countTree)(node_path_1.default.join(settings.toolCache, (0, names_1.versionDir)(v)));
-            let built;
             try {
-                built = await (0, archive_1.createArchive)(node_path_1.default.join(settings.toolCache, v.tool, v.version), v.arch, node_path_1.default.join(work, (0, names_1.archiveFile)(v)), { timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS), signal: budget.signal });
+                counts.set(v, await archiveOne(ctx, work, v));
             }
             catch (error) {
-                if (!(error instanceof archive_1.ArchiveStoppedError))
+                if (error instanceof errors_1.BudgetExceededError)
                     throw error;
-                throw new errors_1.BudgetExceededError(`push stopped while archiving ${(0, names_1.versionKey)(v)} (${budget.reason || 'time budget ran out'}); ` +
-                    'nothing partial is visible, a later push completes it');
+                log.warn(`${(0, names_1.versionKey)(v)}: not archived, not pushed: ${(0, errors_1.errorMessage)(error)}`);
+                failed.push((0, names_1.versionKey)(v));
             }
-            const marker = {
-                marker: (await node_fs_1.promises.readFile(node_path_1.default.join(settings.toolCache, (0, names_1.markerFile)(v)))).toString('base64'),
-                ...built,
-                ...count,
-            };
-            await node_fs_1.promises.writeFile(node_path_1.default.join(work, (0, names_1.archiveMarkerFile)(v)), JSON.stringify(marker));
-            counts.set(v, marker);
-            log.info(`${(0, names_1.versionKey)(v)}: archived, ${count.files} files, ${count.bytes} bytes in ${built.size} bytes`);
         }
-        await stage(ctx, staging, verified, { root: work, paths: (v) => [(0, names_1.archiveFile)(v), (0, names_1.archiveMarkerFile)(v)] });
-        const placed = await place(ctx, staging, verified, placeArchive);
+        if (failed.length > 0)
+            tally.notes.push(`not archived: ${failed.join(', ')}`);
+        const archived = verified.filter((v) => counts.has(v));
+        if (archived.length === 0)
+            return;
+        await stage(ctx, staging, archived, { root: work, paths: (v) => [(0, names_1.archiveFile)(v), (0, names_1.archiveMarkerFile)(v)] });
+        const placed = await place(ctx, staging, archived, placeArchive);
         tally.versions += placed.length;
         for (const v of placed) {
             tally.files += counts.get(v)?.files ?? 0;

@@ -245,7 +245,11 @@ describe('archive layout', () => {
         const work = listDir(path.join(local, '.runtime-sync'))[0];
         const into =
           work && path.join(local, '.runtime-sync', work, '.extract', encodeURIComponent(key(v)), ARCH);
-        return into && fs.existsSync(into) ? countFiles(into) : 0;
+        try {
+          return into && fs.existsSync(into) ? countFiles(into) : 0;
+        } catch {
+          return 0; // changed while it was walked: look again
+        }
       };
       await waitFor('the extraction to be under way', () => extracting() > 5, 60_000);
       const tarPid = Number(fs.readFileSync(path.join(wrapDir, 'tar-pid'), 'utf8'));
@@ -362,6 +366,79 @@ describe('archive layout', () => {
     }
     expect(listDir(path.join(dir, 'tc'))).toEqual(['runner']); // nothing escaped the tool cache
     expect(listDir(local).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('a version whose archive cannot be built is a warning for it alone: the others are pushed', async () => {
+    const local = path.join(dir, 'runner');
+    const good: ToolVersion = { tool: 'node', version: '20.11.1', files: 20 };
+    const bad: ToolVersion = { tool: 'node', version: '21.0.0', files: 20 };
+    for (const v of [good, bad]) writeVersion(local, v);
+    const wrapDir = tempDir('wrap-fail');
+    try {
+      const pushed = await runCli(['push'], {
+        ...env(local),
+        PATH: tarWrapper(wrapDir),
+        WRAP_TAR_FAIL: `${path.sep}${bad.version} `,
+      });
+      expect(pushed.code).toBe(0);
+      expect(pushed.summary).toMatch(
+        new RegExp(`^runtime-sync push: 1 versions.*; not archived: ${key(bad)}$`),
+      );
+      expect(pushed.stderr).toContain(
+        `${key(bad)}: not archived, not pushed: tar exited 2: tar: failing on purpose`,
+      );
+      expect(fs.existsSync(archiveMarkerPath(efs, good))).toBe(true);
+      expect(listDir(path.join(efs, bad.tool))).toEqual([good.version]);
+      expect(listDir(path.join(efs, '.locks'))).toEqual([]);
+      expect(listDir(local).filter((n) => n.startsWith('.'))).toEqual([]);
+    } finally {
+      removeDir(wrapDir);
+    }
+  });
+
+  it('tar and zstd are bounded by the budget: a slow archive push exits 5 leaving nothing, a slow extraction ends the pull at its budget with exit 0 and no marker', async () => {
+    const local = path.join(dir, 'runner');
+    const v: ToolVersion = { tool: 'node', version: '19.9.0', files: 400, fileSize: 1024 };
+    writeVersion(local, v);
+    const wrapDir = tempDir('wrap-budget');
+    try {
+      // 8 s: work stops 2.5 s before the end, and the archive step keeps 3 s for cleaning up
+      const slowPush = await runCli(['push'], {
+        ...env(local, { RUNTIME_SYNC_TIMEOUT_SECONDS: '8' }),
+        PATH: tarWrapper(wrapDir),
+        WRAP_TAR_SLOW: 'create',
+      });
+      expect(slowPush.code).toBe(5);
+      expect(slowPush.ms).toBeGreaterThan(2_000); // tar ran (slowly) until the budget stopped it
+      expect(slowPush.ms).toBeLessThan(12_000);
+      expect(slowPush.summary).toMatch(
+        /^runtime-sync push: 0 versions.*error \(exit 5\): push stopped while archiving/,
+      );
+      expect(alive(Number(fs.readFileSync(path.join(wrapDir, 'tar-pid'), 'utf8')))).toBe(false);
+      expect(listDir(path.join(efs, v.tool))).toEqual([]);
+      expect(listDir(path.join(efs, '.staging'))).toEqual([]);
+      expect(listDir(path.join(efs, '.locks'))).toEqual([]);
+      expect(listDir(local).filter((n) => n.startsWith('.'))).toEqual([]);
+
+      expect((await runCli(['push'], env(local))).code).toBe(0);
+      const b = path.join(dir, 'b');
+      const slowPull = await runCli(['pull'], {
+        ...env(b, { RUNTIME_SYNC_TIMEOUT_SECONDS: '5' }),
+        PATH: tarWrapper(wrapDir),
+        WRAP_TAR_SLOW: 'extract',
+      });
+      expect(slowPull.code).toBe(0);
+      expect(slowPull.ms).toBeGreaterThan(2_000);
+      expect(slowPull.ms).toBeLessThan(9_000);
+      expect(slowPull.summary).toMatch(/^runtime-sync pull: 0 versions.*warning: archives refused: /);
+      expect(slowPull.stderr).toContain('extraction failed: tar was stopped');
+      expect(alive(Number(fs.readFileSync(path.join(wrapDir, 'tar-pid'), 'utf8')))).toBe(false);
+      expect(fs.existsSync(markerPath(b, v))).toBe(false);
+      expect(fs.existsSync(versionPath(b, v))).toBe(false);
+      expect(listDir(path.join(efs, '.leases'))).toEqual([]);
+    } finally {
+      removeDir(wrapDir);
+    }
   });
 
   it('a layout other than folders or archive is a usage error naming the setting and both values', async () => {

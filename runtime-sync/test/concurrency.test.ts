@@ -157,7 +157,11 @@ describe('concurrent and interrupted pushes', () => {
         const s = listDir(path.join(efs, '.staging')).find((n) =>
           fs.statSync(path.join(efs, '.staging', n), { throwIfNoEntry: false })?.isDirectory(),
         );
-        return s ? countFiles(path.join(efs, '.staging', s)) : 0;
+        try {
+          return s ? countFiles(path.join(efs, '.staging', s)) : 0;
+        } catch {
+          return 0; // a temp file rsync renamed between the listing and its lstat: look again
+        }
       };
       await waitFor('the copy to be under way', () => staged() > 20, 60_000);
       // the task dies: the command and its rsync, by their ids

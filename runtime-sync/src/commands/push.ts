@@ -332,6 +332,45 @@ async function placeArchive(
 }
 
 /**
+ * Archives one local version into `work` (tar | zstd, hashed while written) and drafts its marker next to
+ * it. The budget running out is a BudgetExceededError; any other failure (tar saw a file change, no room)
+ * is thrown for this version alone.
+ */
+async function archiveOne(ctx: RunContext, work: string, v: ScannedVersion): Promise<ArchiveMarker> {
+  const { settings, budget } = ctx;
+  await fsp.mkdir(path.join(work, v.tool, v.version), { recursive: true });
+  const count = await countTree(path.join(settings.toolCache, versionDir(v)));
+  let built;
+  try {
+    built = await createArchive(
+      path.join(settings.toolCache, v.tool, v.version),
+      v.arch,
+      path.join(work, archiveFile(v)),
+      {
+        timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS),
+        signal: budget.signal,
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ArchiveStoppedError)) throw error;
+    throw new BudgetExceededError(
+      `push stopped while archiving ${versionKey(v)} (${budget.reason || 'time budget ran out'}); ` +
+        'nothing partial is visible, a later push completes it',
+    );
+  }
+  const marker: ArchiveMarker = {
+    marker: (await fsp.readFile(path.join(settings.toolCache, markerFile(v)))).toString('base64'),
+    ...built,
+    ...count,
+  };
+  await fsp.writeFile(path.join(work, archiveMarkerFile(v)), JSON.stringify(marker));
+  ctx.log.info(
+    `${versionKey(v)}: archived, ${count.files} files, ${count.bytes} bytes in ${built.size} bytes`,
+  );
+  return marker;
+}
+
+/**
  * The archive layout: each verified local version is archived locally (tar | zstd, hashed while written,
  * its marker drafted next to it), then one rsync copies every archive and marker into the staging folder,
  * and each is linked into place, marker last.
@@ -349,37 +388,21 @@ async function pushArchives(
   const work = localWorkDir(settings.toolCache, 'push', ctx.owner);
   const counts = new Map<ScannedVersion, ArchiveMarker>();
   try {
+    const failed: string[] = [];
     for (const v of verified) {
-      await fsp.mkdir(path.join(work, v.tool, v.version), { recursive: true });
-      const count = await countTree(path.join(settings.toolCache, versionDir(v)));
-      let built;
       try {
-        built = await createArchive(
-          path.join(settings.toolCache, v.tool, v.version),
-          v.arch,
-          path.join(work, archiveFile(v)),
-          { timeoutMs: Math.max(0, budget.remainingMs() - CLEANUP_RESERVE_MS), signal: budget.signal },
-        );
+        counts.set(v, await archiveOne(ctx, work, v));
       } catch (error) {
-        if (!(error instanceof ArchiveStoppedError)) throw error;
-        throw new BudgetExceededError(
-          `push stopped while archiving ${versionKey(v)} (${budget.reason || 'time budget ran out'}); ` +
-            'nothing partial is visible, a later push completes it',
-        );
+        if (error instanceof BudgetExceededError) throw error;
+        log.warn(`${versionKey(v)}: not archived, not pushed: ${errorMessage(error)}`);
+        failed.push(versionKey(v));
       }
-      const marker: ArchiveMarker = {
-        marker: (await fsp.readFile(path.join(settings.toolCache, markerFile(v)))).toString('base64'),
-        ...built,
-        ...count,
-      };
-      await fsp.writeFile(path.join(work, archiveMarkerFile(v)), JSON.stringify(marker));
-      counts.set(v, marker);
-      log.info(
-        `${versionKey(v)}: archived, ${count.files} files, ${count.bytes} bytes in ${built.size} bytes`,
-      );
     }
-    await stage(ctx, staging, verified, { root: work, paths: (v) => [archiveFile(v), archiveMarkerFile(v)] });
-    const placed = await place(ctx, staging, verified, placeArchive);
+    if (failed.length > 0) tally.notes.push(`not archived: ${failed.join(', ')}`);
+    const archived = verified.filter((v) => counts.has(v));
+    if (archived.length === 0) return;
+    await stage(ctx, staging, archived, { root: work, paths: (v) => [archiveFile(v), archiveMarkerFile(v)] });
+    const placed = await place(ctx, staging, archived, placeArchive);
     tally.versions += placed.length;
     for (const v of placed) {
       tally.files += counts.get(v)?.files ?? 0;

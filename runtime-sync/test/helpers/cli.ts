@@ -99,7 +99,8 @@ exec rsync "\${extra[@]}" "$@" < "${dir}/call-$n.list"
 /**
  * A folder holding a `tar` wrapper, to put first on PATH: it writes its pid (= its process group, as
  * runtime-sync starts tar in its own group) to `<dir>/tar-pid` and, with WRAP_TAR_SLOW=create or extract,
- * makes that operation slow (GNU tar sleeps a second every few records) so a test can kill it midway.
+ * makes that operation slow (GNU tar sleeps a second every few records) so a test can kill it midway; with
+ * WRAP_TAR_FAIL=<text>, a --create whose arguments hold that text fails (exit 2).
  */
 export function tarWrapper(dir: string): string {
   const bin = path.join(dir, 'bin');
@@ -111,7 +112,9 @@ export function tarWrapper(dir: string): string {
 echo $$ > "${dir}/tar-pid"
 slow=()
 case " $* " in
-  *" --create "*) [[ "\${WRAP_TAR_SLOW:-}" == create ]] && slow=(--checkpoint=2 --checkpoint-action=sleep=1) ;;
+  *" --create "*)
+    [[ "\${WRAP_TAR_SLOW:-}" == create ]] && slow=(--checkpoint=2 --checkpoint-action=sleep=1)
+    if [[ -n "\${WRAP_TAR_FAIL:-}" && " $* " == *"\${WRAP_TAR_FAIL}"* ]]; then echo "tar: failing on purpose" >&2; exit 2; fi ;;
   *" -x "*) [[ "\${WRAP_TAR_SLOW:-}" == extract ]] && slow=(--checkpoint=2 --checkpoint-action=sleep=1) ;;
 esac
 exec "${realTar}" "\${slow[@]}" "$@"
