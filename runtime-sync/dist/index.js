@@ -815,14 +815,9 @@ async function pull(ctx) {
     const { settings, log } = ctx;
     const lease = (0, lease_1.leasePath)(settings.root, ctx.owner);
     const expiresAtMs = Date.now() + settings.timeoutMs + LEASE_MARGIN_MS;
-    const starting = startPull(ctx, {
-        root: settings.root,
-        expectArch: ctx.arch,
-        markers: true,
-        lease: { path: lease, body: (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, null) },
-    });
-    // The local scan (local disk only) runs while the two children start; its error is raised after them, so
-    // the lease is handled as for any other failure.
+    // The local scan first (the local disk: a few ms), so that the probe need not open the markers of versions
+    // already here (a warm runner start: no marker read, no usage lookup on EFS). Its error is raised after the
+    // children, so the lease is handled as for any other failure.
     let local;
     try {
         local = (0, scan_1.scanRoot)(fs, { root: settings.toolCache }, scan_1.SCAN_NAMES);
@@ -830,7 +825,13 @@ async function pull(ctx) {
     catch (error) {
         local = error instanceof Error ? error : new Error((0, errors_1.errorMessage)(error));
     }
-    const { rsync, remote } = await starting;
+    const { rsync, remote } = await startPull(ctx, {
+        root: settings.root,
+        expectArch: ctx.arch,
+        markers: true,
+        known: local instanceof Error ? [] : local.versions.map(names_1.versionKey),
+        lease: { path: lease, body: (0, lease_1.leaseBody)(ctx.owner, expiresAtMs, null) },
+    });
     (0, context_1.refuseForeignRoot)(remote, ctx);
     const leased = remote.leaseWritten === true;
     if (!leased)
@@ -2385,6 +2386,7 @@ function scanRoot(fsm, request, names) {
             }
         }
     };
+    const known = new Set(request.known ?? []);
     for (const tool of dirs(request.root)) {
         if (!tool.isDirectory())
             continue;
@@ -2401,6 +2403,7 @@ function scanRoot(fsm, request, names) {
                 const usage = fsm.statSync(join(request.root, names.usageDir, usageName), { throwIfNoEntry: false });
                 return usage ? usage.mtimeMs : 0;
             };
+            const isKnown = (arch) => known.has(`${tool.name}/${version.name}/${arch}`);
             const add = (arch, form, markerMtimeMs) => {
                 let v = byArch.get(arch);
                 if (!v) {
@@ -2410,7 +2413,7 @@ function scanRoot(fsm, request, names) {
                 if (form === 'folder')
                     v.markerMtimeMs = markerMtimeMs;
                 v.forms = form === 'folder' ? ['folder', ...v.forms] : [...v.forms, 'archive'];
-                v.lastUsedMs = Math.max(v.lastUsedMs, markerMtimeMs, usageMs(arch));
+                v.lastUsedMs = Math.max(v.lastUsedMs, markerMtimeMs, isKnown(arch) ? 0 : usageMs(arch));
                 return v;
             };
             for (const name of files) {
@@ -2418,6 +2421,10 @@ function scanRoot(fsm, request, names) {
                     const arch = name.slice(0, -names.archiveMarkerSuffix.length);
                     if (!files.has(`${arch}${names.archiveSuffix}`))
                         continue;
+                    if (isKnown(arch)) {
+                        add(arch, 'archive', 0);
+                        continue;
+                    }
                     const markerPath = join(versionPath, name);
                     let archive;
                     try {
@@ -2434,6 +2441,10 @@ function scanRoot(fsm, request, names) {
                     const arch = name.slice(0, -names.markerSuffix.length);
                     if (!folders.has(arch))
                         continue;
+                    if (isKnown(arch)) {
+                        add(arch, 'folder', 0);
+                        continue;
+                    }
                     const v = add(arch, 'folder', fsm.lstatSync(join(versionPath, name)).mtimeMs);
                     if (request.markers)
                         v.marker = fsm.readFileSync(join(versionPath, name)).toString('base64');

@@ -255,21 +255,22 @@ export async function pull(ctx: RunContext): Promise<void> {
   const { settings, log } = ctx;
   const lease = leasePath(settings.root, ctx.owner);
   const expiresAtMs = Date.now() + settings.timeoutMs + LEASE_MARGIN_MS;
-  const starting = startPull(ctx, {
-    root: settings.root,
-    expectArch: ctx.arch,
-    markers: true,
-    lease: { path: lease, body: leaseBody(ctx.owner, expiresAtMs, null) },
-  });
-  // The local scan (local disk only) runs while the two children start; its error is raised after them, so
-  // the lease is handled as for any other failure.
+  // The local scan first (the local disk: a few ms), so that the probe need not open the markers of versions
+  // already here (a warm runner start: no marker read, no usage lookup on EFS). Its error is raised after the
+  // children, so the lease is handled as for any other failure.
   let local: ScanResult | Error;
   try {
     local = scanRoot(fs, { root: settings.toolCache }, SCAN_NAMES);
   } catch (error) {
     local = error instanceof Error ? error : new Error(errorMessage(error));
   }
-  const { rsync, remote } = await starting;
+  const { rsync, remote } = await startPull(ctx, {
+    root: settings.root,
+    expectArch: ctx.arch,
+    markers: true,
+    known: local instanceof Error ? [] : local.versions.map(versionKey),
+    lease: { path: lease, body: leaseBody(ctx.owner, expiresAtMs, null) },
+  });
   refuseForeignRoot(remote, ctx);
   const leased = remote.leaseWritten === true;
   if (!leased)

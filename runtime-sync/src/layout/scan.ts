@@ -17,6 +17,12 @@ export interface ScanRequest {
   sizes?: boolean;
   /** Read each marker's content (pull writes the local markers itself, after its copy). */
   markers?: boolean;
+  /**
+   * Versions (`tool/version/arch`) complete in the local cache: pull wants nothing of them but to know they
+   * are complete on the root, so their markers are judged by name only, never opened or looked up, and their
+   * usage record is not looked at (on EFS each of those is a round trip, on every runner start).
+   */
+  known?: string[];
 }
 
 /** The forms a version takes on a root: its folder (`<arch>/` + `<arch>.complete`), its archive, or both. */
@@ -138,6 +144,7 @@ export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames)
       }
     }
   };
+  const known = new Set(request.known ?? []);
   for (const tool of dirs(request.root)) {
     if (!tool.isDirectory()) continue;
     for (const version of dirs(join(request.root, tool.name))) {
@@ -152,6 +159,7 @@ export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames)
         const usage = fsm.statSync(join(request.root, names.usageDir, usageName), { throwIfNoEntry: false });
         return usage ? usage.mtimeMs : 0;
       };
+      const isKnown = (arch: string): boolean => known.has(`${tool.name}/${version.name}/${arch}`);
       const add = (arch: string, form: Form, markerMtimeMs: number): ScannedVersion => {
         let v = byArch.get(arch);
         if (!v) {
@@ -160,13 +168,17 @@ export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames)
         }
         if (form === 'folder') v.markerMtimeMs = markerMtimeMs;
         v.forms = form === 'folder' ? ['folder', ...v.forms] : [...v.forms, 'archive'];
-        v.lastUsedMs = Math.max(v.lastUsedMs, markerMtimeMs, usageMs(arch));
+        v.lastUsedMs = Math.max(v.lastUsedMs, markerMtimeMs, isKnown(arch) ? 0 : usageMs(arch));
         return v;
       };
       for (const name of files) {
         if (name.endsWith(names.archiveMarkerSuffix)) {
           const arch = name.slice(0, -names.archiveMarkerSuffix.length);
           if (!files.has(`${arch}${names.archiveSuffix}`)) continue;
+          if (isKnown(arch)) {
+            add(arch, 'archive', 0);
+            continue;
+          }
           const markerPath = join(versionPath, name);
           let archive: ArchiveMarker;
           try {
@@ -179,6 +191,10 @@ export function scanRoot(fsm: typeof fs, request: ScanRequest, names: ScanNames)
         } else if (name.endsWith(names.markerSuffix)) {
           const arch = name.slice(0, -names.markerSuffix.length);
           if (!folders.has(arch)) continue;
+          if (isKnown(arch)) {
+            add(arch, 'folder', 0);
+            continue;
+          }
           const v = add(arch, 'folder', fsm.lstatSync(join(versionPath, name)).mtimeMs);
           if (request.markers) v.marker = fsm.readFileSync(join(versionPath, name)).toString('base64');
         } else if (name.endsWith(names.archiveSuffix) && !files.has(`${name}${names.markerSuffix}`)) {
